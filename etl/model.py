@@ -1,0 +1,164 @@
+"""Shared vocabulary of the ETL: source descriptions and the tidy-row contract.
+
+Every parser in ``etl/parsers`` turns one official file into a :class:`Parsed`
+bundle. Its ``observations`` frame has exactly :data:`OBS_COLUMNS`; the loader
+(``etl/load.py``) resolves LA codes, applies release precedence and writes the
+``observation`` table described in ``etl/schema.sql``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+NATIONAL = "National"
+REGIONAL = "Regional"
+LOCAL_AUTHORITY = "Local authority"
+ENGLAND_CODE = "E92000001"
+TOTAL = "Total"
+
+#: Columns of the frame every parser returns (one row per published cell).
+#: ``old_la_code`` is the 3-digit DfE number as text (LA rows only);
+#: ``la_name`` is the name printed beside it in the source (for the name check);
+#: ``region_code`` is the E12 code (regional rows only);
+#: ``value`` is a float or NaN; ``marker`` is the published symbol when the cell
+#: is not a number (``x``, ``z``, ``-``, ``..`` ...), else None.
+OBS_COLUMNS = [
+    "indicator_id",
+    "geographic_level",
+    "old_la_code",
+    "la_name",
+    "region_code",
+    "breakdown_topic",
+    "breakdown",
+    "time_period",
+    "year",
+    "value",
+    "marker",
+]
+
+
+class SourceFormatError(ValueError):
+    """A source file is not laid out as its parser expects (names the file and what is wrong)."""
+
+
+@dataclass(frozen=True)
+class EesRelease:
+    """Locate a file in an Explore Education Statistics release.
+
+    ``release_slug`` None means "the publication's latest release", resolved at
+    run time. ``member`` (a glob) picks one file out of the release zip; None keeps
+    the whole zip.
+    """
+
+    publication: str
+    release_slug: str | None
+    member: str | None = None
+
+
+@dataclass(frozen=True)
+class GovUkAttachment:
+    """Locate an attachment on a GOV.UK publication page via the Content API.
+
+    ``title_pattern`` / ``filename_pattern`` are regular expressions matched
+    (case-insensitively) against each attachment's title and file name.
+    """
+
+    content_path: str
+    filename_pattern: str
+    title_pattern: str = ""
+
+
+@dataclass(frozen=True)
+class DirectUrl:
+    """A file with a stable URL (GitHub raw file, ArcGIS query)."""
+
+    url: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One official file the build reads: where it comes from and how to parse it.
+
+    ``mirror_path`` is the file's place inside a local mirror laid out like
+    ``../shared/data/sources``. ``precedence`` orders sources that publish the same
+    figure: the higher number wins (newer releases carry revisions).
+    ``options`` is handed to the parser unchanged.
+    """
+
+    source_id: str
+    title: str
+    publisher: str
+    page_url: str
+    locator: EesRelease | GovUkAttachment | DirectUrl
+    mirror_path: str
+    parser: str
+    release: str
+    licence: str = "Open Government Licence v3.0"
+    precedence: int = 0
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    """What a parser hands to the loader.
+
+    ``observations``: frame with :data:`OBS_COLUMNS`.
+    ``tables``: reference tables by name (e.g. ``statistical_neighbour``), each a
+    frame whose columns match ``etl/schema.sql``.
+    ``notes``: data-quality notes found while parsing (publisher errors corrected,
+    rows dropped and why), each a dict with ``area_code``/``old_la_code``,
+    ``time_period`` and ``note``.
+    """
+
+    observations: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=OBS_COLUMNS))
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[dict] = field(default_factory=list)
+
+
+def empty_observations() -> pd.DataFrame:
+    """An observation frame with the contract's columns and no rows."""
+    return pd.DataFrame(columns=OBS_COLUMNS)
+
+
+def parse_cell(raw: object) -> tuple[float | None, str | None]:
+    """Split one published cell into (value, marker).
+
+    Handles thousands separators, ``%`` signs, padding and float artefacts.
+    Anything that is not a number comes back as its stripped text in ``marker``
+    (an empty cell gives marker ``""`` so that it is never taken for zero).
+    """
+    if raw is None:
+        return None, ""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if pd.isna(raw):
+            return None, ""
+        return float(raw), None
+    text = str(raw).strip()
+    cleaned = text.replace(",", "").replace("%", "").replace("£", "").strip()
+    try:
+        return float(cleaned), None
+    except ValueError:
+        return None, text
+
+
+def source_file(mirror_root: Path, source: Source) -> Path:
+    """Path of a source inside a mirror folder."""
+    return mirror_root / source.mirror_path
+
+
+#: Every symbol the publishers use for a cell that is not a number, with what it
+#: means. A symbol outside this list fails the build (it may hide a new meaning).
+MARKER_MEANINGS = {
+    "x": "unavailable or suppressed",
+    "z": "not applicable",
+    "c": "confidential (suppressed)",
+    "low": "rounds to zero but is not zero",
+    "u": "low reliability",
+    "~": "suppressed",
+    "..": "not available",
+    "-": "nil or not applicable (published as '-')",
+    ":": "not available",
+}

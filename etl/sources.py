@@ -1,0 +1,171 @@
+"""The declarative list of official sources the build reads.
+
+Adding next year's release is a data change: append a :class:`Source` with the
+new release slug (or GOV.UK page), its place in the mirror and a higher
+``precedence``. The parser named in ``parser`` must already know the layout;
+``etl/parsers/__init__.py`` maps parser names to functions.
+"""
+
+from __future__ import annotations
+
+from etl.model import DirectUrl, EesRelease, GovUkAttachment, Source
+
+EES_PAGE = "https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans"
+DSG_PAGE = "https://www.gov.uk/government/publications/dedicated-schools-grant-dsg-{}"
+LAIT_PAGE = "https://www.gov.uk/government/publications/local-authority-interactive-tool-lait"
+LAIT_REPO_RAW = "https://raw.githubusercontent.com/dfe-analytical-services/local-authority-interactive-tool/main/01_data/02_prod/"
+ONS_CTYUA_2023 = (
+    "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
+    "Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC/FeatureServer/0/query"
+    "?where=1%3D1&outFields=*&outSR=4326&f=geojson"
+)
+
+EHCP = "education-health-and-care-plans"
+
+
+def _dsg(fy: str, mirror_name: str, published: str) -> Source:
+    """One year's DSG allocations file (its own publication page on GOV.UK)."""
+    start, end = fy.split("-")
+    slug = f"{start}-to-20{end}"
+    return Source(
+        source_id=f"dsg_{start}_{end}",
+        title=f"Dedicated schools grant (DSG): {fy} allocations",
+        publisher="Department for Education (ESFA)",
+        page_url=DSG_PAGE.format(slug),
+        locator=GovUkAttachment(
+            content_path=f"government/publications/dedicated-schools-grant-dsg-{slug}",
+            filename_pattern=r"\.ods$",
+            title_pattern=r"allocations",
+        ),
+        mirror_path=f"dedicated-schools-grant/{mirror_name}",
+        parser="dsg_allocations",
+        release=f"{fy} allocations, published {published}",
+        precedence=20,
+        options={"financial_year": fy},
+    )
+
+
+SOURCES: list[Source] = [
+    Source(
+        source_id="ehcp_2025",
+        title="Education, health and care plans, reporting year 2025 (SEN2)",
+        publisher="Department for Education",
+        page_url=f"{EES_PAGE}/2025",
+        locator=EesRelease(EHCP, "2025"),
+        mirror_path=f"{EHCP}/education-health-and-care-plans_2025.zip",
+        parser="ehcp_release",
+        release="Reporting year 2025 (June 2025)",
+        precedence=2025,
+    ),
+    Source(
+        source_id="ehcp_2022",
+        title="Education, health and care plans, reporting year 2022 (SEN2, aggregate collection)",
+        publisher="Department for Education",
+        page_url=f"{EES_PAGE}/2022",
+        locator=EesRelease(EHCP, "2022"),
+        mirror_path=f"{EHCP}/education-health-and-care-plans_2022.zip",
+        parser="ehcp_release_2022",
+        release="Reporting year 2022 (June 2022)",
+        precedence=2022,
+    ),
+    Source(
+        source_id="tribunal_2025",
+        title="SEND Tribunals and appeal rate 2014-2024 (supporting file)",
+        publisher="Ministry of Justice / Department for Education",
+        page_url=f"{EES_PAGE}/2025",
+        locator=EesRelease(EHCP, "2025", member="supporting-files/SEND Tribunals*.csv"),
+        mirror_path=f"{EHCP}/SEND Tribunals and appeal rate 2014-2024.csv",
+        parser="tribunal_appeal_rate",
+        release="Reporting year 2025 (June 2025)",
+        precedence=2025,
+    ),
+    _dsg("2020-21", "dedicated-schools-grant_2021_11_18.ods", "18 November 2021"),
+    _dsg("2021-22", "dedicated-schools-grant_2022_07_18.ods", "18 July 2022"),
+    _dsg("2022-23", "dedicated-schools-grant_2023_07_20.ods", "20 July 2023"),
+    _dsg("2023-24", "dedicated-schools-grant_2024_07_20.ods", "20 July 2023"),
+    Source(
+        source_id="dsg_combined",
+        title="Dedicated schools grant allocations 2019-20 to 2023-24 (combined summary)",
+        publisher="Department for Education (ESFA)",
+        page_url=DSG_PAGE.format("2023-to-2024"),
+        locator=GovUkAttachment(
+            content_path="government/publications/dedicated-schools-grant-dsg-2023-to-2024",
+            filename_pattern=r"2019-20_to_2023-24.*\.ods$",
+        ),
+        mirror_path="dedicated-schools-grant/dedicated-schools-grant_allocations_2019-20_to_2023-24.ods",
+        parser="dsg_combined",
+        release="Allocations 2019-20 to 2023-24 (combined file)",
+        # Lower than the per-year files: used only for 2019-20, which has no file of its own.
+        precedence=10,
+        options={"financial_years": ["2019-20"]},
+    ),
+    Source(
+        source_id="lait",
+        title="Local Authority Interactive Tool (LAIT) dataset",
+        publisher="Department for Education",
+        page_url=LAIT_PAGE,
+        locator=DirectUrl(LAIT_REPO_RAW + "bds_long_0.parquet"),
+        mirror_path="lait/bds_long_0.parquet",
+        parser="lait",
+        release="LAIT data, June 2025 update",
+        precedence=5,
+        options={"dictionary_source": "lait_dictionary"},
+    ),
+    Source(
+        source_id="lait_dictionary",
+        title="LAIT data dictionary",
+        publisher="Department for Education",
+        page_url=LAIT_PAGE,
+        locator=DirectUrl(LAIT_REPO_RAW + "lait_data_dictionary.csv"),
+        mirror_path="lait/lait_data_dictionary.csv",
+        parser="none",
+        release="LAIT data, June 2025 update",
+    ),
+    Source(
+        source_id="statistical_neighbours",
+        title="Children's services statistical neighbours, May 2025",
+        publisher="Department for Education",
+        page_url=LAIT_PAGE,
+        locator=GovUkAttachment(
+            content_path="government/publications/local-authority-interactive-tool-lait",
+            filename_pattern=r"\.xlsx$",
+            title_pattern=r"statistical neighbour",
+        ),
+        mirror_path="lait/sn_may_2025.xlsx",
+        parser="statistical_neighbours",
+        release="May 2025",
+        options={"version": "May 2025"},
+    ),
+    Source(
+        source_id="mp_lookup",
+        title="MP look-up: constituencies, MPs and local authorities",
+        publisher="Department for Education",
+        page_url="https://www.gov.uk/government/publications/mp-look-up",
+        locator=GovUkAttachment(
+            content_path="government/publications/mp-look-up",
+            filename_pattern=r"\.csv$",
+        ),
+        mirror_path="mp-lookup/mp_lookup.csv",
+        parser="mp_lookup",
+        release="2024 Parliament",
+    ),
+    Source(
+        source_id="boundaries_2023",
+        title="Counties and Unitary Authorities (December 2023) Boundaries UK BSC",
+        publisher="Office for National Statistics (Open Geography Portal)",
+        page_url="https://geoportal.statistics.gov.uk/",
+        locator=DirectUrl(ONS_CTYUA_2023),
+        mirror_path="boundaries/Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC.geojson",
+        parser="boundaries",
+        release="December 2023",
+        licence="Open Government Licence v3.0; contains OS data © Crown copyright and database right",
+    ),
+]
+
+
+def source_by_id(source_id: str) -> Source:
+    """Return the source with this id; raises KeyError naming the known ids."""
+    for source in SOURCES:
+        if source.source_id == source_id:
+            return source
+    raise KeyError(f"unknown source {source_id!r}; known: {', '.join(s.source_id for s in SOURCES)}")
