@@ -8,9 +8,11 @@ maps, rankings and briefings read them from there and nowhere else.
 ``time_identifier``: the period convention of ``time_period`` (as the source
 publishes it): "Calendar year" (2024), "January snapshot" (202425 = January 2025),
 "Financial year" (2023-24).
-``derived``: None for published figures; for computed ratios
-``(numerator_id, denominator_id, scale)`` joined on level, area, breakdown and
-``year`` (so a financial year 2023-24 meets the January 2024 caseload).
+``ratio``: ``(numerator_id, denominator_id, scale)`` for rates. Any group figure
+(neighbour average, region) is recomputed from these, never averaged. With
+``derived=True`` the build computes the rate itself, joining numerator and
+denominator on level, area, breakdown and ``year`` (so a financial year 2023-24
+meets the January 2024 caseload); otherwise the published rate is loaded.
 """
 
 from __future__ import annotations
@@ -33,17 +35,18 @@ class Indicator:
     definition: str
     source_id: str
     time_identifier: str
-    derived: tuple[str, str, float] | None = None
+    ratio: tuple[str, str, float] | None = None
+    derived: bool = False
     additive: bool = False  # counts whose regional/national totals are sums of LAs
     headline: bool = False  # shown on profiles, briefings and overview tiles
 
 
 def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral"):
-    return Indicator(iid, label, "count", polarity, definition, source_id, time_identifier, None, True, headline)
+    return Indicator(iid, label, "count", polarity, definition, source_id, time_identifier, additive=True, headline=headline)
 
 
-def _pct(iid, label, definition, source_id, polarity, headline=False, time_identifier=CALENDAR):
-    return Indicator(iid, label, "percent", polarity, definition, source_id, time_identifier, None, False, headline)
+def _pct(iid, label, definition, source_id, polarity, headline=False, time_identifier=CALENDAR, ratio=None):
+    return Indicator(iid, label, "percent", polarity, definition, source_id, time_identifier, ratio, headline=headline)
 
 
 EHCP = "ehcp_2025"  # newest release; older periods come from ehcp_2022 (each observation names its source)
@@ -106,7 +109,8 @@ INDICATORS: list[Indicator] = [
         "both counts are published.",
         EHCP,
         CALENDAR,
-        derived=("requests_refused", "initial_requests", 100.0),
+        ratio=("requests_refused", "initial_requests", 100.0),
+        derived=True,
         headline=True,
     ),
     _count(
@@ -182,12 +186,12 @@ INDICATORS: list[Indicator] = [
         EHCP,
         "higher_is_better",
         headline=True,
+        ratio=("plans_within_20_weeks", "plans_issued_excl_exceptions", 100.0),
     ),
     _pct(
         "pct_within_20_weeks_incl_exceptions",
         "% issued within 20 weeks (including exceptions)",
-        "Percentage of new EHC plans issued within 20 weeks, including cases where an exception applied, "
-        "as published.",
+        "Percentage of new EHC plans issued within 20 weeks, including cases where an exception applied, as published.",
         EHCP,
         "higher_is_better",
     ),
@@ -206,6 +210,7 @@ INDICATORS: list[Indicator] = [
         "(published from 2023).",
         EHCP,
         "lower_is_better",
+        ratio=("plans_over_1_year", "plans_issued_excl_exceptions", 100.0),
     ),
     _pct(
         "pct_over_1_year_incl_exceptions",
@@ -259,6 +264,7 @@ INDICATORS: list[Indicator] = [
         "tribunal_2025",
         "lower_is_better",
         headline=True,
+        ratio=("tribunal_appeals", "appealable_decisions", 100.0),
     ),
     Indicator(
         "high_needs_block",
@@ -294,7 +300,8 @@ INDICATORS: list[Indicator] = [
         "support for children without a plan.",
         "dsg_2023_24",
         FINANCIAL,
-        derived=("high_needs_block", "ehc_plans", 1.0),
+        ratio=("high_needs_block", "ehc_plans", 1.0),
+        derived=True,
         headline=True,
     ),
     _pct(
@@ -317,10 +324,12 @@ INDICATORS: list[Indicator] = [
     ),
     Indicator(
         "sen_unit_cost_s251",
-        "SEN spend per head (s251)",
+        "SEN spend per child with a plan, per week (s251)",
         "gbp",
         "neutral",
-        "Section 251 outturn spend on special educational needs per head of the 2-18 population (LAIT).",
+        "Section 251 outturn spend on SEN services (support services, direct payments, home-to-school transport, "
+        "assessment and administration) divided by the children with an EHC plan in January, per week, rounded to "
+        "£5 (LAIT measure SENFinance; approximate).",
         "lait",
         FINANCIAL,
     ),

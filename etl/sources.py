@@ -13,7 +13,9 @@ from etl.model import DirectUrl, EesRelease, GovUkAttachment, Source
 EES_PAGE = "https://explore-education-statistics.service.gov.uk/find-statistics/education-health-and-care-plans"
 DSG_PAGE = "https://www.gov.uk/government/publications/dedicated-schools-grant-dsg-{}"
 LAIT_PAGE = "https://www.gov.uk/government/publications/local-authority-interactive-tool-lait"
-LAIT_REPO_RAW = "https://raw.githubusercontent.com/dfe-analytical-services/local-authority-interactive-tool/main/01_data/02_prod/"
+LAIT_REPO_RAW = (
+    "https://raw.githubusercontent.com/dfe-analytical-services/local-authority-interactive-tool/main/01_data/02_prod/"
+)
 ONS_CTYUA_2023 = (
     "https://services1.arcgis.com/ESMARspQHYMw9BZ9/arcgis/rest/services/"
     "Counties_and_Unitary_Authorities_December_2023_Boundaries_UK_BSC/FeatureServer/0/query"

@@ -1,0 +1,576 @@
+"""Parsers for the DfE "Education, health and care plans" releases (SEN2) on Explore Education Statistics.
+
+Two layouts:
+
+* :func:`parse_release` - the person-level layout of reporting year 2025 (and later releases laid out the same
+  way): one tidy CSV per topic under ``data/`` with ``breakdown_topic``/``breakdown`` columns and ``x`` markers.
+* :func:`parse_release_2022` - the aggregate SEN2 layout of reporting year 2022 (``sen2_*.csv``, ``z`` markers).
+
+Both read the release zip in place (members are read into memory, never extracted) and return
+:class:`etl.model.Parsed` with ``observations`` (:data:`etl.model.OBS_COLUMNS`), ``tables['ees_la']`` (the LA
+names and codes printed in the release) and ``notes`` (known publication errors, rows dropped).
+
+Which published column feeds which indicator is declared in :data:`RELEASE_2025`, :data:`PRIMARY_NEED_FILES`,
+:data:`PRIMARY_NEEDS` and :data:`RELEASE_2022`; adding a column is a one-line change there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from etl.catalogue import by_id
+from etl.model import (
+    LOCAL_AUTHORITY,
+    NATIONAL,
+    OBS_COLUMNS,
+    REGIONAL,
+    TOTAL,
+    Parsed,
+    Source,
+    SourceFormatError,
+    parse_cell,
+)
+
+# --------------------------------------------------------------------------------------------------------------
+# Declarative mapping: (file stem under data/, published column) -> indicator_id. Columns match case-insensitively.
+# --------------------------------------------------------------------------------------------------------------
+
+#: 2025 person-level layout. Headline rows become breakdown Total/Total; other breakdown rows keep their labels.
+RELEASE_2025: dict[tuple[str, str], str] = {
+    ("caseload", "ehcplans"): "ehc_plans",
+    ("requests", "requests_received_in_year"): "initial_requests",
+    ("requests", "requests_decided_to_assess"): "requests_decided_to_assess",
+    ("requests", "requests_decided_not_to_assess"): "requests_refused",
+    ("requests", "requests_withdrawn"): "requests_withdrawn",
+    ("requests", "requests_decision_not_made"): "requests_decision_not_made",
+    ("assessments", "assess_in_year"): "ehc_needs_assessments",
+    ("assessments", "assess_issued"): "assessments_plan_issued",
+    ("assessments", "assess_not_issued"): "assessments_plan_not_issued",
+    ("assessments", "assess_not_made"): "assessments_decision_outstanding",
+    ("newplans", "new_ehc_plans"): "new_ehc_plans",
+    ("timeliness_20_week", "plans_issued_den"): "plans_issued_incl_exceptions",
+    ("timeliness_20_week", "plans_issued_den_ex"): "plans_issued_excl_exceptions",
+    ("timeliness_20_week", "plans_issued_within_20_weeks"): "plans_within_20_weeks_incl_exceptions",
+    ("timeliness_20_week", "plans_issued_20_weeks_ex"): "plans_within_20_weeks",
+    ("timeliness_20_week", "pc_plans_issued_within_20_weeks"): "pct_within_20_weeks_incl_exceptions",
+    ("timeliness_20_week", "PC_plans_issued_20_weeks_ex"): "pct_within_20_weeks",
+    ("timeliness_20_week", "plans_issued_gt_1_year_ex"): "plans_over_1_year",
+    ("timeliness_20_week", "PC_plans_issued_gt_1_year_ex"): "pct_over_1_year",
+    ("timeliness_20_week", "pc_plans_issued_gt_1_year"): "pct_over_1_year_incl_exceptions",
+    ("ceased_plans", "total_ceased"): "ceased_plans",
+    ("annual_reviews", "review_expected"): "annual_reviews_expected",
+    ("annual_reviews", "total_review_meeting"): "annual_reviews_held",
+}
+
+#: Files giving counts by primary need (headline rows only) -> the indicator they break down.
+PRIMARY_NEED_FILES: dict[str, str] = {
+    "sen_needs_all_plans": "ehc_plans",
+    "sen_need_newplans": "new_ehc_plans",
+}
+
+#: Primary-need count columns of the PRIMARY_NEED_FILES -> plain-English need (breakdown_topic 'Primary need').
+PRIMARY_NEEDS: dict[str, str] = {
+    "number_asd": "Autistic spectrum disorder",
+    "number_hi": "Hearing impairment",
+    "number_mld": "Moderate learning difficulty",
+    "number_msi": "Multi-sensory impairment",
+    "number_oth": "Other difficulty/disability",
+    "number_pd": "Physical disability",
+    "number_pmld": "Profound and multiple learning difficulty",
+    "number_semh": "Social, emotional and mental health",
+    "number_slcn": "Speech, language and communication needs",
+    "number_sld": "Severe learning difficulty",
+    "number_spld": "Specific learning difficulty",
+    "number_vi": "Visual impairment",
+    "number_need_unknown": "Need not recorded",
+}
+PRIMARY_NEED_TOPIC = "Primary need"
+
+#: Files a later release may drop (the reporting-year-2026 release may have no sen_needs_all_plans.csv).
+OPTIONAL_2025 = frozenset({"sen_needs_all_plans", "sen_need_newplans"})
+
+#: 2022 aggregate layout. Every figure is a total (breakdown Total/Total).
+RELEASE_2022: dict[tuple[str, str], str] = {
+    ("sen2_age_caseload", "Total_ehc"): "ehc_plans",
+    ("sen2_age_new_plans", "Total_new_ehc"): "new_ehc_plans",
+    ("sen2_mi", "InreqEHC"): "initial_requests",
+    ("sen2_mi", "AssRefusedEHC"): "requests_refused",
+    ("sen2_mi", "NewallEHC"): "assessments_plan_issued",
+    ("sen2_mi", "AssnoneEHC"): "assessments_plan_not_issued",
+    ("sen2_mi", "AssnodecisionEHC"): "assessments_decision_outstanding",
+    ("sen2_mi", "TotIncExcEHC"): "plans_issued_incl_exceptions",
+    ("sen2_mi", "IncExc20weekEHC"): "plans_within_20_weeks_incl_exceptions",
+    ("sen2_mi", "IncExc20weekRate"): "pct_within_20_weeks_incl_exceptions",
+    ("sen2_mi", "TotNoExcEHC"): "plans_issued_excl_exceptions",
+    ("sen2_mi", "NoExc20weekEHC"): "plans_within_20_weeks",
+    ("sen2_mi", "NoExc20weekRate"): "pct_within_20_weeks",
+}
+
+#: 2022 files whose rows are split by age: keep only this value of ``characteristic_age``.
+AGE_FILTER_2022 = {"sen2_age_caseload": "Total", "sen2_age_new_plans": "Total"}
+
+#: 2022 files whose calendar-year time_period is really a January snapshot (relabelled 2018 -> 201718).
+JANUARY_FILES_2022 = frozenset({"sen2_age_caseload"})
+
+#: Publication errors documented in the release footnotes; values are kept as published and a note is added
+#: while the published (wrong) value is still there. (old_la_code, time_period, indicator_id, published, correct,
+#: explanation).
+KNOWN_ERRORS: list[tuple[str, str, str, float, float, str]] = [
+    (
+        "342",
+        "2021",
+        "requests_refused",
+        0,
+        107,
+        "St. Helens 2021: refusals to assess published as 0; the publisher's footnote says the correct figure is "
+        "107. Shown as published.",
+    ),
+    (
+        "887",
+        "2021",
+        "assessments_plan_not_issued",
+        223,
+        16,
+        "Medway 2021: assessments ending in a decision not to issue a plan published as 223; the publisher's "
+        "footnote says the correct figure is 16 (so assessments with a decision = 319, 95.0% with a plan issued). "
+        "Shown as published.",
+    ),
+]
+
+#: Geography columns every EES file carries (matched case-insensitively).
+GEO_COLUMNS = [
+    "time_period",
+    "time_identifier",
+    "geographic_level",
+    "region_code",
+    "region_name",
+    "new_la_code",
+    "old_la_code",
+    "la_name",
+]
+BREAKDOWN_COLUMNS = ["breakdown_topic", "breakdown"]
+LEVELS = {NATIONAL, REGIONAL, LOCAL_AUTHORITY}
+EES_LA_COLUMNS = ["old_la_code", "new_la_code", "la_name", "region_code", "region_name", "year"]
+HEADLINE_EXACT = {"New EHC plans"}
+#: Sub-regional areas (Inner/Outer London, E13) that some files publish instead of London (E12000007).
+SUB_REGION_PREFIX = "E13"
+#: The region Inner London (E13000001) and Outer London (E13000002) belong to.
+LONDON = ("E12000007", "London")
+
+_PERCENT_IDS = {i.indicator_id for i in by_id().values() if i.unit == "percent"}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Public parsers
+# --------------------------------------------------------------------------------------------------------------
+
+
+def parse_release(path: Path, source: Source, resolve) -> Parsed:
+    """Parse an EHCP release in the person-level EES layout (reporting year 2025 and later).
+
+    Reads from the zip at ``path`` only the members ``data/<stem>.csv`` named in :data:`RELEASE_2025` and
+    :data:`PRIMARY_NEED_FILES` (other members are ignored; stems and column names match case-insensitively and a
+    duplicated column name is tolerated). Returns :class:`Parsed` with
+
+    * ``observations`` (:data:`OBS_COLUMNS`): one row per published non-empty cell. ``time_period`` as published
+      (``202425`` = January 2025 snapshot -> ``year`` 2025; calendar year ``2024`` -> 2024). Counts are people or
+      plans; ``pct_*`` are percentages (0-100) as published. Headline rows (``All ...`` / ``New EHC plans``) get
+      breakdown Total/Total, other rows keep the published ``breakdown_topic``/``breakdown``; the two primary-need
+      files give ``ehc_plans``/``new_ehc_plans`` by breakdown_topic ``Primary need``. Markers (``x``) are kept
+      with value NaN.
+    * ``tables['ees_la']``: distinct (old_la_code, new_la_code, la_name, region_code, region_name, year) of the
+      LA rows read.
+    * ``notes``: footnoted publication errors still present (:data:`KNOWN_ERRORS`), Inner/Outer London rows
+      dropped, optional files missing. Keys: old_la_code, area_code, time_period, indicator_id, note.
+
+    Raises :class:`SourceFormatError` (naming the file and what is missing) if the zip is unreadable, a required
+    member or column is absent, or a period / geographic level is not recognised; FileNotFoundError if ``path``
+    does not exist. ``source`` and ``resolve`` are unused (parser signature).
+
+    Source: DfE, "Education, health and care plans" (SEN2), Explore Education Statistics, release zip.
+    """
+    path = Path(path)
+    plan = _group(RELEASE_2025)
+    for stem in PRIMARY_NEED_FILES:
+        plan.setdefault(stem, {})
+    frames, la_frames, notes = [], [], []
+    with _open_zip(path) as zf:
+        members = _data_members(zf, path)
+        for stem, columns in plan.items():
+            member = members.get(stem.lower())
+            if member is None:
+                if stem in OPTIONAL_2025:
+                    notes.append(_note(None, None, None, PRIMARY_NEED_FILES.get(stem), f"{stem}.csv not in release"))
+                    continue
+                raise SourceFormatError(f"{path.name}: data/{stem}.csv is missing (members: {sorted(members)})")
+            if stem in PRIMARY_NEED_FILES:
+                columns = {c: PRIMARY_NEED_FILES[stem] for c in PRIMARY_NEEDS}
+            df = _read_member(zf, member, path, GEO_COLUMNS + BREAKDOWN_COLUMNS, list(columns))
+            df = _clean_codes(_add_year(df, f"{path.name}:{member}"))
+            df, dropped = _drop_sub_regions(df)
+            for code, tp in dropped:
+                notes.append(
+                    _note(
+                        None,
+                        code,
+                        tp,
+                        PRIMARY_NEED_FILES.get(stem),
+                        f"{stem}.csv publishes Inner/Outer London ({code}) instead of London; those regional rows "
+                        "are dropped (not regions in this schema), so London has no regional figure in this file.",
+                    )
+                )
+            la_frames.append(_ees_la(df))
+            frames.append(_long_2025(df, stem, columns))
+    obs = _finish(frames)
+    notes.extend(_known_error_notes(obs))
+    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
+
+
+def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
+    """Parse the reporting-year-2022 EHCP release (aggregate SEN2 collection, ``sen2_*.csv``).
+
+    Reads ``data/sen2_age_caseload.csv`` (``Total_ehc``, ``characteristic_age='Total'`` -> ``ehc_plans``),
+    ``data/sen2_age_new_plans.csv`` (``Total_new_ehc`` -> ``new_ehc_plans``) and ``data/sen2_mi.csv`` (requests,
+    assessment outcomes, 20-week timeliness; see :data:`RELEASE_2022`). Returns :class:`Parsed` with
+
+    * ``observations`` (:data:`OBS_COLUMNS`), all breakdown Total/Total. The caseload's calendar-year period
+      means January of that year and is relabelled to the 2025-release convention (``2018`` -> ``201718``, year
+      2018); flow measures keep their calendar year. Percentages (0-100) are rounded to 4 dp to remove the
+      published float noise (``57.900000000000`` -> 57.9). Marker ``z`` is kept with value NaN.
+    * ``tables['ees_la']``: as :func:`parse_release`.
+    * ``notes``: the footnoted St Helens / Medway 2021 errors (values are not changed).
+
+    Raises :class:`SourceFormatError` if the zip is unreadable or a file/column is missing (FileNotFoundError if
+    ``path`` does not exist). ``source`` and ``resolve`` are unused.
+
+    Source: DfE, "Education, health and care plans" reporting year 2022, Explore Education Statistics, release zip.
+    """
+    path = Path(path)
+    frames, la_frames = [], []
+    with _open_zip(path) as zf:
+        members = _data_members(zf, path)
+        for stem, columns in _group(RELEASE_2022).items():
+            member = members.get(stem.lower())
+            if member is None:
+                raise SourceFormatError(f"{path.name}: data/{stem}.csv is missing (members: {sorted(members)})")
+            extra = ["characteristic_age"] if stem in AGE_FILTER_2022 else []
+            df = _read_member(zf, member, path, GEO_COLUMNS + extra, list(columns))
+            if stem in AGE_FILTER_2022:
+                df = df.filter(pc.equal(df["characteristic_age"], AGE_FILTER_2022[stem]))
+            if stem in JANUARY_FILES_2022:
+                df = _relabel_january(df, f"{path.name}:{member}")
+            df = _clean_codes(_add_year(df, f"{path.name}:{member}"))
+            df = _set(df, "breakdown_topic", pa.repeat(pa.scalar(TOTAL), df.num_rows))
+            df = _set(df, "breakdown", pa.repeat(pa.scalar(TOTAL), df.num_rows))
+            la_frames.append(_ees_la(df))
+            frames.append(_melt(df, columns))
+    obs = _finish(frames)
+    notes = _known_error_notes(obs)
+    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _group(mapping: dict[tuple[str, str], str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for (stem, column), indicator in mapping.items():
+        out.setdefault(stem, {})[column] = indicator
+    return out
+
+
+class _ZipReader:
+    """Context manager around ZipFile that turns every zip failure into SourceFormatError."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.zf = zipfile.ZipFile(self.path)
+        except FileNotFoundError:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise SourceFormatError(f"{self.path.name}: not a readable zip file ({exc})") from exc
+
+    def __enter__(self) -> _ZipReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.zf.close()
+
+    def namelist(self) -> list[str]:
+        return self.zf.namelist()
+
+    def read(self, member: str) -> bytes:
+        try:
+            return self.zf.read(member)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            raise SourceFormatError(f"{self.path.name}: cannot read member {member} ({exc})") from exc
+
+
+def _open_zip(path: Path) -> _ZipReader:
+    return _ZipReader(path)
+
+
+def _data_members(zf: _ZipReader, path: Path) -> dict[str, str]:
+    """Lower-cased file stem -> member name, for every ``*.csv`` directly inside a ``data/`` folder."""
+    members: dict[str, str] = {}
+    for name in zf.namelist():
+        p = PurePosixPath(name)
+        if p.suffix.lower() != ".csv" or p.parent.name.lower() != "data":
+            continue
+        key = p.stem.lower()
+        if key in members:
+            raise SourceFormatError(f"{path.name}: two data files named {p.stem}.csv ({members[key]}, {name})")
+        members[key] = name
+    return members
+
+
+def _header(data: bytes, where: str) -> list[str]:
+    end = data.find(b"\n")
+    line = data if end < 0 else data[:end]
+    try:
+        text = line.decode("utf-8-sig").rstrip("\r")
+    except UnicodeDecodeError as exc:
+        raise SourceFormatError(f"{where}: header is not UTF-8 ({exc})") from exc
+    names = next(csv.reader([text]), [])
+    if not names or not any(n.strip() for n in names):
+        raise SourceFormatError(f"{where}: empty file or header")
+    return [n.strip() for n in names]
+
+
+def _read_member(zf: _ZipReader, member: str, path: Path, keys: list[str], values: Iterable[str]) -> pa.Table:
+    """Read the wanted columns of one CSV member as strings; columns renamed to the spelling asked for.
+
+    Matching is case-insensitive; when a name occurs more than once the first occurrence is used. Key columns
+    are stripped of padding.
+    """
+    where = f"{path.name}:{member}"
+    data = zf.read(member)
+    names = _header(data, where)
+    # Make names unique so that a duplicated header (annual_reviews.csv) cannot confuse the reader.
+    unique, first_by_lower, seen = [], {}, {}
+    for name in names:
+        n = seen.get(name, 0)
+        seen[name] = n + 1
+        uname = name if n == 0 else f"{name}__dup{n}"
+        unique.append(uname)
+        first_by_lower.setdefault(name.lower(), uname)
+    wanted = list(dict.fromkeys([*keys, *values]))
+    selected: dict[str, str] = {}
+    missing = []
+    for col in wanted:
+        actual = first_by_lower.get(col.lower())
+        if actual is None:
+            missing.append(col)
+        else:
+            selected[actual] = col
+    if missing:
+        raise SourceFormatError(f"{where}: missing column(s) {', '.join(missing)}")
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(data),
+            # skip_rows=1 drops the header line (and with it any BOM); names come from _header.
+            read_options=pacsv.ReadOptions(column_names=unique, skip_rows=1),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=list(selected),
+                column_types={c: pa.string() for c in selected},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowException as exc:
+        raise SourceFormatError(f"{where}: cannot parse CSV ({exc})") from exc
+    table = table.rename_columns([selected[c] for c in table.column_names])
+    for col in keys:
+        table = table.set_column(table.schema.get_field_index(col), col, pc.utf8_trim_whitespace(table[col]))
+    return table
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Shaping (pyarrow compute: the 2025 release is ~320,000 cells)
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _period_year(tp: str, identifier: str, where: str) -> int:
+    ident = identifier.strip().lower()
+    if ident == "academic year" and re.fullmatch(r"\d{6}", tp):
+        start, end = int(tp[:4]), int(tp[4:])
+        if (start + 1) % 100 != end:
+            raise SourceFormatError(f"{where}: academic-year time_period {tp!r} is not consecutive years")
+        return start + 1
+    if ident == "calendar year" and re.fullmatch(r"\d{4}", tp):
+        return int(tp)
+    raise SourceFormatError(f"{where}: unrecognised time_period {tp!r} with time_identifier {identifier!r}")
+
+
+def _set(table: pa.Table, name: str, column) -> pa.Table:
+    i = table.schema.get_field_index(name)
+    return table.set_column(i, name, column) if i >= 0 else table.append_column(name, column)
+
+
+def _add_year(table: pa.Table, where: str) -> pa.Table:
+    """Check geographic levels and periods; add ``year`` (int64)."""
+    levels = set(pc.unique(table["geographic_level"]).to_pylist())
+    if levels - LEVELS:
+        raise SourceFormatError(f"{where}: unknown geographic_level {sorted(levels - LEVELS)}")
+    pairs = table.select(["time_period", "time_identifier"]).group_by(["time_period", "time_identifier"]).aggregate([])
+    years: dict[str, int] = {}
+    for tp, ti in zip(pairs["time_period"].to_pylist(), pairs["time_identifier"].to_pylist(), strict=True):
+        year = _period_year(tp, ti, where)
+        if years.setdefault(tp, year) != year:
+            raise SourceFormatError(f"{where}: time_period {tp!r} has conflicting time_identifiers")
+    periods = pa.array(list(years), pa.string())
+    idx = pc.index_in(table["time_period"], value_set=periods)
+    return _set(table, "year", pa.array(list(years.values()), pa.int64()).take(idx))
+
+
+def _relabel_january(table: pa.Table, where: str) -> pa.Table:
+    """2022 caseload: calendar year Y (January Y) -> academic-year label (Y-1)(YY), e.g. 2018 -> 201718."""
+    periods = pc.unique(table["time_period"]).to_pylist()
+    bad = sorted(tp for tp in periods if not re.fullmatch(r"\d{4}", tp))
+    if bad:
+        raise SourceFormatError(f"{where}: unexpected time_period {bad}")
+    labels = pa.array([f"{int(tp) - 1}{int(tp) % 100:02d}" for tp in periods], pa.string())
+    idx = pc.index_in(table["time_period"], value_set=pa.array(periods, pa.string()))
+    table = _set(table, "time_period", labels.take(idx))
+    return _set(table, "time_identifier", pa.repeat(pa.scalar("Academic year"), table.num_rows))
+
+
+def _drop_sub_regions(table: pa.Table) -> tuple[pa.Table, list[tuple[str, str]]]:
+    mask = pc.and_(
+        pc.equal(table["geographic_level"], REGIONAL), pc.starts_with(table["region_code"], SUB_REGION_PREFIX)
+    )
+    if not pc.any(mask).as_py():
+        return table, []
+    gone = table.filter(mask)
+    dropped = sorted(set(zip(gone["region_code"].to_pylist(), gone["time_period"].to_pylist(), strict=True)))
+    return table.filter(pc.invert(mask)), dropped
+
+
+def _clean_codes(table: pa.Table) -> pa.Table:
+    """old_la_code as text without decimals ('825', not '825.0'); only rewritten when a '.' is present."""
+    col = table["old_la_code"]
+    if pc.any(pc.match_substring(col, ".")).as_py():
+        table = _set(table, "old_la_code", pc.replace_substring_regex(col, r"\.0+$", ""))
+    return table
+
+
+def _ees_la(table: pa.Table) -> pa.Table:
+    """Distinct LA identities of one file. London LAs filed under Inner/Outer London get London (E12000007)."""
+    la = table.filter(pc.equal(table["geographic_level"], LOCAL_AUTHORITY)).select(EES_LA_COLUMNS)
+    sub = pc.starts_with(la["region_code"], SUB_REGION_PREFIX)
+    if pc.any(sub).as_py():
+        la = _set(la, "region_code", pc.if_else(sub, pa.scalar(LONDON[0]), la["region_code"]))
+        la = _set(la, "region_name", pc.if_else(sub, pa.scalar(LONDON[1]), la["region_name"]))
+    return la.group_by(EES_LA_COLUMNS).aggregate([])
+
+
+def _long_2025(table: pa.Table, stem: str, columns: dict[str, str]) -> pa.Table:
+    topic, bd = table["breakdown_topic"], table["breakdown"]
+    headline = pc.and_(
+        pc.equal(topic, bd), pc.or_(pc.starts_with(topic, "All "), pc.is_in(topic, pa.array(sorted(HEADLINE_EXACT))))
+    )
+    if stem in PRIMARY_NEED_FILES:
+        table = table.filter(headline)
+        parts = []
+        for col, need in PRIMARY_NEEDS.items():
+            t = _set(table, "breakdown_topic", pa.repeat(pa.scalar(PRIMARY_NEED_TOPIC), table.num_rows))
+            t = _set(t, "breakdown", pa.repeat(pa.scalar(need), table.num_rows))
+            parts.append(_melt(t, {col: columns[col]}))
+        return pa.concat_tables(parts)
+    total = pa.scalar(TOTAL)
+    table = _set(table, "breakdown_topic", pc.if_else(headline, total, topic))
+    table = _set(table, "breakdown", pc.if_else(headline, total, bd))
+    return _melt(table, columns)
+
+
+def _melt(table: pa.Table, columns: dict[str, str]) -> pa.Table:
+    """One row per (row, mapped column) with the raw cell in ``raw``; geography columns tidied (zero-copy)."""
+    level = table["geographic_level"]
+    is_la = pc.equal(level, LOCAL_AUTHORITY)
+    null = pa.scalar(None, pa.string())
+    base = {
+        "geographic_level": level,
+        "old_la_code": pc.if_else(is_la, table["old_la_code"], null),
+        "la_name": pc.if_else(is_la, table["la_name"], null),
+        "region_code": pc.if_else(pc.equal(level, REGIONAL), table["region_code"], null),
+        "breakdown_topic": table["breakdown_topic"],
+        "breakdown": table["breakdown"],
+        "time_period": table["time_period"],
+        "year": table["year"],
+    }
+    parts = []
+    for col, indicator in columns.items():
+        cols = {"indicator_id": pa.repeat(pa.scalar(indicator), table.num_rows), **base, "raw": table[col]}
+        parts.append(pa.table(cols))
+    return pa.concat_tables(parts)
+
+
+def _finish(parts: list[pa.Table]) -> pa.Table:
+    """Split raw cells into value/marker (parse_cell on each distinct string), drop empty cells, order columns."""
+    long = pa.concat_tables(parts)
+    raw = long["raw"]
+    uniques = pc.unique(raw)
+    parsed = [parse_cell(u) for u in uniques.to_pylist()]
+    idx = pc.index_in(raw, value_set=uniques)
+    value = pa.array([v for v, _ in parsed], pa.float64()).take(idx)
+    marker = pa.array([m for _, m in parsed], pa.string()).take(idx)
+    is_pct = pc.is_in(long["indicator_id"], pa.array(sorted(_PERCENT_IDS), pa.string()))
+    value = pc.if_else(is_pct, pc.round(value, 4), value)
+    long = long.drop_columns(["raw"]).append_column("value", value).append_column("marker", marker)
+    long = long.filter(pc.invert(pc.fill_null(pc.equal(long["marker"], ""), False)))
+    return long.select(OBS_COLUMNS)
+
+
+def _to_frame(obs: pa.Table) -> pd.DataFrame:
+    df = obs.to_pandas()
+    df["value"] = df["value"].astype("float64")
+    return df
+
+
+def _distinct(tables: list[pa.Table]) -> pd.DataFrame:
+    if not tables:
+        return pd.DataFrame(columns=EES_LA_COLUMNS)
+    out = pa.concat_tables(tables).group_by(EES_LA_COLUMNS).aggregate([]).select(EES_LA_COLUMNS).to_pandas()
+    return out.sort_values(["old_la_code", "year", "new_la_code"]).reset_index(drop=True)
+
+
+def _note(old_la_code, area_code, time_period, indicator_id, note: str) -> dict:
+    return {
+        "old_la_code": old_la_code,
+        "area_code": area_code,
+        "time_period": time_period,
+        "indicator_id": indicator_id,
+        "note": note,
+    }
+
+
+def _known_error_notes(obs: pa.Table) -> list[dict]:
+    """A note for each :data:`KNOWN_ERRORS` entry whose published (wrong) value is in ``obs``."""
+    codes = pa.array(sorted({e[0] for e in KNOWN_ERRORS}), pa.string())
+    few = obs.filter(pc.fill_null(pc.is_in(obs["old_la_code"], value_set=codes), False)).to_pylist()
+    notes = []
+    for code, tp, indicator, published, _correct, text in KNOWN_ERRORS:
+        if any(
+            r["old_la_code"] == code
+            and r["time_period"] == tp
+            and r["indicator_id"] == indicator
+            and r["breakdown_topic"] == TOTAL
+            and r["value"] == published
+            for r in few
+        ):
+            notes.append(_note(code, None, tp, indicator, text))
+    return notes

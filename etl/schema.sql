@@ -1,0 +1,106 @@
+-- The database contract between the ETL and the dashboard (documented in docs/database.md).
+-- Every figure is one row of `observation`; everything else describes it.
+
+CREATE TABLE source (
+    source_id    VARCHAR PRIMARY KEY,
+    title        VARCHAR NOT NULL,
+    publisher    VARCHAR NOT NULL,
+    page_url     VARCHAR NOT NULL,
+    file_url     VARCHAR,
+    release      VARCHAR NOT NULL,
+    file_name    VARCHAR NOT NULL,
+    sha256       VARCHAR NOT NULL,
+    retrieved_at TIMESTAMP,
+    licence      VARCHAR NOT NULL
+);
+
+CREATE TABLE local_authority (
+    new_la_code VARCHAR PRIMARY KEY,   -- current GSS code (E06000065 for North Yorkshire in every year)
+    old_la_code VARCHAR NOT NULL UNIQUE, -- 3-digit DfE number: the key sources are joined on
+    la_name     VARCHAR NOT NULL,
+    region_code VARCHAR NOT NULL,
+    region_name VARCHAR NOT NULL,
+    first_year  INTEGER,               -- NULL: existed before the earliest data
+    last_year   INTEGER                -- NULL: still exists
+);
+
+CREATE TABLE region (
+    region_code VARCHAR PRIMARY KEY,
+    region_name VARCHAR NOT NULL
+);
+
+CREATE TABLE la_succession (
+    predecessor_code VARCHAR NOT NULL,
+    successor_code   VARCHAR NOT NULL,
+    year             INTEGER NOT NULL,  -- calendar year the change took effect (1 April)
+    kind             VARCHAR NOT NULL,  -- split | merge | recode
+    PRIMARY KEY (predecessor_code, successor_code)
+);
+
+CREATE TABLE indicator (
+    indicator_id    VARCHAR PRIMARY KEY,
+    label           VARCHAR NOT NULL,
+    unit            VARCHAR NOT NULL CHECK (unit IN ('count', 'percent', 'gbp', 'rate_per_1000')),
+    polarity        VARCHAR NOT NULL CHECK (polarity IN ('higher_is_better', 'lower_is_better', 'neutral')),
+    definition      VARCHAR NOT NULL,
+    source_id       VARCHAR NOT NULL REFERENCES source (source_id),
+    time_identifier VARCHAR NOT NULL,
+    numerator_id    VARCHAR,            -- for rates: group figures are sum(numerator) / sum(denominator) * scale
+    denominator_id  VARCHAR,
+    scale           DOUBLE,
+    derived         BOOLEAN NOT NULL,   -- true: computed by the build from numerator and denominator
+    headline        BOOLEAN NOT NULL
+);
+
+CREATE TABLE observation (
+    indicator_id     VARCHAR NOT NULL REFERENCES indicator (indicator_id),
+    geographic_level VARCHAR NOT NULL CHECK (geographic_level IN ('National', 'Regional', 'Local authority')),
+    area_code        VARCHAR NOT NULL,  -- E92000001, an E12 region code or local_authority.new_la_code
+    breakdown_topic  VARCHAR NOT NULL,
+    breakdown        VARCHAR NOT NULL,
+    time_period      VARCHAR NOT NULL,  -- as published now: '2024', '202425' (January 2025), '2023-24'
+    year             INTEGER NOT NULL,  -- calendar year in which the period ends
+    value            DOUBLE,
+    marker           VARCHAR,           -- published symbol when value is not a number, else NULL
+    source_id        VARCHAR NOT NULL REFERENCES source (source_id),
+    PRIMARY KEY (indicator_id, geographic_level, area_code, breakdown_topic, breakdown, time_period),
+    CHECK ((value IS NULL) <> (marker IS NULL))
+);
+
+CREATE TABLE statistical_neighbour (
+    new_la_code    VARCHAR NOT NULL,
+    neighbour_code VARCHAR NOT NULL,
+    rank           INTEGER NOT NULL,
+    closeness      VARCHAR,
+    version        VARCHAR NOT NULL,
+    PRIMARY KEY (new_la_code, rank, version)
+);
+
+CREATE TABLE constituency (
+    pcon_code   VARCHAR NOT NULL,
+    pcon_name   VARCHAR NOT NULL,
+    mp_name     VARCHAR,
+    party       VARCHAR,
+    new_la_code VARCHAR NOT NULL,
+    PRIMARY KEY (pcon_code, new_la_code)
+);
+
+CREATE TABLE boundary (
+    new_la_code VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    geometry    VARCHAR NOT NULL        -- GeoJSON geometry (EPSG:4326) as text
+);
+
+CREATE TABLE data_note (
+    source_id    VARCHAR NOT NULL,
+    area_code    VARCHAR,
+    time_period  VARCHAR,
+    indicator_id VARCHAR,
+    note         VARCHAR NOT NULL
+);
+
+CREATE TABLE build_info (
+    fingerprint VARCHAR NOT NULL,
+    built_at    TIMESTAMP NOT NULL,
+    observation_rows BIGINT NOT NULL
+);

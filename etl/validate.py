@@ -1,0 +1,130 @@
+"""Checks run on every build before the new database replaces the old one.
+
+``validate(tables)`` returns (failures, report_lines). Any failure stops the
+build; the report explains what was checked, including published totals that
+differ from the sum of their parts for a documented reason.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from etl.catalogue import INDICATORS
+from etl.load import Tables
+from etl.model import LOCAL_AUTHORITY, NATIONAL, REGIONAL, TOTAL
+
+#: Fewest / most LA rows a headline period may have (153 LAs today; 149 in DSG, which
+#: leaves out City of London and Isles of Scilly; a few LAs missing in some years).
+LA_ROWS_RANGE = (140, 158)
+#: Relative tolerance when comparing a published total with the sum of its parts
+#: (the DSG £m sheet for 2019-20 is rounded to the pound after conversion).
+TOLERANCE = 1e-6
+
+
+def validate(t: Tables) -> tuple[list[str], list[str]]:
+    """Run every check on the assembled tables.
+
+    Returns ``(failures, report)``: failures are lines that must stop the build;
+    report lines summarise what was checked and any explained exceptions.
+    """
+    failures: list[str] = []
+    report: list[str] = []
+    obs = t.observation
+    units = {i.indicator_id: i.unit for i in INDICATORS}
+    headline = obs[(obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL)]
+
+    # Every indicator and observation has its source.
+    known_sources = set(t.source.source_id)
+    for ind in INDICATORS:
+        if ind.source_id not in known_sources:
+            failures.append(f"indicator {ind.indicator_id} names source {ind.source_id}, which was not loaded")
+    for sid in sorted(set(obs.source_id) - known_sources):
+        failures.append(f"observations from unknown source {sid}")
+
+    # LA counts per period.
+    la_rows = headline[headline.geographic_level == LOCAL_AUTHORITY]
+    # Figures withdrawn as publisher errors (corrections.WITHDRAWN) still count as published rows.
+    withdrawn = t.data_note.dropna(subset=["indicator_id", "time_period", "area_code"])
+    counts = la_rows.groupby(["indicator_id", "time_period"]).size().add(
+        withdrawn.groupby(["indicator_id", "time_period"]).size(), fill_value=0
+    ).astype(int)
+    counts = counts[counts.index.isin(la_rows.set_index(["indicator_id", "time_period"]).index)]
+    lo, hi = LA_ROWS_RANGE
+    for (iid, period), n in counts.items():
+        if not lo <= n <= hi:
+            failures.append(f"{iid} {period}: {n} local authority rows (expected {lo}-{hi})")
+    report.append(f"LA rows per headline period: {counts.min()}-{counts.max()} across {len(counts)} indicator periods")
+
+    # Ranges.
+    pct = obs[obs.indicator_id.map(units) == "percent"]
+    bad = pct[(pct.value < 0) | (pct.value > 100)]
+    for row in bad.head(10).itertuples():
+        failures.append(f"{row.indicator_id} {row.time_period} {row.area_code}: {row.value} is not within 0-100")
+    neg = obs[obs.indicator_id.map(units).isin(["count", "gbp"]) & (obs.value < 0)]
+    for row in neg.head(10).itertuples():
+        failures.append(f"{row.indicator_id} {row.time_period} {row.area_code}: negative value {row.value}")
+    report.append(f"ranges: {len(bad)} percentages outside 0-100, {len(neg)} negative counts or amounts")
+
+    f, r = _check_totals(headline, t.local_authority)
+    failures += f
+    report += r
+    return failures, report
+
+
+def _check_totals(headline: pd.DataFrame, la: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Region = sum of its LAs and England = sum of regions, for additive counts.
+
+    A published total larger than the sum is accepted (and reported) when some of
+    its LAs are shown as a marker or have no row: the publishers count those LAs in
+    the totals (data-notes §14). Any other difference fails.
+    """
+    failures, explained, checked = [], [], 0
+    additive = [i.indicator_id for i in INDICATORS if i.additive and not i.derived]
+    data = headline[headline.indicator_id.isin(additive)]
+    region_of = la.set_index("new_la_code").region_code
+    las = data[data.geographic_level == LOCAL_AUTHORITY].assign(parent=lambda d: d.area_code.map(region_of))
+    regions = data[data.geographic_level == REGIONAL].assign(parent="E92000001")
+    nations = data[data.geographic_level == NATIONAL]
+    for parts, totals, what in ((las, regions, "region vs its LAs"), (regions, nations, "England vs regions")):
+        if parts.empty or totals.empty:
+            continue
+        sums = parts.groupby(["indicator_id", "time_period", "parent"]).agg(
+            total=("value", "sum"), gaps=("marker", "count"), n=("area_code", "count")
+        )
+        for row in totals.itertuples():
+            key = (row.indicator_id, row.time_period, row.area_code)
+            if key not in sums.index or pd.isna(row.value):
+                continue
+            checked += 1
+            s = sums.loc[key]
+            diff = row.value - s.total
+            if abs(diff) <= TOLERANCE * max(abs(row.value), 1):
+                continue
+            expected_parts = _expected_parts(la, row, what)
+            missing = expected_parts - s.n + s.gaps
+            if diff > 0 and missing > 0:
+                explained.append(
+                    f"{row.indicator_id} {row.time_period} {row.area_code}: published {row.value:,.0f} exceeds the "
+                    f"sum {s.total:,.0f} by {diff:,.0f}; {missing} part(s) suppressed or not published are counted "
+                    "in the published total"
+                )
+            else:
+                failures.append(
+                    f"{row.indicator_id} {row.time_period} {row.area_code} ({what}): published {row.value:,.0f} "
+                    f"but the parts sum to {s.total:,.0f}"
+                )
+    report = [f"totals: {checked} published totals compared with the sum of their parts; {len(explained)} explained"]
+    report += [f"  explained: {line}" for line in explained]
+    return failures, report
+
+
+def _expected_parts(la: pd.DataFrame, row, what: str) -> int:
+    """How many LAs (or regions) should make up this total in this year."""
+    if what == "England vs regions":
+        return 9
+    alive = la[
+        (la.region_code == row.area_code)
+        & (la.first_year.isna() | (la.first_year <= row.year))
+        & (la.last_year.isna() | (la.last_year >= row.year))
+    ]
+    return len(alive)

@@ -1,0 +1,84 @@
+"""The indicator catalogue as the app sees it, read from the database's ``indicator`` table.
+
+Definitions are written once (``etl/catalogue.py``) and loaded into the database by
+the build; charts, maps, rankings and briefings read them from here. This module also
+formats values and periods the way the publications print them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from etl.model import MARKER_MEANINGS
+
+#: Authorities shown but left out of rankings and quartiles: too small to compare fairly.
+UNRANKED = {"E09000001": "City of London", "E06000053": "Isles of Scilly"}
+UNRANKED_NOTE = (
+    "City of London and Isles of Scilly are shown but left out of rankings and quartiles: their numbers are too "
+    "small to compare fairly."
+)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row of the ``indicator`` table."""
+
+    indicator_id: str
+    label: str
+    unit: str
+    polarity: str
+    definition: str
+    source_id: str
+    time_identifier: str
+    numerator_id: str | None
+    denominator_id: str | None
+    scale: float | None
+    derived: bool
+    headline: bool
+
+    @property
+    def short_unit(self) -> str:
+        """Unit as a short suffix for axis titles."""
+        return {"percent": "%", "gbp": "£", "count": "number", "rate_per_1000": "per 1,000"}.get(self.unit, self.unit)
+
+
+def load_catalogue(frame: pd.DataFrame) -> dict[str, Indicator]:
+    """Indicators keyed by id from the ``indicator`` table (columns as in etl/schema.sql)."""
+    return {row["indicator_id"]: Indicator(**row) for row in frame.to_dict("records")}
+
+
+def period_label(time_period: str) -> str:
+    """A period as the publications print it: '202425' -> '2024/25', '2023-24' and '2024' unchanged."""
+    p = str(time_period)
+    if len(p) == 6 and p.isdigit():
+        return f"{p[:4]}/{p[4:]}"
+    return p
+
+
+def format_value(value: float | None, marker: str | None, unit: str) -> str:
+    """Format a figure for display; a marker is shown as itself, never as zero.
+
+    Counts get thousands separators, percentages one decimal place, £ amounts
+    whole pounds (or £m above £10m).
+    """
+    if marker is not None and not (isinstance(marker, float) and math.isnan(marker)):
+        return str(marker)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "not published"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "gbp":
+        return f"£{value / 1e6:,.1f}m" if abs(value) >= 1e7 else f"£{value:,.0f}"
+    if unit == "rate_per_1000":
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def marker_reason(marker: str | None) -> str:
+    """Plain-English meaning of a published marker ('' when there is none)."""
+    if marker is None or (isinstance(marker, float) and math.isnan(marker)):
+        return ""
+    return f"'{marker}': {MARKER_MEANINGS.get(marker, 'not published')}"

@@ -1,0 +1,275 @@
+"""Plotly chart builders shared by every page.
+
+Honest by construction: suppressed or missing values are gaps (never zeros) and
+say why on hover; periods are labelled as published and ordered in time; count
+axes start at zero; series differ by line style and symbol as well as colour
+(Okabe-Ito palette, safe for colour-blind readers).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
+
+#: Okabe-Ito colour-blind-safe palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
+HIGHLIGHT = "#D55E00"
+MUTED = "#9AA5B1"
+NO_DATA = "#E5E5E5"
+FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14)
+
+
+def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
+        height=height,
+        margin=dict(l=10, r=10, t=60, b=10),
+        font=FONT,
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        hoverlabel=dict(font_size=14),
+        plot_bgcolor="white",
+    )
+    fig.update_yaxes(gridcolor="#E8E8E8", zeroline=True, zerolinecolor="#BBBBBB")
+    if ind.unit in ("count", "gbp", "percent", "rate_per_1000"):
+        fig.update_yaxes(rangemode="tozero")
+    if ind.unit == "percent":
+        fig.update_yaxes(ticksuffix="%")
+    if ind.unit == "gbp":
+        fig.update_yaxes(tickprefix="£")
+    return fig
+
+
+def _ordered_periods(frame: pd.DataFrame) -> list[str]:
+    return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
+
+
+def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None = None) -> go.Figure:
+    """Line chart of one indicator over time for several series.
+
+    ``frame``: long rows with time_period, year, series, value, marker (as from
+    ``compare.benchmarks``). A marker leaves a gap; a small open symbol on the
+    axis carries the reason on hover. ``highlight``: series drawn thicker.
+    """
+    fig = go.Figure()
+    order = _ordered_periods(frame)
+    for i, (name, part) in enumerate(frame.groupby("series", sort=False)):
+        part = part.sort_values("year")
+        x = [period_label(p) for p in part.time_period]
+        text = [
+            f"{name}<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
+            + (f"<br>{marker_reason(m)}" if isinstance(m, str) else "")
+            for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
+        ]
+        color = HIGHLIGHT if name == highlight else PALETTE[i % len(PALETTE)]
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=part.value,
+                name=name,
+                mode="lines+markers",
+                connectgaps=False,
+                line=dict(color=color, width=4 if name == highlight else 2, dash=DASHES[i % len(DASHES)]),
+                marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=9, color=color),
+                hovertext=text,
+                hoverinfo="text",
+            )
+        )
+        gaps = part[part.value.isna()]
+        if len(gaps):
+            fig.add_trace(
+                go.Scatter(
+                    x=[period_label(p) for p in gaps.time_period],
+                    y=[0] * len(gaps),
+                    mode="markers",
+                    marker=dict(symbol="line-ew-open", size=14, color=color),
+                    name=f"{name}: not published",
+                    hovertext=[
+                        f"{name}, {period_label(p)}: not published<br>{marker_reason(m) or 'no figure'}"
+                        for p, m in zip(gaps.time_period, gaps.marker, strict=True)
+                    ],
+                    hoverinfo="text",
+                    showlegend=False,
+                )
+            )
+    fig.update_xaxes(categoryorder="array", categoryarray=order, type="category")
+    return _layout(fig, ind, title)
+
+
+def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str | None, england: float | None):
+    """Bar chart of every LA's value in one period, sorted, with the chosen LA highlighted.
+
+    ``snapshot``: rows with area_code, area_name, value, marker (LAs without a
+    figure are listed under the chart by the page, not drawn as zero bars).
+    The highlighted LA is marked by colour, a pattern and a label.
+    """
+    data = snapshot.dropna(subset=["value"]).sort_values("value", ascending=ind.polarity == "lower_is_better")
+    is_hl = data.area_code == highlight
+    fig = go.Figure(
+        go.Bar(
+            x=data.area_name,
+            y=data.value,
+            marker=dict(
+                color=[HIGHLIGHT if h else MUTED for h in is_hl],
+                pattern=dict(shape=["/" if h else "" for h in is_hl]),
+            ),
+            hovertext=[f"{n}: {format_value(v, None, ind.unit)}" for n, v in zip(data.area_name, data.value, strict=True)],
+            hoverinfo="text",
+            name=ind.label,
+        )
+    )
+    if england is not None:
+        fig.add_hline(
+            y=england,
+            line=dict(color="#000000", dash="dash"),
+            annotation_text=f"England {format_value(england, None, ind.unit)}",
+            annotation_position="top left",
+        )
+    if is_hl.any():
+        row = data[is_hl].iloc[0]
+        fig.add_annotation(
+            x=row.area_name, y=row.value, text=f"▼ {row.area_name}", showarrow=False, yshift=18, font=dict(size=14)
+        )
+    fig.update_xaxes(showticklabels=False, title=f"{len(data)} local authorities, ordered")
+    return _layout(fig, ind, title)
+
+
+def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
+    """Map of England's LAs shaded by value; LAs with no figure drawn in light grey, labelled on hover.
+
+    ``snapshot``: area_code, area_name, value, marker for one period;
+    ``boundaries``: new_la_code, name, geometry (GeoJSON text), one per LA.
+    """
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "id": c, "properties": {}, "geometry": json.loads(g)}
+            for c, g in zip(boundaries.new_la_code, boundaries.geometry, strict=True)
+        ],
+    }
+    merged = boundaries[["new_la_code", "name"]].merge(
+        snapshot[["area_code", "value", "marker"]], left_on="new_la_code", right_on="area_code", how="left"
+    )
+    has = merged.value.notna()
+    fig = go.Figure()
+    missing = merged[~has]
+    if len(missing):
+        fig.add_trace(
+            go.Choropleth(
+                geojson=geo,
+                locations=missing.new_la_code,
+                z=[0] * len(missing),
+                colorscale=[[0, NO_DATA], [1, NO_DATA]],
+                showscale=False,
+                marker_line=dict(color="white", width=0.5),
+                hovertext=[
+                    f"{n}: no figure ({marker_reason(m) if isinstance(m, str) else 'not published'})"
+                    for n, m in zip(missing.name, missing.marker, strict=True)
+                ],
+                hoverinfo="text",
+                name="No figure",
+            )
+        )
+    shown = merged[has]
+    fig.add_trace(
+        go.Choropleth(
+            geojson=geo,
+            locations=shown.new_la_code,
+            z=shown.value,
+            colorscale="Cividis",
+            reversescale=ind.polarity == "higher_is_better",
+            marker_line=dict(color="white", width=0.5),
+            colorbar=dict(title=ind.short_unit),
+            hovertext=[f"{n}: {format_value(v, None, ind.unit)}" for n, v in zip(shown.name, shown.value, strict=True)],
+            hoverinfo="text",
+            name=ind.label,
+        )
+    )
+    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    fig = _layout(fig, ind, title, height=640)
+    fig.update_layout(margin=dict(l=0, r=0, t=60, b=0))
+    return fig
+
+
+def scatter(wide: pd.DataFrame, x: Indicator, y: Indicator, title: str, highlight: str | None = None) -> go.Figure:
+    """Scatter of two indicators across LAs (``wide`` from ``Store.wide``: columns named by indicator id)."""
+    data = wide.dropna(subset=[x.indicator_id, y.indicator_id])
+    is_hl = data.area_code == highlight
+    fig = go.Figure(
+        go.Scatter(
+            x=data[x.indicator_id],
+            y=data[y.indicator_id],
+            mode="markers",
+            marker=dict(
+                color=[HIGHLIGHT if h else PALETTE[0] for h in is_hl],
+                symbol=["star" if h else "circle" for h in is_hl],
+                size=[16 if h else 8 for h in is_hl],
+                opacity=0.8,
+            ),
+            hovertext=[
+                f"{n}<br>{x.label}: {format_value(a, None, x.unit)}<br>{y.label}: {format_value(b, None, y.unit)}"
+                for n, a, b in zip(data.area_name, data[x.indicator_id], data[y.indicator_id], strict=True)
+            ],
+            hoverinfo="text",
+        )
+    )
+    fig = _layout(fig, y, title, height=520)
+    fig.update_xaxes(title=f"{x.label} ({x.short_unit})", rangemode="tozero", gridcolor="#E8E8E8")
+    fig.update_yaxes(title=f"{y.label} ({y.short_unit})")
+    return fig
+
+
+def sparkline(series: pd.DataFrame) -> go.Figure:
+    """A tiny line of one area's values over time (gaps where not published), for headline tiles."""
+    s = series.sort_values("year")
+    fig = go.Figure(
+        go.Scatter(
+            x=[period_label(p) for p in s.time_period],
+            y=s.value,
+            mode="lines+markers",
+            line=dict(color=PALETTE[0], width=2),
+            marker=dict(size=4),
+            hoverinfo="skip",
+        )
+    )
+    fig.update_layout(
+        height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white", font=FONT
+    )
+    fig.update_xaxes(visible=False, type="category")
+    fig.update_yaxes(visible=False, rangemode="tozero")
+    return fig
+
+
+def grouped_bars(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
+    """Bars of several count series per period (e.g. requests -> assessments -> plans).
+
+    ``frame``: long rows with time_period, year, series, value, marker; bars differ
+    by colour and pattern; missing values are left out and listed on hover.
+    """
+    fig = go.Figure()
+    order = _ordered_periods(frame)
+    patterns = ["", "/", ".", "x", "-", "+"]
+    for i, (name, part) in enumerate(frame.groupby("series", sort=False)):
+        part = part.sort_values("year")
+        fig.add_trace(
+            go.Bar(
+                x=[period_label(p) for p in part.time_period],
+                y=part.value,
+                name=name,
+                marker=dict(color=PALETTE[i % len(PALETTE)], pattern=dict(shape=patterns[i % len(patterns)])),
+                hovertext=[
+                    f"{name}, {period_label(p)}: {format_value(v, m, ind.unit)}"
+                    + (f" ({marker_reason(m)})" if isinstance(m, str) else "")
+                    for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(categoryorder="array", categoryarray=order, type="category")
+    return _layout(fig, ind, title)

@@ -1,0 +1,116 @@
+"""Comparisons: polarity-aware ranks, quartile bands, and region / England / neighbour benchmarks.
+
+All functions take frames from :class:`send_pressure.queries.Store` and return new
+frames; nothing here queries the database.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from send_pressure.catalogue import UNRANKED, Indicator
+from send_pressure.queries import ENGLAND, Store
+
+QUARTILE_BANDS = ["A (top quarter)", "B", "C", "D (bottom quarter)"]
+
+
+def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """Rank LAs on one period's values.
+
+    ``snapshot``: LA rows of one indicator and period (columns area_code, value,
+    marker ...). Returns the same rows plus ``rank`` (competition ranking: ties share
+    the best place, the next place skips: 1, 2, 2, 4), ``ranked_of`` (how many LAs
+    were ranked) and ``quartile`` (A-D band; A = best quarter for the polarity, or
+    the highest values when polarity is neutral). Suppressed values, and City of
+    London and Isles of Scilly, get no rank and are left out of the count.
+    """
+    out = snapshot.copy()
+    rankable = out.value.notna() & ~out.area_code.isin(UNRANKED)
+    ascending = indicator.polarity == "lower_is_better"
+    ranks = out.loc[rankable, "value"].rank(method="min", ascending=ascending)
+    out["rank"] = pd.Series(ranks, index=out.index).astype("Int64")
+    n = int(rankable.sum())
+    out["ranked_of"] = n
+    # Quartile band from the rank: the first quarter of places is band A.
+    band = ((out["rank"] - 1) * 4 // max(n, 1)).clip(0, 3)
+    out["quartile"] = band.map(lambda b: QUARTILE_BANDS[int(b)] if pd.notna(b) else None)
+    return out
+
+
+def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.DataFrame:
+    """One figure per period for a group of LAs (e.g. statistical neighbours).
+
+    Rates are recomputed as sum(numerator) / sum(denominator) over the LAs that
+    published both; other indicators use the mean of the LAs with a figure.
+    Returns columns time_period, year, value, n (LAs that had data), method.
+    """
+    own = store.observations(indicator.indicator_id)
+    period_of = dict(zip(own.year, own.time_period, strict=False))
+    if indicator.numerator_id:
+        num = store.series(indicator.numerator_id, codes)[["area_code", "year", "value"]]
+        den = store.series(indicator.denominator_id, codes)[["area_code", "year", "value"]]
+        m = num.merge(den, on=["area_code", "year"], suffixes=("", "_den")).dropna()
+        m = m[m.value_den > 0]
+        g = m.groupby("year", as_index=False).agg(num=("value", "sum"), den=("value_den", "sum"), n=("area_code", "count"))
+        g["value"] = g.num / g.den * indicator.scale
+        method = "recomputed from numerators and denominators"
+    else:
+        part = own[own.area_code.isin(codes)]
+        g = part.groupby("year", as_index=False).agg(value=("value", "mean"), n=("value", "count"))
+        method = "mean of the authorities' figures"
+    g = g[g.year.isin(period_of)]
+    g["time_period"] = g.year.map(period_of)
+    g["method"] = method
+    return g[["time_period", "year", "value", "n", "method"]]
+
+
+def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
+    """Series of an LA beside its region, England and its statistical neighbours.
+
+    Returns long rows: time_period, year, series (the LA's name, its region's name,
+    'England', 'Statistical neighbours'), value, marker, n_neighbours (how many of
+    the neighbours had data; NaN for the other series).
+    """
+    ind = store.indicators[indicator_id]
+    la = store.local_authorities.set_index("new_la_code")
+    region = la.at[la_code, "region_code"]
+    obs = store.observations(indicator_id)
+    rows = []
+    for code, label in ((la_code, la.at[la_code, "la_name"]), (region, la.at[la_code, "region_name"]), (ENGLAND, "England")):
+        rows.append(obs[obs.area_code == code][["time_period", "year", "value", "marker"]].assign(series=label))
+    neighbours = store.neighbours(la_code).neighbour_code.tolist()
+    if neighbours:
+        g = group_series(store, ind, neighbours).rename(columns={"n": "n_neighbours"})
+        rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None))
+    out = pd.concat(rows, ignore_index=True)
+    return out.sort_values(["year", "series"]).reset_index(drop=True)
+
+
+NEIGHBOURS = "Statistical neighbours"
+
+
+def change(series: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
+    """Latest and previous rows of one area's series (ordered by year); None where absent."""
+    s = series.sort_values("year")
+    latest = s.iloc[-1] if len(s) else None
+    previous = s.iloc[-2] if len(s) > 1 else None
+    return latest, previous
+
+
+def biggest_changes(store: Store, indicator_id: str, n: int = 10) -> pd.DataFrame:
+    """The n LAs with the largest absolute change between the two latest periods.
+
+    Columns: area_code, area_name, previous, latest, change, previous_period, latest_period.
+    LAs with a marker in either period are left out.
+    """
+    periods = store.periods(indicator_id)
+    if len(periods) < 2:
+        return pd.DataFrame()
+    prev, last = periods[-2], periods[-1]
+    a = store.snapshot(indicator_id, prev)[["area_code", "area_name", "value"]].rename(columns={"value": "previous"})
+    b = store.snapshot(indicator_id, last)[["area_code", "value"]].rename(columns={"value": "latest"})
+    m = a.merge(b, on="area_code").dropna(subset=["previous", "latest"])
+    m = m[~m.area_code.isin(UNRANKED)]
+    m["change"] = m.latest - m.previous
+    m["previous_period"], m["latest_period"] = prev, last
+    return m.reindex(m.change.abs().sort_values(ascending=False).index).head(n).reset_index(drop=True)

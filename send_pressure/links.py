@@ -1,0 +1,74 @@
+"""Shareable views: every selection lives in the URL's query string.
+
+:class:`LinkState` reads each parameter once, checks it against the database
+(unknown LA codes, indicators or periods fall back to a default with a short
+notice, never a traceback) and writes the user's choices back, so that opening
+the link in a fresh browser shows the same view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+
+from send_pressure.queries import Store
+
+DEFAULT_LA = "E10000016"  # Kent: the largest caseload, a recognisable first view
+
+
+class LinkState:
+    """Read and write view parameters on a query-string mapping (``st.query_params`` in the app).
+
+    ``notices`` collects one line per parameter that could not be used.
+    """
+
+    def __init__(self, store: Store, params: MutableMapping[str, str]):
+        self.store = store
+        self.params = params
+        self.notices: list[str] = []
+
+    def _raw(self, key: str) -> str | None:
+        value = self.params.get(key)
+        if isinstance(value, list):  # a parameter given twice: use the last
+            value = value[-1] if value else None
+        return value.strip() if isinstance(value, str) else None
+
+    def choice(self, key: str, options: Sequence[str], default: str, what: str) -> str:
+        """A value that must be one of ``options``; otherwise ``default`` with a notice naming ``what``."""
+        raw = self._raw(key)
+        if raw is None or raw == "":
+            return default
+        if raw in options:
+            return raw
+        self.notices.append(f"Unknown {what} '{raw[:40]}' in the link; showing {default} instead.")
+        return default
+
+    def la(self, key: str = "la") -> str:
+        """A current LA's GSS code; the link may also give the 3-digit DfE number."""
+        la = self.store.current_authorities
+        raw = self._raw(key)
+        by_old = dict(zip(la.old_la_code, la.new_la_code, strict=True))
+        if raw in by_old:
+            return by_old[raw]
+        default = DEFAULT_LA if DEFAULT_LA in set(la.new_la_code) else la.new_la_code.iloc[0]
+        return self.choice(key, list(la.new_la_code), default, "local authority")
+
+    def indicator(self, key: str = "ind", options: Sequence[str] | None = None, default: str | None = None) -> str:
+        """An indicator id from ``options`` (default: every indicator with data)."""
+        options = list(options or self.store.indicators)
+        return self.choice(key, options, default or options[0], "indicator")
+
+    def period(self, indicator_id: str, key: str = "period") -> str | None:
+        """One of the indicator's published time periods (default: the latest)."""
+        periods = self.store.periods(indicator_id)
+        if not periods:
+            return None
+        return self.choice(key, periods, periods[-1], "period")
+
+    def write(self, **values: str | None) -> None:
+        """Put the current selections in the URL (only those that changed; None removes a key)."""
+        for key, value in values.items():
+            if value is None:
+                if key in self.params:
+                    del self.params[key]
+            elif self._raw(key) != str(value):
+                self.params[key] = str(value)

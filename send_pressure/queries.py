@@ -1,0 +1,190 @@
+"""Read-only queries over the built database (schema: ``etl/schema.sql``).
+
+:class:`Store` opens the DuckDB file read-only, so a build can swap in a new file
+while the dashboard runs; every method returns a pandas DataFrame (or plain
+values) and is memoised, because the data in one file never change.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from send_pressure.catalogue import Indicator, load_catalogue
+
+ENGLAND = "E92000001"
+
+#: Columns of every observation frame the store returns.
+OBS = "indicator_id, geographic_level, area_code, breakdown_topic, breakdown, time_period, year, value, marker, source_id"
+
+
+class DatabaseMissing(RuntimeError):
+    """The database file does not exist or is not a SEND dashboard database (message says how to build it)."""
+
+
+class Store:
+    """Read-only access to one database file.
+
+    Raises :class:`DatabaseMissing` when ``db_path`` is missing or unreadable.
+    """
+
+    def __init__(self, db_path: Path):
+        self.db_path = Path(db_path)
+        if not self.db_path.exists():
+            raise DatabaseMissing(
+                f"No database at {self.db_path}. Build it with `python -m etl build` "
+                "(or `python -m etl build --source-dir ../shared/data/sources` offline)."
+            )
+        try:
+            self._con = duckdb.connect(str(self.db_path), read_only=True)
+            self._con.execute("SELECT count(*) FROM build_info").fetchone()
+        except duckdb.Error as e:
+            raise DatabaseMissing(f"{self.db_path} is not a readable SEND dashboard database: {e}") from e
+        self._lock = threading.Lock()
+
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Run one read-only query (a cursor per call, so Streamlit threads can share the store)."""
+        with self._lock:
+            cur = self._con.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    # --- reference -------------------------------------------------------------------------------
+
+    @functools.cached_property
+    def indicators(self) -> dict[str, Indicator]:
+        """The indicator catalogue keyed by id."""
+        return load_catalogue(self.query("SELECT * FROM indicator ORDER BY indicator_id"))
+
+    @functools.cached_property
+    def local_authorities(self) -> pd.DataFrame:
+        """All authorities (current and predecessors): new_la_code, old_la_code, la_name, region_code,
+        region_name, first_year, last_year; sorted by name."""
+        return self.query("SELECT * FROM local_authority ORDER BY la_name, old_la_code")
+
+    @functools.cached_property
+    def current_authorities(self) -> pd.DataFrame:
+        """Authorities that exist today (last_year is NULL), sorted by name."""
+        la = self.local_authorities
+        return la[la.last_year.isna()].reset_index(drop=True)
+
+    @functools.cached_property
+    def regions(self) -> pd.DataFrame:
+        """region_code, region_name."""
+        return self.query("SELECT * FROM region ORDER BY region_name")
+
+    @functools.cached_property
+    def sources(self) -> pd.DataFrame:
+        """The ``source`` table: where each file came from, release, retrieval time, checksum, licence."""
+        return self.query("SELECT * FROM source ORDER BY source_id")
+
+    @functools.cached_property
+    def built_at(self) -> pd.Timestamp:
+        """When the database was built (UTC)."""
+        return self.query("SELECT built_at FROM build_info").built_at.iloc[0]
+
+    def area_name(self, code: str) -> str:
+        """Display name of an LA, region or England code."""
+        if code == ENGLAND:
+            return "England"
+        names = dict(zip(self.local_authorities.new_la_code, self.local_authorities.la_name, strict=True))
+        names.update(zip(self.regions.region_code, self.regions.region_name, strict=True))
+        return names.get(code, code)
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019  (the store lives as long as the app)
+    def neighbours(self, la_code: str) -> pd.DataFrame:
+        """The LA's statistical neighbours: neighbour_code, la_name, rank (1-10), closeness, version."""
+        return self.query(
+            """SELECT s.neighbour_code, l.la_name, s.rank, s.closeness, s.version
+               FROM statistical_neighbour s JOIN local_authority l ON l.new_la_code = s.neighbour_code
+               WHERE s.new_la_code = ? ORDER BY s.rank""",
+            [la_code],
+        )
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def constituencies(self) -> pd.DataFrame:
+        """pcon_code, pcon_name, mp_name, party, new_la_code, la_name (one row per constituency x LA)."""
+        return self.query(
+            """SELECT c.*, l.la_name FROM constituency c JOIN local_authority l USING (new_la_code)
+               ORDER BY c.pcon_name, l.la_name"""
+        )
+
+    @functools.cached_property
+    def boundaries(self) -> pd.DataFrame:
+        """new_la_code, name, geometry (GeoJSON text)."""
+        return self.query("SELECT * FROM boundary")
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019
+    def notes_for(self, area_code: str | None = None) -> pd.DataFrame:
+        """Data-quality notes (source_id, area_code, time_period, indicator_id, note) for an area, or all."""
+        if area_code is None:
+            return self.query("SELECT * FROM data_note ORDER BY source_id")
+        return self.query("SELECT * FROM data_note WHERE area_code = ? ORDER BY source_id", [area_code])
+
+    # --- observations ----------------------------------------------------------------------------
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def observations(self, indicator_id: str) -> pd.DataFrame:
+        """Headline (Total) rows of one indicator for every area and period, ordered by year.
+
+        Columns: OBS plus ``area_name``. Suppressed cells keep value NaN and their marker.
+        """
+        df = self.query(
+            f"""SELECT {OBS} FROM observation
+                WHERE indicator_id = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'
+                ORDER BY year, time_period, area_code""",
+            [indicator_id],
+        )
+        df["area_name"] = df.area_code.map(self.area_name)
+        return df
+
+    def periods(self, indicator_id: str) -> list[str]:
+        """The indicator's time periods, oldest first."""
+        obs = self.observations(indicator_id)
+        return list(dict.fromkeys(obs.sort_values("year").time_period))
+
+    def latest_period(self, indicator_id: str) -> str | None:
+        """The most recent period with any figure for the indicator, or None if it has none."""
+        periods = self.periods(indicator_id)
+        return periods[-1] if periods else None
+
+    def series(self, indicator_id: str, area_codes: list[str]) -> pd.DataFrame:
+        """Headline rows of one indicator for the given areas, all periods (columns as :meth:`observations`)."""
+        obs = self.observations(indicator_id)
+        return obs[obs.area_code.isin(area_codes)].reset_index(drop=True)
+
+    def snapshot(self, indicator_id: str, time_period: str, level: str = "Local authority") -> pd.DataFrame:
+        """All areas of one level for one period (columns as :meth:`observations`)."""
+        obs = self.observations(indicator_id)
+        return obs[(obs.time_period == time_period) & (obs.geographic_level == level)].reset_index(drop=True)
+
+    def wide(self, indicator_ids: list[str], level: str = "Local authority") -> pd.DataFrame:
+        """Latest period of each indicator side by side, one row per area.
+
+        Columns: area_code, area_name, then per indicator ``<id>`` (value), ``<id>__marker`` and
+        ``<id>__period``.
+        """
+        out = None
+        for iid in indicator_ids:
+            period = self.latest_period(iid)
+            if period is None:
+                continue
+            snap = self.snapshot(iid, period, level)[["area_code", "area_name", "value", "marker"]]
+            snap = snap.rename(columns={"value": iid, "marker": f"{iid}__marker"})
+            snap[f"{iid}__period"] = period
+            out = snap if out is None else out.merge(snap, on=["area_code", "area_name"], how="outer")
+        return out if out is not None else pd.DataFrame(columns=["area_code", "area_name"])
+
+    def breakdown(self, indicator_id: str, area_code: str, topic: str) -> pd.DataFrame:
+        """Rows of one breakdown topic (e.g. 'Primary need') for an area (columns OBS)."""
+        return self.query(
+            f"""SELECT {OBS} FROM observation WHERE indicator_id = ? AND area_code = ? AND breakdown_topic = ?
+                ORDER BY year, breakdown""",
+            [indicator_id, area_code, topic],
+        )

@@ -1,0 +1,154 @@
+"""Streamlit building blocks shared by the pages: the store, link-backed pickers, and chart blocks.
+
+Every chart goes out through :func:`chart_block`, which adds the source and
+period caption, a data table and a CSV download (markers kept), so no page can
+forget them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
+from send_pressure.links import LinkState
+from send_pressure.queries import DatabaseMissing, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DB_PATH = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "toImageButtonOptions": {"format": "png", "scale": 2},
+    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+}
+
+
+@st.cache_resource(show_spinner=False)
+def _open_store(path: str, mtime: float) -> Store:
+    return Store(Path(path))
+
+
+def store() -> Store:
+    """The read-only store for the current database file (reopened when a build replaces it).
+
+    Stops the page with instructions when the database is missing.
+    """
+    try:
+        return _open_store(str(DB_PATH), DB_PATH.stat().st_mtime if DB_PATH.exists() else 0.0)
+    except DatabaseMissing as e:
+        st.error(f"**The database is not built yet.** {e}")
+        st.stop()
+
+
+def link_state() -> LinkState:
+    """The view parameters of this page, read from (and written back to) the URL."""
+    return LinkState(store(), st.query_params)
+
+
+def show_notices(state: LinkState) -> None:
+    """Tell the user, briefly, which link parameters were not understood."""
+    for notice in state.notices:
+        st.info(notice, icon="🔗")
+
+
+def la_picker(state: LinkState, key: str = "la", label: str = "Local authority") -> str:
+    """Select box of current LAs (by name), defaulting to the link's LA; writes the choice back."""
+    la = store().current_authorities
+    codes = list(la.new_la_code)
+    names = dict(zip(la.new_la_code, la.la_name, strict=True))
+    chosen = state.la(key)
+    code = st.selectbox(label, codes, index=codes.index(chosen), format_func=names.get, key=f"w_{key}")
+    state.write(**{key: code})
+    return code
+
+
+def indicator_picker(state: LinkState, options: list[str], key: str = "ind", label: str = "Indicator",
+                     default: str | None = None) -> Indicator:
+    """Select box of indicators (by label) from ``options``; writes the choice back to the link."""
+    inds = store().indicators
+    options = [o for o in options if o in inds]
+    chosen = state.indicator(key, options, default)
+    iid = st.selectbox(label, options, index=options.index(chosen), format_func=lambda i: inds[i].label,
+                       key=f"w_{key}")
+    state.write(**{key: iid})
+    return inds[iid]
+
+
+def period_picker(state: LinkState, indicator_id: str, key: str = "period", label: str = "Period") -> str | None:
+    """Select box of the indicator's periods (newest first, labelled as published)."""
+    periods = store().periods(indicator_id)
+    if not periods:
+        st.warning("No figures are published for this indicator.")
+        return None
+    chosen = state.period(indicator_id, key)
+    newest_first = periods[::-1]
+    period = st.selectbox(label, newest_first, index=newest_first.index(chosen), format_func=period_label,
+                          key=f"w_{key}_{indicator_id}")
+    state.write(**{key: period})
+    return period
+
+
+def source_caption(frame: pd.DataFrame) -> str:
+    """'Source: publisher, title, release. Period(s): ...' for the rows behind a chart."""
+    s = store().sources.set_index("source_id")
+    parts = []
+    for sid in dict.fromkeys(frame.source_id.dropna()):
+        if sid in s.index:
+            parts.append(f"{s.at[sid, 'publisher']}, *{s.at[sid, 'title']}* ({s.at[sid, 'release']})")
+    periods = list(dict.fromkeys(frame.sort_values("year").time_period))
+    span = period_label(periods[0]) if len(periods) == 1 else f"{period_label(periods[0])} to {period_label(periods[-1])}"
+    return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if periods else ""
+
+
+def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.DataFrame:
+    """The rows behind a chart, ready to save: values and markers side by side, with source and period.
+
+    Columns: area_code, area_name/series, indicator_id, indicator, time_period, period,
+    value, marker, marker_meaning, source_id, source_release.
+    """
+    s = store().sources.set_index("source_id")
+    inds = store().indicators
+    out = frame.copy()
+    if "indicator_id" not in out and ind is not None:
+        out["indicator_id"] = ind.indicator_id
+    if "indicator_id" in out:
+        out["indicator"] = out.indicator_id.map(lambda i: inds[i].label if i in inds else i)
+    out["period"] = out.time_period.map(period_label)
+    if "marker" in out:
+        out["marker_meaning"] = out.marker.map(lambda m: MARKER_MEANINGS.get(m, m) if isinstance(m, str) else None)
+    if "source_id" in out:
+        out["source_release"] = out.source_id.map(lambda x: f"{s.at[x, 'title']} ({s.at[x, 'release']})"
+                                                  if x in s.index else None)
+    return out.drop(columns=[c for c in ("year",) if c in out])
+
+
+def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None) -> None:
+    """Draw a chart with its source caption, a text summary, a data table and a CSV download.
+
+    ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and
+    an area or series column). PNG export is on the chart's toolbar (camera icon).
+    """
+    st.plotly_chart(fig, width="stretch", config={**PLOTLY_CONFIG, "toImageButtonOptions": {
+        **PLOTLY_CONFIG["toImageButtonOptions"], "filename": key}}, key=f"chart_{key}")
+    if "source_id" in frame:
+        st.caption(source_caption(frame))
+    if summary:
+        st.markdown(summary)
+    data = tidy_for_download(frame, ind)
+    with st.expander("Data table and download"):
+        shown = data.copy()
+        if "value" in shown:
+            shown["figure"] = [format_value(v, m, ind.unit) for v, m in zip(shown.value, shown.get("marker",
+                                                                                                  [None] * len(shown)), strict=True)]
+        cols = [c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown]
+        st.dataframe(shown[cols], hide_index=True, width="stretch")
+        st.download_button(
+            "Download CSV",
+            data.to_csv(index=False).encode("utf-8"),
+            file_name=f"{key}.csv",
+            mime="text/csv",
+            key=f"dl_{key}",
+        )
