@@ -10,6 +10,7 @@ release for each figure, compute derived ratios, then hand over to validation.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,8 +167,11 @@ def _resolve_codes(
                 }
             )
     if fixed:
-        keys = list(zip(obs.old_la_code, obs.la_name, strict=True))
-        obs["old_la_code"] = [fixed.get(k, c) if la_row else c for k, c, la_row in zip(keys, obs.old_la_code, is_la)]
+        mapping = pd.DataFrame(
+            [(c, n, r) for (c, n), r in fixed.items()], columns=["old_la_code", "la_name", "resolved"]
+        )
+        merged = obs[["old_la_code", "la_name"]].merge(mapping, on=["old_la_code", "la_name"], how="left")
+        obs["old_la_code"] = np.where(is_la, merged.resolved.to_numpy(), obs.old_la_code.to_numpy())
     for src, code, last_year, to in corrections.REATTRIBUTIONS:
         move = (obs.old_la_code == code) & (obs.year <= last_year) & is_la
         if src == sid and move.any():

@@ -58,6 +58,9 @@ SOURCES: list[Source] = [
         parser="ehcp_release",
         release="Reporting year 2025 (June 2025)",
         precedence=2025,
+        # Headline rows and primary need only; list e.g. "Sex" or "Age when plan started" here to load those
+        # breakdowns too (about 280,000 more rows and a slower build).
+        options={"breakdown_topics": []},
     ),
     Source(
         source_id="ehcp_2022",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from etl.catalogue import INDICATORS
-from etl.load import Tables
+from etl.load import KEY, Tables
 from etl.model import LOCAL_AUTHORITY, NATIONAL, REGIONAL, TOTAL
 
 #: Fewest / most LA rows a headline period may have (153 LAs today; 149 in DSG, which
@@ -40,6 +40,11 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
             failures.append(f"indicator {ind.indicator_id} names source {ind.source_id}, which was not loaded")
     for sid in sorted(set(obs.source_id) - known_sources):
         failures.append(f"observations from unknown source {sid}")
+
+    # One row per key.
+    dupes = obs.duplicated(KEY).sum()
+    if dupes:
+        failures.append(f"{dupes} observation rows repeat a key")
 
     # LA counts per period.
     la_rows = headline[headline.geographic_level == LOCAL_AUTHORITY]

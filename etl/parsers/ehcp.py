@@ -196,11 +196,14 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
 
     Raises :class:`SourceFormatError` (naming the file and what is missing) if the zip is unreadable, a required
     member or column is absent, or a period / geographic level is not recognised; FileNotFoundError if ``path``
-    does not exist. ``source`` and ``resolve`` are unused (parser signature).
+    does not exist. ``source.options['breakdown_topics']`` (a list) limits the demographic breakdown rows loaded
+    (age, sex, ethnicity ...); absent means all. ``resolve`` is unused (parser signature).
 
     Source: DfE, "Education, health and care plans" (SEN2), Explore Education Statistics, release zip.
     """
     path = Path(path)
+    # Which published breakdown topics to load besides the headline rows (None: all of them).
+    keep_topics = source.options.get("breakdown_topics") if source is not None else None
     plan = _group(RELEASE_2025)
     for stem in PRIMARY_NEED_FILES:
         plan.setdefault(stem, {})
@@ -231,7 +234,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
                     )
                 )
             la_frames.append(_ees_la(df))
-            frames.append(_long_2025(df, stem, columns))
+            frames.append(_long_2025(df, stem, columns, keep_topics))
     obs = _finish(frames)
     notes.extend(_known_error_notes(obs))
     return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
@@ -478,7 +481,8 @@ def _ees_la(table: pa.Table) -> pa.Table:
     return la.group_by(EES_LA_COLUMNS).aggregate([])
 
 
-def _long_2025(table: pa.Table, stem: str, columns: dict[str, str]) -> pa.Table:
+def _long_2025(table: pa.Table, stem: str, columns: dict[str, str], keep_topics: list[str] | None) -> pa.Table:
+    """Headline rows as Total/Total plus the breakdown topics in ``keep_topics`` (None keeps all)."""
     topic, bd = table["breakdown_topic"], table["breakdown"]
     headline = pc.and_(
         pc.equal(topic, bd), pc.or_(pc.starts_with(topic, "All "), pc.is_in(topic, pa.array(sorted(HEADLINE_EXACT))))
@@ -491,6 +495,10 @@ def _long_2025(table: pa.Table, stem: str, columns: dict[str, str]) -> pa.Table:
             t = _set(t, "breakdown", pa.repeat(pa.scalar(need), table.num_rows))
             parts.append(_melt(t, {col: columns[col]}))
         return pa.concat_tables(parts)
+    if keep_topics is not None:
+        keep = pc.or_(headline, pc.is_in(topic, pa.array(keep_topics, pa.string())))
+        table, headline = table.filter(keep), headline.filter(keep)
+        topic, bd = table["breakdown_topic"], table["breakdown"]
     total = pa.scalar(TOTAL)
     table = _set(table, "breakdown_topic", pc.if_else(headline, total, topic))
     table = _set(table, "breakdown", pc.if_else(headline, total, bd))

@@ -1,0 +1,6 @@
+"""Placeholder: compare page (being built)."""
+
+import streamlit as st
+
+st.title("compare")
+st.info("This page is being built.")

@@ -1,0 +1,1 @@
+"""What the dashboard pages share: indicator catalogue, read-only queries, comparisons, charts, link state."""
