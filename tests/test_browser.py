@@ -1,0 +1,134 @@
+"""What people see: the running app in headless Chromium (Debian's package) driven by Playwright.
+
+Opens every page, changes the local authority, reopens the copied link in a fresh
+browser context and expects the same view; no error on any page. Screenshots go
+to artifacts/screenshots/ (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = ROOT / "artifacts" / "screenshots"
+PAGES = ["overview", "delays", "requests", "funding", "profile", "compare", "mp", "about"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (scripts/test.sh installs it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(db_path: Path):
+    """Start the dashboard on 127.0.0.1 over the test database; stop it afterwards."""
+    port = _free_port()
+    env = {**os.environ, "SEND_DB": str(db_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true",
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.3)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+def _settle(page) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    page.wait_for_timeout(500)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    page.wait_for_timeout(300)
+
+
+def _errors(page) -> list[str]:
+    return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_opens_without_error(app_url, browser, name):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/{name}")
+    _settle(page)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    assert _errors(page) == []
+    assert page.locator("h1").count() >= 1
+    page.close()
+
+
+def test_changed_la_survives_a_shared_link(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/profile")
+    _settle(page)
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Local authority").first
+    box.click()
+    page.keyboard.type("Leeds")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**la=E08000035**", timeout=30_000)
+    _settle(page)
+    link = page.url
+    assert "Leeds" in page.locator("h1").first.inner_text() or page.get_by_text("Leeds").count() > 0
+    page.close()
+
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    again = fresh.new_page()
+    again.goto(link)
+    _settle(again)
+    assert "la=E08000035" in again.url
+    chosen = again.locator('[data-testid="stSelectbox"]').filter(has_text="Local authority").first.inner_text()
+    assert "Leeds" in chosen
+    assert _errors(again) == []
+    again.screenshot(path=str(SHOTS / "profile-shared-link.png"), full_page=True)
+    fresh.close()
+
+
+def test_bad_link_gives_a_notice_not_a_traceback(app_url, browser):
+    page = browser.new_page()
+    page.goto(f"{app_url}/delays?la=NOPE&ind=bogus")
+    _settle(page)
+    assert _errors(page) == []
+    assert page.get_by_text("Unknown local authority").count() >= 1
+    page.close()
