@@ -139,6 +139,9 @@ def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
+NO_HOST = "could not resolve the host name"
+
+
 def _describe(exc: BaseException) -> str:
     """A short human reason for a requests exception (its text is very long)."""
     text = str(exc)
@@ -146,7 +149,7 @@ def _describe(exc: BaseException) -> str:
     if "connection refused" in lowered:
         return "connection refused"
     if any(s in lowered for s in ("name or service not known", "temporary failure in name resolution", "nodename")):
-        return "could not resolve the host name"
+        return NO_HOST
     if isinstance(exc, requests.Timeout) or "timed out" in lowered:
         return "timed out"
     if "network is unreachable" in lowered:
@@ -424,12 +427,15 @@ class Fetcher:
 
     def _retrying(self, source: Source, url: str, action: Callable[[], Any]) -> Any:
         last: _Transient | None = None
+        attempts = 0
         for attempt in range(self.retries + 1):
+            attempts += 1
             try:
                 return action()
             except _Transient as exc:
                 last = exc
-                if attempt == self.retries:
+                # An unknown host name means no network (or a wrong URL): one retry is enough.
+                if attempt == self.retries or (attempt >= 1 and exc.reason == NO_HOST):
                     break
                 if exc.retry_after is not None:
                     delay = min(exc.retry_after, MAX_RETRY_AFTER)
@@ -440,7 +446,6 @@ class Fetcher:
                 )
                 self._sleep(delay)
         assert last is not None
-        attempts = self.retries + 1
         tries = f" (gave up after {attempts} attempts)" if attempts > 1 else ""
         raise _DownloadFailed(url, f"{last.reason}{tries}", offline=last.offline)
 

@@ -1,6 +1,121 @@
-"""Placeholder: delays page (being built)."""
+"""Assessment delays: how quickly an LA issues new EHC plans, against its region, England and its neighbours."""
 
 import streamlit as st
 
-st.title("delays")
-st.info("This page is being built.")
+from send_pressure import charts, compare, ui
+from send_pressure.catalogue import UNRANKED_NOTE, format_value, marker_reason, ordinal, period_label
+
+MEASURES = ["pct_within_20_weeks", "pct_within_20_weeks_incl_exceptions", "pct_over_1_year"]
+#: How the summary sentence reads for each measure ("In 2024, Kent issued 33.3% of new EHC plans ...").
+PHRASES = {
+    "pct_within_20_weeks": "of new EHC plans within 20 weeks (excluding exceptions)",
+    "pct_within_20_weeks_incl_exceptions": "of new EHC plans within 20 weeks (including exceptions)",
+    "pct_over_1_year": "of new EHC plans more than a year after the request (excluding exceptions)",
+}
+
+st.title("Assessment delays")
+st.markdown(
+    "The law allows 20 weeks from a request for an EHC needs assessment to the final EHC plan. "
+    "These figures show how many new plans each local authority issued in time, and how many took over a year."
+)
+
+store = ui.store()
+state = ui.link_state()
+c1, c2, c3 = st.columns([2, 3, 1])
+with c1:
+    la = ui.la_picker(state)
+with c2:
+    ind = ui.indicator_picker(state, MEASURES, label="Measure", default=MEASURES[0])
+with c3:
+    period = ui.period_picker(state, ind.indicator_id, label="Year")
+ui.show_notices(state)
+st.caption(ind.definition)
+
+la_name = store.area_name(la)
+region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
+bench = compare.with_sources(store, compare.benchmarks(store, ind.indicator_id, la), ind.indicator_id)
+at_period = bench[bench.time_period == period].set_index("series")
+
+
+def _fig(series: str) -> str:
+    """The figure of one benchmark series in the chosen year, as published (marker or 'not published')."""
+    if series not in at_period.index:
+        return "not published"
+    return format_value(at_period.at[series, "value"], at_period.at[series, "marker"], ind.unit)
+
+
+def _value(series: str) -> float | None:
+    v = at_period.at[series, "value"] if series in at_period.index else None
+    return None if v is None or v != v else float(v)
+
+
+# --- summary sentence -------------------------------------------------------------------------------
+own, eng = _value(la_name), _value("England")
+if own is None:
+    marker = at_period.at[la_name, "marker"] if la_name in at_period.index else None
+    st.markdown(
+        f"**{la_name} has no published figure for {period_label(period)}** "
+        f"({marker_reason(marker) or 'not in the publication'})."
+    )
+else:
+    side = ""
+    if eng is not None:
+        word = "above" if own > eng else "below" if own < eng else "the same as"
+        side = f", {word} England ({format_value(eng, None, ind.unit)})"
+    st.markdown(
+        f"**In {period_label(period)}, {la_name} issued {format_value(own, None, ind.unit)} "
+        f"{PHRASES[ind.indicator_id]}{side}.**"
+    )
+
+n_total = len(store.neighbours(la))
+n_with = int(at_period.at[compare.NEIGHBOURS, "n_neighbours"]) if compare.NEIGHBOURS in at_period.index else 0
+how = "pooled from their plan counts" if ind.numerator_id else "the average of their published percentages"
+st.markdown(
+    f"{region_name}: {_fig(region_name)} · England: {_fig('England')} · "
+    f"statistical-neighbour average: {_fig(compare.NEIGHBOURS)} "
+    f"({n_with} of {la_name}'s {n_total} statistical neighbours had a figure for {period_label(period)}; {how})."
+)
+
+ui.chart_block(
+    charts.trend(bench, ind, f"{ind.label}: {la_name} against benchmarks", highlight=la_name),
+    bench,
+    ind,
+    key=f"delays_trend_{ind.indicator_id}_{la}",
+    summary=(
+        f"Thick line: {la_name}. Gaps mean no published figure (hover for the reason). "
+        "Statistical neighbours: the ten authorities the DfE judges most similar."
+    ),
+)
+
+# --- ranking ---------------------------------------------------------------------------------------
+st.subheader(f"All local authorities, {period_label(period)}")
+snap = store.snapshot(ind.indicator_id, period)
+ranked = compare.rank_authorities(snap, ind)
+national = store.snapshot(ind.indicator_id, period, "National")
+england = national.value.iloc[0] if len(national) and national.value.notna().iloc[0] else None
+best = "highest" if ind.polarity == "higher_is_better" else "lowest"
+own_row = ranked[ranked.area_code == la]
+if len(own_row) and own_row["rank"].notna().iloc[0]:
+    r = int(own_row["rank"].iloc[0])
+    joint = "joint " if (ranked["rank"] == r).sum() > 1 else ""
+    rank_text = (
+        f"**{la_name} ranks {joint}{ordinal(r)} of {int(own_row.ranked_of.iloc[0])}** local authorities in "
+        f"{period_label(period)} (1st = {best} percentage; tied authorities share a place)."
+    )
+else:
+    rank_text = f"**{la_name} is not ranked for {period_label(period)}** (no figure, or too small to compare)."
+st.markdown(rank_text)
+ui.chart_block(
+    charts.ranking(ranked, ind, f"{ind.label}, {period_label(period)}", highlight=la, england=england),
+    ranked,
+    ind,
+    key=f"delays_rank_{ind.indicator_id}_{period}",
+    summary=f"Bars are ordered best to worst; the dashed line is England. {la_name} is highlighted.",
+)
+missing = ranked[ranked.value.isna()]
+if len(missing):
+    st.markdown(
+        f"**No figure for {period_label(period)}:** "
+        + "; ".join(missing.area_name + " (" + missing.marker.map(lambda m: marker_reason(m) or "not published") + ")")
+    )
+st.caption(UNRANKED_NOTE)

@@ -82,3 +82,19 @@ def marker_reason(marker: str | None) -> str:
     if marker is None or (isinstance(marker, float) and math.isnan(marker)):
         return ""
     return f"'{marker}': {MARKER_MEANINGS.get(marker, 'not published')}"
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 106 -> '106th'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def format_change(delta: float | None, unit: str) -> str | None:
+    """A signed change between two periods: '+1,234', '-2.1 pp' (percentage points), '+£12.3m'; None if unknown."""
+    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+        return None
+    sign = "+" if delta >= 0 else "-"
+    if unit == "percent":
+        return f"{sign}{abs(delta):.1f} pp"
+    return sign + format_value(abs(delta), None, unit)

@@ -273,3 +273,38 @@ def grouped_bars(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_xaxes(categoryorder="array", categoryarray=order, type="category")
     return _layout(fig, ind, title)
+
+
+def changes(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
+    """Horizontal bars of each LA's change between two periods (``frame`` from ``compare.biggest_changes``).
+
+    Increases and decreases differ by colour and pattern; percentages are shown in percentage points.
+    """
+    from send_pressure.catalogue import format_change
+
+    data = frame.iloc[::-1]  # biggest at the top
+    up = data.change >= 0
+    fig = go.Figure(
+        go.Bar(
+            x=data.change,
+            y=data.area_name,
+            orientation="h",
+            marker=dict(color=[PALETTE[0] if u else PALETTE[1] for u in up],
+                        pattern=dict(shape=["" if u else "/" for u in up])),
+            hovertext=[
+                f"{n}: {format_value(p, None, ind.unit)} ({period_label(pp)}) to {format_value(v, None, ind.unit)} "
+                f"({period_label(lp)}), {format_change(c, ind.unit)}"
+                for n, p, v, c, pp, lp in zip(data.area_name, data.previous, data.latest, data.change,
+                                              data.previous_period, data.latest_period, strict=True)
+            ],
+            hoverinfo="text",
+            name=ind.label,
+        )
+    )
+    fig = _layout(fig, ind, title, height=max(320, 40 * len(data) + 100))
+    fig.update_yaxes(rangemode="normal", ticksuffix="", tickprefix="", type="category")
+    unit = {"percent": " pp", "gbp": "", "count": "", "rate_per_1000": ""}.get(ind.unit, "")
+    fig.update_xaxes(title=f"Change ({ind.short_unit if ind.unit != 'percent' else 'percentage points'})",
+                     ticksuffix=unit, tickprefix="£" if ind.unit == "gbp" else "", gridcolor="#E8E8E8",
+                     zeroline=True, zerolinecolor="#555555")
+    return fig

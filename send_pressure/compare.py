@@ -114,3 +114,11 @@ def biggest_changes(store: Store, indicator_id: str, n: int = 10) -> pd.DataFram
     m["change"] = m.latest - m.previous
     m["previous_period"], m["latest_period"] = prev, last
     return m.reindex(m.change.abs().sort_values(ascending=False).index).head(n).reset_index(drop=True)
+
+
+def with_sources(store: Store, frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    """``frame`` (rows with ``year``, e.g. from :func:`benchmarks`) plus the ``source_id`` that published each
+    period of the indicator, so chart captions can name the release."""
+    obs = store.observations(indicator_id).dropna(subset=["source_id"])
+    by_year = obs.drop_duplicates("year", keep="last").set_index("year").source_id
+    return frame.assign(source_id=frame.year.map(by_year))

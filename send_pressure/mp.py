@@ -1,0 +1,200 @@
+"""MPs and constituencies: find a constituency by its name or its MP's, and summarise the LAs that serve it.
+
+A Westminster constituency is served by one to three local authorities (the
+``constituency`` table holds one row per constituency x LA). Nothing here draws
+anything: the page (``pages/mp.py``) renders what these functions return.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from send_pressure.catalogue import Indicator, format_value, period_label
+from send_pressure.compare import group_series
+from send_pressure.queries import ENGLAND, Store
+
+#: Courtesy titles in the MP look-up ("Mr Connor Rand", "Rt Hon Sir Mel Stride") dropped for matching.
+_TITLES = re.compile(r"^((rt\.?\s+hon\.?|the|mr|mrs|ms|miss|mx|dr|sir|dame|lord|lady|prof\.?)\s+)+", re.I)
+
+
+def plain_name(name: str) -> str:
+    """A person's or place's name in lower case, without courtesy titles, 'MP', punctuation or extra spaces."""
+    s = re.sub(r"\s+MP$", "", str(name).strip(), flags=re.I)
+    s = _TITLES.sub("", s)
+    s = re.sub(r"[^\w\s]", " ", s.lower())
+    return " ".join(s.split())
+
+
+def constituency_list(store: Store) -> pd.DataFrame:
+    """One row per constituency: pcon_code, pcon_name, mp_name, party, la_names ('A / B'); sorted by name."""
+    c = store.constituencies()
+    g = c.groupby(["pcon_code", "pcon_name", "mp_name", "party"], as_index=False, dropna=False).agg(
+        la_names=("la_name", lambda s: " / ".join(sorted(s)))
+    )
+    return g.sort_values("pcon_name").reset_index(drop=True)
+
+
+@dataclass
+class Match:
+    """Result of :func:`find`: the matching constituency codes (may be several, e.g. a surname shared by two
+    MPs) and, when nothing matched, close suggestions as (pcon_code, label) pairs."""
+
+    query: str
+    codes: list[str] = field(default_factory=list)
+    suggestions: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def message(self) -> str | None:
+        """'No MP or constituency matches 'xyz'. Did you mean: ...?' (None when something matched)."""
+        if self.codes:
+            return None
+        q = self.query.strip()[:60]
+        if not self.suggestions:
+            return f"No MP or constituency matches '{q}'. Try part of a name, e.g. a surname or a town."
+        return f"No MP or constituency matches '{q}'. Did you mean: {', '.join(lbl for _, lbl in self.suggestions)}?"
+
+
+def label(row) -> str:
+    """'Barrow and Furness (Michelle Scrogham, Labour)'."""
+    mp = f"{row.mp_name}, {row.party}" if isinstance(row.mp_name, str) else "no MP listed"
+    return f"{row.pcon_name} ({mp})"
+
+
+def find(store: Store, text: str, n: int = 5) -> Match:
+    """Constituencies whose MP or name matches ``text``.
+
+    Order of tries: an exact MP or constituency name (titles and case ignored), then names containing the
+    text as whole words (e.g. a surname), then :func:`difflib.get_close_matches` on full names, surnames
+    and constituency names, which only gives suggestions (the user picks one).
+    """
+    cons = constituency_list(store)
+    q = plain_name(text)
+    match = Match(text)
+    if not q:
+        return match
+    mp_plain = cons.mp_name.fillna("").map(plain_name)
+    pc_plain = cons.pcon_name.map(plain_name)
+    exact = cons[(mp_plain == q) | (pc_plain == q)]
+    if exact.empty:
+        words = re.compile(rf"\b{re.escape(q)}\b")
+        exact = cons[mp_plain.map(lambda s: bool(words.search(s))) | pc_plain.map(lambda s: bool(words.search(s)))]
+    if not exact.empty:
+        match.codes = list(dict.fromkeys(exact.pcon_code))
+        return match
+    # Fuzzy: compare against full MP names, MP surnames and constituency names; map back to constituencies.
+    keys: dict[str, list[str]] = {}
+    for code, mp, pc in zip(cons.pcon_code, mp_plain, pc_plain, strict=True):
+        for key in {mp, mp.split(" ")[-1] if mp else "", pc}:
+            if key:
+                keys.setdefault(key, []).append(code)
+    close = difflib.get_close_matches(q, list(keys), n=n * 2, cutoff=0.6)
+    by_code = cons.set_index("pcon_code")
+    for key in close:
+        for code in keys[key]:
+            if code not in dict(match.suggestions):
+                match.suggestions.append((code, label(by_code.loc[code])))
+    match.suggestions = match.suggestions[:n]
+    return match
+
+
+def authorities(store: Store, pcon_code: str) -> pd.DataFrame:
+    """The LAs serving a constituency: new_la_code, la_name (sorted by name; empty if the code is unknown)."""
+    c = store.constituencies()
+    return c[c.pcon_code == pcon_code][["new_la_code", "la_name"]].drop_duplicates().reset_index(drop=True)
+
+
+def _clean(ind: Indicator) -> Indicator:
+    """The indicator with NULL ratio fields as None (the catalogue loader can hand them over as NaN, which
+    :func:`group_series` would take for a numerator id)."""
+    fix = {f: None for f in ("numerator_id", "denominator_id", "scale") if not isinstance(getattr(ind, f), str | int)
+           or (isinstance(getattr(ind, f), float) and getattr(ind, f) != getattr(ind, f))}
+    if isinstance(ind.scale, float) and ind.scale == ind.scale:
+        fix.pop("scale", None)
+    return dataclasses.replace(ind, **fix) if fix else ind
+
+
+def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
+    """Each headline indicator's latest published figure for an LA beside England and its statistical neighbours.
+
+    Columns: indicator_id, indicator, unit, period (as published), la_value, la_marker, england,
+    neighbours (the neighbour-group figure for the same year; rates recomputed), source_id, and display
+    strings ``LA``, ``England``, ``Neighbours``. The period is the newest one the indicator has for any area,
+    so a suppressed or missing LA figure shows as such rather than an older year.
+    """
+    neighbour_codes = store.neighbours(la_code).neighbour_code.tolist()
+    rows = []
+    for iid, ind in store.indicators.items():
+        if not ind.headline:
+            continue
+        period = store.latest_period(iid)
+        if period is None:
+            continue
+        snap = store.observations(iid)
+        snap = snap[snap.time_period == period]
+        own = snap[snap.area_code == la_code]
+        eng = snap[snap.area_code == ENGLAND]
+        la_value = own.value.iloc[0] if len(own) else None
+        la_marker = own.marker.iloc[0] if len(own) else None
+        england = eng.value.iloc[0] if len(eng) else None
+        neighbours = None
+        if neighbour_codes:
+            g = group_series(store, _clean(ind), neighbour_codes)
+            g = g[g.time_period == period]
+            neighbours = g.value.iloc[0] if len(g) else None
+        rows.append({
+            "indicator_id": iid,
+            "indicator": ind.label,
+            "unit": ind.unit,
+            "period": period,
+            "la_value": la_value,
+            "la_marker": la_marker,
+            "england": england,
+            "neighbours": neighbours,
+            "source_id": own.source_id.iloc[0] if len(own) else ind.source_id,
+            "LA": format_value(la_value, la_marker, ind.unit) if len(own) else "not published",
+            "England": format_value(england, None, ind.unit),
+            "Neighbours": format_value(neighbours, None, ind.unit) if neighbour_codes else "n/a",
+        })
+    return pd.DataFrame(rows)
+
+
+def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
+    """The compact printable table: Indicator, Period, <LA name>, England, Statistical neighbours."""
+    out = pd.DataFrame({
+        "Indicator": figures.indicator,
+        "Period": figures.period.map(period_label),
+        la_name: figures.LA,
+        "England": figures.England,
+        "Statistical neighbours": figures.Neighbours,
+    })
+    return out.set_index("Indicator")
+
+
+def summary_sentence(figures: pd.DataFrame, la_name: str) -> str:
+    """One line in plain words, e.g. 'Kent issued 33.3% of new EHC plans within 20 weeks in 2024
+    (England 46.4%); 19,000 children and young people had an EHC plan in January 2025.'"""
+    f = figures.set_index("indicator_id")
+    parts = []
+    if "pct_within_20_weeks" in f.index:
+        r = f.loc["pct_within_20_weeks"]
+        if pd.notna(r.la_value):
+            parts.append(f"{la_name} issued {r.LA} of new EHC plans within 20 weeks in {period_label(r.period)} "
+                         f"(England {r.England})")
+        else:
+            parts.append(f"{la_name}'s share of new EHC plans issued within 20 weeks in "
+                         f"{period_label(r.period)} was not published ({r.LA})")
+    if "ehc_plans" in f.index and pd.notna(f.at["ehc_plans", "la_value"]):
+        r = f.loc["ehc_plans"]
+        year = str(r.period)[:4]
+        year = str(int(year) + 1) if len(str(r.period)) == 6 and year.isdigit() else year
+        parts.append(f"{r.LA} children and young people had an EHC plan in January {year}")
+    if "requests_refused_pct" in f.index and pd.notna(f.at["requests_refused_pct", "la_value"]):
+        r = f.loc["requests_refused_pct"]
+        parts.append(f"{r.LA} of initial requests for an assessment were refused in {period_label(r.period)} "
+                     f"(England {r.England})")
+    return ("; ".join(parts) + ".") if parts else ""

@@ -1,0 +1,209 @@
+"""One local authority on one page: the headline table behind the LA profile (and, later, the briefing).
+
+:func:`headline_table` returns one row per headline indicator with the LA's latest
+and previous figures, its rank among all LAs, its quartile band and the region,
+England and statistical-neighbour figures for the same period. Nothing here draws.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, Indicator, format_value, period_label
+from send_pressure.compare import group_series, rank_authorities
+from send_pressure.queries import ENGLAND, Store
+
+#: Indicators shown on the profile besides those flagged ``headline`` in the catalogue.
+EXTRA_HEADLINES = ("pct_pupils_ehc_plan", "pct_pupils_sen_support")
+
+#: How 1st is chosen, by polarity.
+RANK_BASIS = {
+    "higher_is_better": "1st = highest (higher is better)",
+    "lower_is_better": "1st = lowest (lower is better)",
+    "neutral": "1st = highest (no better or worse)",
+}
+
+#: Columns of :func:`headline_table`, in order, with their meaning.
+COLUMNS = {
+    "indicator_id": "catalogue id",
+    "indicator": "indicator label",
+    "unit": "count | percent | gbp | rate_per_1000",
+    "polarity": "higher_is_better | lower_is_better | neutral",
+    "latest_period": "the indicator's latest published period (raw, e.g. '202425')",
+    "latest_value": "the LA's figure in that period (NaN when suppressed or absent)",
+    "latest_marker": "the published marker when the figure is suppressed, else None",
+    "latest": "latest figure formatted for display (marker shown as itself)",
+    "previous_period": "the period before (None if there is only one)",
+    "previous_value": "the LA's figure in the previous period",
+    "previous": "previous figure formatted",
+    "change": "latest_value - previous_value (NaN unless both are figures)",
+    "change_text": "change formatted with a sign ('+1,234', '-2.1 points')",
+    "rank": "competition rank among LAs with a figure (Int64; <NA> when unranked)",
+    "ranked_of": "how many LAs were ranked (suppressed, City of London and Isles of Scilly left out)",
+    "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked",
+    "rank_basis": "what 1st means for this indicator (polarity-aware; neutral ranked high-to-low)",
+    "quartile": "quartile band A-D (compare.QUARTILE_BANDS) or None",
+    "region_value": "the LA's region in the latest period (NaN when not published for regions)",
+    "england_value": "England in the latest period",
+    "neighbours_value": "statistical neighbours' figure (rates recomputed from numerators/denominators)",
+    "neighbours_n": "how many of the neighbours had data for the latest period",
+    "neighbours_of": "how many statistical neighbours the LA has",
+    "neighbours_method": "how the neighbour figure was computed",
+    "region": "formatted region_value",
+    "england": "formatted england_value",
+    "neighbours": "formatted neighbours_value with '(n of N)'",
+    "source_id": "source of the LA's latest figure",
+    "note": "caveat for this row (e.g. the unranked note), else ''",
+}
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 3 -> '3rd', 11 -> '11th', 12 -> '12th', 13 -> '13th', 21 -> '21st', 111 -> '111th'."""
+    n = int(n)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def rank_text(rank, ranked_of: int, tied: bool) -> str:
+    """'12th of 150' / 'joint 3rd of 150' for a rank (rank None or <NA> -> '')."""
+    if rank is None or pd.isna(rank):
+        return ""
+    return f"{'joint ' if tied else ''}{ordinal(int(rank))} of {ranked_of}"
+
+
+def headline_ids(store: Store) -> list[str]:
+    """The profile's indicators: catalogue headlines plus :data:`EXTRA_HEADLINES`, in catalogue order."""
+    inds = store.indicators
+    return [i for i, ind in inds.items() if ind.headline or i in EXTRA_HEADLINES]
+
+
+def _is_num(v) -> bool:
+    return v is not None and not (isinstance(v, float) and math.isnan(v)) and not pd.isna(v)
+
+
+def format_change(change: float | None, unit: str) -> str:
+    """A change with its sign; percentages as percentage points."""
+    if not _is_num(change):
+        return ""
+    sign = "+" if change > 0 else ("-" if change < 0 else "±")
+    mag = abs(change)
+    if unit == "percent":
+        return f"{sign}{mag:.1f} points"
+    return f"{sign}{format_value(mag, None, unit)}"
+
+
+def _value_at(obs: pd.DataFrame, code: str, period: str | None) -> tuple[float, str | None, str | None]:
+    if period is None:
+        return math.nan, None, None
+    row = obs[(obs.area_code == code) & (obs.time_period == period)]
+    if row.empty:
+        return math.nan, None, None
+    r = row.iloc[0]
+    marker = r.marker if isinstance(r.marker, str) else None
+    return (float(r.value) if _is_num(r.value) else math.nan), marker, r.source_id
+
+
+def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: list[str]) -> dict:
+    iid = ind.indicator_id
+    obs = store.observations(iid)
+    periods = store.periods(iid)
+    latest = periods[-1] if periods else None
+    previous = periods[-2] if len(periods) > 1 else None
+    value, marker, source = _value_at(obs, la_code, latest)
+    prev_value, prev_marker, _ = _value_at(obs, la_code, previous)
+    change = value - prev_value if _is_num(value) and _is_num(prev_value) else math.nan
+
+    rank, ranked_of, quartile, rtext, note = pd.NA, 0, None, "", ""
+    if latest is not None:
+        ranked = rank_authorities(store.snapshot(iid, latest), ind)
+        ranked_of = int(ranked.ranked_of.iloc[0]) if len(ranked) else 0
+        mine = ranked[ranked.area_code == la_code]
+        if la_code in UNRANKED:
+            rtext, note = "not ranked (too small to compare)", UNRANKED_NOTE
+        elif mine.empty or pd.isna(mine["rank"].iloc[0]):
+            rtext = "not ranked (no figure published)"
+        else:
+            rank = int(mine["rank"].iloc[0])
+            tied = int((ranked["rank"] == rank).sum()) > 1
+            rtext = rank_text(rank, ranked_of, tied)
+            quartile = mine.quartile.iloc[0]
+
+    region_value, _, _ = _value_at(obs, region, latest)
+    england_value, _, _ = _value_at(obs, ENGLAND, latest)
+    nb_value, nb_n, method = math.nan, 0, ""
+    if neighbours and latest is not None:
+        g = group_series(store, ind, neighbours)
+        g = g[g.time_period == latest]
+        if len(g):
+            nb_value, nb_n, method = float(g.value.iloc[0]), int(g.n.iloc[0]), g.method.iloc[0]
+    fmt = lambda v: format_value(v, None, ind.unit) if _is_num(v) else "not published"  # noqa: E731
+    return {
+        "indicator_id": iid,
+        "indicator": ind.label,
+        "unit": ind.unit,
+        "polarity": ind.polarity,
+        "latest_period": latest,
+        "latest_value": value,
+        "latest_marker": marker,
+        "latest": format_value(value, marker, ind.unit),
+        "previous_period": previous,
+        "previous_value": prev_value,
+        "previous": format_value(prev_value, prev_marker, ind.unit) if previous else "",
+        "change": change,
+        "change_text": format_change(change, ind.unit),
+        "rank": rank,
+        "ranked_of": ranked_of,
+        "rank_text": rtext,
+        "rank_basis": RANK_BASIS.get(ind.polarity, ""),
+        "quartile": quartile,
+        "region_value": region_value,
+        "england_value": england_value,
+        "neighbours_value": nb_value,
+        "neighbours_n": nb_n,
+        "neighbours_of": len(neighbours),
+        "neighbours_method": method,
+        "region": fmt(region_value),
+        "england": fmt(england_value),
+        "neighbours": f"{fmt(nb_value)} ({nb_n} of {len(neighbours)})" if neighbours else "no neighbours",
+        "source_id": source,
+        "note": note,
+    }
+
+
+def headline_table(store: Store, la_code: str) -> pd.DataFrame:
+    """One row per profile indicator for one LA; columns as :data:`COLUMNS` (in that order).
+
+    Ranks use :func:`compare.rank_authorities` on the latest period (competition
+    ranking, polarity-aware; neutral indicators high-to-low). Ties read 'joint 3rd'.
+    Suppressed figures are unranked and out of the count; City of London and Isles
+    of Scilly are unranked with :data:`UNRANKED_NOTE`.
+    """
+    la = store.local_authorities.set_index("new_la_code")
+    region = la.at[la_code, "region_code"]
+    neighbours = store.neighbours(la_code).neighbour_code.tolist()
+    inds = store.indicators
+    rows = [_row(store, inds[i], la_code, region, neighbours) for i in headline_ids(store)]
+    out = pd.DataFrame(rows, columns=list(COLUMNS))
+    out["rank"] = out["rank"].astype("Int64")
+    return out
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The headline table as people read it: formatted figures, periods as published, plain headers."""
+    return pd.DataFrame(
+        {
+            "Indicator": table.indicator,
+            "Latest period": table.latest_period.map(lambda p: period_label(p) if p else ""),
+            "Latest": table.latest,
+            "Previous": table.previous,
+            "Change": table.change_text,
+            "Rank": table.rank_text,
+            "How ranked": table.rank_basis,
+            "Quartile": table.quartile.fillna(""),
+            "Region": table.region,
+            "England": table.england,
+            "Statistical neighbours (with data)": table.neighbours,
+        }
+    )
