@@ -1,6 +1,102 @@
-"""Placeholder: overview page (being built)."""
+"""Overview: England headline figures, and the local authorities whose figures moved most."""
 
 import streamlit as st
 
-st.title("overview")
-st.info("This page is being built.")
+from send_pressure import charts, compare, ui
+from send_pressure.catalogue import UNRANKED_NOTE, format_change, format_value, period_label
+from send_pressure.queries import ENGLAND
+
+HEADLINES = [
+    "ehc_plans",
+    "initial_requests",
+    "requests_refused_pct",
+    "new_ehc_plans",
+    "pct_within_20_weeks",
+    "tribunal_appeal_rate",
+    "high_needs_block",
+]
+#: Indicators offered for "biggest changes" (published for every LA in at least two periods).
+CHANGE_OPTIONS = HEADLINES + ["pct_over_1_year", "tribunal_appeals", "high_needs_block_per_ehc_plan"]
+DELTA_COLOUR = {"lower_is_better": "inverse", "neutral": "off", "higher_is_better": "normal"}
+
+st.title("SEND in England: the latest official figures")
+st.markdown(
+    "England totals for the most recent period of each measure, with the change on the period before. "
+    "Periods are shown as published: January census years (2024/25), calendar years (2024) and financial "
+    "years (2023-24)."
+)
+
+store = ui.store()
+state = ui.link_state()
+inds = store.indicators
+
+cols = st.columns(4)
+for i, iid in enumerate(HEADLINES):
+    ind = inds[iid]
+    series = store.series(iid, [ENGLAND])
+    latest, previous = compare.change(series)
+    with cols[i % 4], st.container(border=True):
+        if latest is None:
+            st.metric(ind.label, "not published")
+            continue
+        delta = None if previous is None else latest.value - previous.value
+        st.metric(
+            ind.label,
+            format_value(latest.value, latest.marker, ind.unit),
+            delta=format_change(delta, ind.unit),
+            delta_color=DELTA_COLOUR.get(ind.polarity, "off"),
+            help=ind.definition,
+        )
+        since = f"; change on {period_label(previous.time_period)}" if previous is not None else ""
+        st.caption(f"England, {period_label(latest.time_period)}{since}")
+        st.plotly_chart(
+            charts.sparkline(series),
+            key=f"spark_{iid}",
+            config={"staticPlot": True},
+            width="stretch",
+        )
+st.caption(
+    "Colour of the change: green is better and red is worse where a lower or higher figure is clearly better "
+    "(refusals, appeals, 20-week timeliness); grey where it is neither (numbers of plans, requests, funding). "
+    "Lines: every published period, England. Sources: DfE *Education, health and care plans*, HMCTS tribunal "
+    "statistics and DfE dedicated schools grant allocations (see About the data)."
+)
+
+st.header("Biggest changes since the previous period")
+ind = ui.indicator_picker(state, CHANGE_OPTIONS, default="ehc_plans")
+ui.show_notices(state)
+changes = compare.biggest_changes(store, ind.indicator_id)
+if changes.empty:
+    st.warning("This measure has fewer than two published periods, so there is no change to show.")
+    st.stop()
+prev, last = changes.previous_period.iloc[0], changes.latest_period.iloc[0]
+st.markdown(
+    f"The ten local authorities whose **{ind.label.lower()}** changed most between "
+    f"{period_label(prev)} and {period_label(last)} (largest rise or fall, either way)."
+)
+table = changes.assign(
+    previous=changes.previous.map(lambda v: format_value(v, None, ind.unit)),
+    latest=changes.latest.map(lambda v: format_value(v, None, ind.unit)),
+    change=changes.change.map(lambda d: format_change(d, ind.unit)),
+)[["area_name", "previous", "latest", "change"]].rename(
+    columns={
+        "area_name": "Local authority",
+        "previous": period_label(prev),
+        "latest": period_label(last),
+        "change": "Change",
+    }
+)
+st.dataframe(table, hide_index=True, width="stretch")
+rows = store.series(ind.indicator_id, list(changes.area_code))
+rows = rows[rows.time_period.isin([prev, last])]
+ui.chart_block(
+    charts.changes(changes, ind, f"Change in {ind.label.lower()}, {period_label(prev)} to {period_label(last)}"),
+    rows,
+    ind,
+    key=f"overview_changes_{ind.indicator_id}",
+    summary=(
+        f"Largest: {changes.area_name.iloc[0]} ({format_change(changes.change.iloc[0], ind.unit)}). "
+        "Authorities without a figure in either period are left out. Big authorities dominate changes in counts."
+    ),
+)
+st.caption(UNRANKED_NOTE + " They are also left out of this list.")

@@ -122,3 +122,107 @@ def with_sources(store: Store, frame: pd.DataFrame, indicator_id: str) -> pd.Dat
     obs = store.observations(indicator_id).dropna(subset=["source_id"])
     by_year = obs.drop_duplicates("year", keep="last").set_index("year").source_id
     return frame.assign(source_id=frame.year.map(by_year))
+
+
+def indexed_growth(store: Store, area_codes: list[str], indicator_ids: tuple[str, ...] = ("high_needs_block", "ehc_plans")
+                   ) -> pd.DataFrame:
+    """Each indicator for each area indexed to 100 in the first year all of them have a figure.
+
+    Years are matched on ``year`` (the calendar year a period ends in), so financial
+    year 2019-20 meets the January 2020 EHC plan count. Periods are relabelled with
+    the first indicator's period (e.g. '2019-20'); the published one is kept in
+    ``published_period``. Returns long rows: area_code, area_name, indicator_id,
+    series ('Kent: High needs block allocation'), time_period, year, value (index),
+    raw_value, marker, source_id, published_period, base_period. Empty when there is
+    no common year.
+    """
+    frames = []
+    for iid in indicator_ids:
+        s = store.series(iid, area_codes)
+        frames.append(s[s.value.notna()].assign(indicator_id=iid))
+    data = pd.concat(frames, ignore_index=True)
+    need = len(area_codes) * len(indicator_ids)
+    counts = data.groupby("year")[["area_code", "indicator_id"]].apply(lambda g: len(g.drop_duplicates()))
+    common = sorted(counts[counts == need].index)
+    if not common:
+        return pd.DataFrame(columns=["area_code", "area_name", "indicator_id", "series", "time_period", "year", "value",
+                                     "raw_value", "marker", "source_id", "published_period", "base_period"])
+    base_year = common[0]
+    data = data[data.year >= base_year].copy()
+    base = data[data.year == base_year].set_index(["area_code", "indicator_id"]).value
+    data["raw_value"] = data.value
+    data["value"] = [v / base[(a, i)] * 100 for v, a, i in zip(data.value, data.area_code, data.indicator_id, strict=True)]
+    first = store.observations(indicator_ids[0])
+    label_of = dict(zip(first.year, first.time_period, strict=False))
+    data["published_period"] = data.time_period
+    data["time_period"] = data.year.map(label_of).fillna(data.time_period)
+    data = data[data.year.isin(label_of)]
+    inds = store.indicators
+    data["series"] = [f"{n}: {inds[i].label}" for n, i in zip(data.area_name, data.indicator_id, strict=True)]
+    data["base_period"] = label_of.get(base_year, str(base_year))
+    cols = ["area_code", "area_name", "indicator_id", "series", "time_period", "year", "value", "raw_value", "marker",
+            "source_id", "published_period", "base_period"]
+    return data[cols].sort_values(["series", "year"]).reset_index(drop=True)
+
+
+def map_coverage(snapshot: pd.DataFrame, boundaries: pd.DataFrame) -> dict[str, list[str]]:
+    """Check one period's LA rows against the map shapes.
+
+    Returns lists of area names: 'no_shape' (a figure whose code matches no shape,
+    e.g. a former authority), 'several_shapes' (a code matching more than one shape)
+    and 'no_figure' (shapes whose LA has no figure: suppressed or not published).
+    """
+    counts = boundaries.new_la_code.value_counts()
+    has = snapshot[snapshot.value.notna()]
+    name = dict(zip(snapshot.area_code, snapshot.area_name, strict=False))
+    name.update(zip(boundaries.new_la_code, boundaries.name, strict=False))
+    return {
+        "no_shape": sorted(name[c] for c in set(snapshot.area_code) - set(counts.index)),
+        "several_shapes": sorted(name[c] for c in set(snapshot.area_code) if counts.get(c, 0) > 1),
+        "no_figure": sorted(name[c] for c in set(boundaries.new_la_code) - set(has.area_code)),
+    }
+
+
+_MAPS: dict = {}
+
+
+def map_figure(store: Store, indicator_id: str, time_period: str, title: str):
+    """The choropleth of one indicator and period, built once per store (a database file never changes).
+
+    Building the figure (plotly validates ~570 kB of GeoJSON) is most of the cost of the map.
+    """
+    from send_pressure.charts import choropleth
+
+    key = (store, indicator_id, time_period, title)
+    if key not in _MAPS:
+        if len(_MAPS) > 64:
+            _MAPS.clear()
+        ind = store.indicators[indicator_id]
+        _MAPS[key] = choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
+    return _MAPS[key]
+
+
+def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
+    """Latest-period LA rows of two indicators, long, for a scatter's data table.
+
+    Columns: area_code, area_name, indicator_id, series (indicator label), time_period,
+    year, number (raw figure), marker, figure (formatted in the indicator's own unit),
+    source_id. There is deliberately no ``value`` column, so a table formats each
+    indicator in its own unit.
+    """
+    from send_pressure.catalogue import format_value
+
+    rows = []
+    for iid in dict.fromkeys((x_id, y_id)):
+        period = store.latest_period(iid)
+        if period is None:
+            continue
+        snap = store.snapshot(iid, period)
+        ind = store.indicators[iid]
+        rows.append(snap.assign(series=ind.label, number=snap.value,
+                                figure=[format_value(v, m, ind.unit) for v, m in zip(snap.value, snap.marker, strict=True)]))
+    if not rows:
+        return pd.DataFrame()
+    out = pd.concat(rows, ignore_index=True)
+    cols = ["area_code", "area_name", "indicator_id", "series", "time_period", "year", "number", "marker", "figure", "source_id"]
+    return out[cols].sort_values(["area_name", "series"]).reset_index(drop=True)

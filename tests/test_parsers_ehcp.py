@@ -4,6 +4,7 @@ small hand-made zips for the failure modes."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import os
 import time
@@ -148,8 +149,14 @@ def test_2025_local_authorities(r2025):
 
 
 @needs_mirror
-def test_2025_breakdowns_kept(r2025):
-    obs = r2025.observations
+def test_2025_loads_headline_and_primary_need_by_default(r2025):
+    assert set(r2025.observations["breakdown_topic"]) == {TOTAL, "Primary need"}
+
+
+@needs_mirror
+def test_2025_breakdowns_kept_when_asked():
+    every_topic = dataclasses.replace(SRC_2025, options={})
+    obs = ehcp.parse_release(PATH_2025, every_topic, _resolve).observations
     topics = set(obs.loc[obs["indicator_id"] == "initial_requests", "breakdown_topic"])
     assert {TOTAL, "Sex", "Ethnicity"} <= topics
     # 'age 10' under two topics stays two rows (breakdown_topic is part of the key).
@@ -333,7 +340,8 @@ def _drop_column(text: str, name: str) -> str:
 
 
 def _parse(path: Path):
-    return ehcp.parse_release(path, SRC_2025, _resolve)
+    """Parse a hand-made release keeping every breakdown topic."""
+    return ehcp.parse_release(path, dataclasses.replace(SRC_2025, options={}), _resolve)
 
 
 def test_minimal_release_parses(tmp_path):
