@@ -1,6 +1,102 @@
-"""Placeholder: compare page (being built)."""
+"""Compare and map: every LA on a map for one indicator and period, any two indicators against each other,
+and a sortable table with ranks and quartiles."""
 
 import streamlit as st
 
-st.title("compare")
-st.info("This page is being built.")
+from send_pressure import charts, compare, ui
+from send_pressure.catalogue import UNRANKED_NOTE, format_value, period_label
+from send_pressure.queries import ENGLAND
+
+store = ui.store()
+state = ui.link_state()
+options = [i for i in store.indicators if store.periods(i)]
+
+st.title("Compare and map")
+c1, c2 = st.columns(2)
+with c1:
+    ind = ui.indicator_picker(state, options, key="ind", default="pct_within_20_weeks")
+with c2:
+    period = ui.period_picker(state, ind.indicator_id, key="period")
+ui.show_notices(state)
+state.notices.clear()  # shown; the scatter's pickers below report their own
+if period is None:
+    st.stop()
+st.caption(ind.definition)
+
+snap = store.snapshot(ind.indicator_id, period)
+ranked = compare.rank_authorities(snap, ind)
+
+# Map.
+st.subheader(f"Map: {ind.label}, {period_label(period)}")
+title = f"{ind.label}, {period_label(period)}"
+fig = compare.map_figure(store, ind.indicator_id, period, title)
+cover = compare.map_coverage(snap, store.boundaries)
+england = snap.value.dropna()
+eng_row = store.series(ind.indicator_id, [ENGLAND])
+eng_row = eng_row[eng_row.time_period == period]
+shade = "darker" if ind.polarity == "lower_is_better" else ("lighter" if ind.polarity == "higher_is_better" else "")
+summary = (
+    f"{len(england)} authorities have a figure"
+    + (f"; England {format_value(eng_row.value.iloc[0], eng_row.marker.iloc[0], ind.unit)}" if len(eng_row) else "")
+    + f". Values range from {format_value(england.min(), None, ind.unit)} to "
+    f"{format_value(england.max(), None, ind.unit)}."
+    + (" Darker shading means a worse figure for this indicator." if shade == "darker" else "")
+    + (" Lighter shading means a worse figure for this indicator." if shade == "lighter" else "")
+    + " Hover an area for its figure; exact figures are in the table below."
+)
+ui.chart_block(fig, snap, ind, key="compare_map", summary=summary)
+if cover["no_figure"]:
+    st.markdown(f"**Drawn in light grey, no figure ({len(cover['no_figure'])}):** " + ", ".join(cover["no_figure"]))
+if cover["no_shape"]:
+    st.markdown(
+        f"**Figures for former authorities not on the current map ({len(cover['no_shape'])}):** "
+        + ", ".join(cover["no_shape"])
+    )
+if cover["several_shapes"]:
+    st.warning("Codes matching more than one shape: " + ", ".join(cover["several_shapes"]))
+
+# Table.
+st.subheader(f"All local authorities: {ind.label}, {period_label(period)}")
+st.caption(
+    f"Click a column heading to sort. Rank 1 = {'lowest' if ind.polarity == 'lower_is_better' else 'highest'} "
+    f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
+    + UNRANKED_NOTE
+)
+st.dataframe(
+    compare.ranking_table(ranked, store.local_authorities, ind),
+    hide_index=True,
+    width="stretch",
+    column_config={"Value": st.column_config.NumberColumn(format="%.1f" if ind.unit != "count" else "%d")},
+)
+
+# Scatter.
+st.subheader("Two indicators against each other")
+c1, c2 = st.columns(2)
+with c1:
+    st.markdown(f"Across: **{ind.label}**")
+with c2:
+    ind2 = ui.indicator_picker(state, options, key="ind2", label="Up the side", default="ehc_plans")
+ui.show_notices(state)
+highlight = None
+if st.toggle("Highlight a local authority", value="la" in st.query_params, key="w_highlight"):
+    highlight = ui.la_picker(state, key="la")
+else:
+    state.write(la=None)
+wide = store.wide([ind.indicator_id, ind2.indicator_id])
+px, py = store.latest_period(ind.indicator_id), store.latest_period(ind2.indicator_id)
+title = f"{ind2.label} ({period_label(py)}) against {ind.label} ({period_label(px)})"
+fig = charts.scatter(wide, ind, ind2, title, highlight=highlight)
+fig.update_xaxes(title=f"{ind.label}, {period_label(px)} ({ind.short_unit})")
+fig.update_yaxes(title=f"{ind2.label}, {period_label(py)} ({ind2.short_unit})")
+rows = compare.pair_rows(store, ind.indicator_id, ind2.indicator_id)
+n = (
+    len(wide.dropna(subset=[ind.indicator_id, ind2.indicator_id]))
+    if ind.indicator_id in wide and ind2.indicator_id in wide
+    else 0
+)
+summary = (
+    f"Each point is one of {n} authorities with both figures, using the latest period of each "
+    f"({period_label(px)} across, {period_label(py)} up)."
+    + (f" {store.area_name(highlight)} is the large star." if highlight else "")
+)
+ui.chart_block(fig, rows, ind2, key="compare_scatter", summary=summary)

@@ -110,7 +110,11 @@ ui.chart_block(
     ranked,
     ind,
     key=f"delays_rank_{ind.indicator_id}_{period}",
-    summary=f"Bars are ordered best to worst; the dashed line is England. {la_name} is highlighted.",
+    summary=(
+        f"Bars are ordered best to worst; the dashed line is England. {la_name} is highlighted. The chart draws "
+        f"every authority with a figure ({int(ranked.value.notna().sum())}), including City of London or Isles of "
+        "Scilly when they have one, but they are not ranked."
+    ),
 )
 missing = ranked[ranked.value.isna()]
 if len(missing):

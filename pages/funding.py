@@ -1,6 +1,105 @@
-"""Placeholder: funding page (being built)."""
+"""Funding: an LA's high needs block over time, per EHC plan against its comparators, and growth of funding
+against growth of plans."""
 
 import streamlit as st
 
-st.title("funding")
-st.info("This page is being built.")
+from send_pressure import charts, compare, ui
+from send_pressure.catalogue import format_value, period_label
+from send_pressure.queries import ENGLAND
+
+store = ui.store()
+state = ui.link_state()
+inds = store.indicators
+hnb, per_plan, plans = inds["high_needs_block"], inds["high_needs_block_per_ehc_plan"], inds["ehc_plans"]
+
+st.title("High needs funding")
+st.markdown(
+    "The **high needs block** is the part of the dedicated schools grant (DSG) that pays for special educational "
+    "provision. Figures are allocations for each financial year (April to March)."
+)
+la_code = ui.la_picker(state)
+ui.show_notices(state)
+la_name = store.area_name(la_code)
+la = store.local_authorities.set_index("new_la_code")
+region_code, region_name = la.at[la_code, "region_code"], la.at[la_code, "region_name"]
+
+st.caption(
+    "City of London and Isles of Scilly are not in the DSG tables, so they have no funding figures. "
+    "Financial year 2019-20 comes from the combined 2019-20 to 2023-24 file (its £ million sheet converted to £); "
+    "each later year comes from its own allocations file. The source of every figure is in the data tables."
+)
+
+# 1. The LA's allocation over time.
+own = store.series(hnb.indicator_id, [la_code]).assign(series=la_name)
+st.subheader(f"{la_name}: high needs block allocation")
+if own.value.notna().any():
+    latest, first = own.dropna(subset=["value"]).iloc[-1], own.dropna(subset=["value"]).iloc[0]
+    summary = (
+        f"{la_name}'s high needs block was **{format_value(latest.value, None, 'gbp')}** in "
+        f"{period_label(latest.time_period)}, against {format_value(first.value, None, 'gbp')} in "
+        f"{period_label(first.time_period)}."
+    )
+    fig = charts.trend(own, hnb, f"High needs block allocation, {la_name} (£)", highlight=la_name)
+    ui.chart_block(fig, own, hnb, key="funding_la", summary=summary)
+else:
+    st.info(f"No high needs block figures are published for {la_name}.")
+
+# 2. Region and England (much larger, so in a chart of their own).
+st.subheader(f"{region_name} and England: high needs block allocation")
+wider = store.series(hnb.indicator_id, [region_code, ENGLAND])
+wider = wider.assign(series=wider.area_name)
+fig = charts.trend(wider, hnb, f"High needs block allocation, {region_name} and England (£)")
+eng = wider[wider.area_code == ENGLAND].dropna(subset=["value"])
+summary = (
+    f"England's high needs block was **{format_value(eng.value.iloc[-1], None, 'gbp')}** in "
+    f"{period_label(eng.time_period.iloc[-1])}."
+    if len(eng)
+    else None
+)
+ui.chart_block(fig, wider, hnb, key="funding_region_england", summary=summary)
+
+# 3. Per EHC plan against region, England and statistical neighbours.
+st.subheader("High needs block per EHC plan")
+st.markdown(
+    "The allocation for the financial year divided by the EHC plans maintained in the January within it "
+    "(2023-24 uses January 2024). The statistical-neighbour figure is their total allocation divided by their "
+    "total plans, not an average of their rates. There is no pupil headcount in these tables, so no per-pupil figure."
+)
+bench = compare.with_sources(store, compare.benchmarks(store, per_plan.indicator_id, la_code), per_plan.indicator_id)
+fig = charts.trend(bench, per_plan, f"High needs block per EHC plan: {la_name} and comparators (£)", highlight=la_name)
+last = bench[bench.year == bench.year.max()].set_index("series")
+parts = [f"{s}: {format_value(v, None, 'gbp')}" for s, v in last.value.items() if v == v]
+nb = last.n_neighbours.get(compare.NEIGHBOURS) if "n_neighbours" in last else None
+summary = (
+    (
+        f"In {period_label(last.time_period.iloc[0])}: "
+        + "; ".join(parts)
+        + "."
+        + (f" Neighbour figure from {int(nb)} of 10 statistical neighbours." if nb == nb and nb is not None else "")
+    )
+    if len(last)
+    else None
+)
+ui.chart_block(fig, bench, per_plan, key="funding_per_plan", summary=summary)
+
+# 4. Growth of funding against growth of plans.
+st.subheader("Growth in funding against growth in EHC plans")
+growth = compare.indexed_growth(store, [la_code, ENGLAND], (hnb.indicator_id, plans.indicator_id))
+if growth.empty:
+    st.info(f"{la_name} has no year with both a high needs block and an EHC plan count.")
+else:
+    base = growth.base_period.iloc[0]
+    index_ind = plans  # the index is formatted as a whole number, like a count
+    fig = charts.trend(
+        growth, index_ind, f"Index, {base} = 100: high needs block and EHC plans", highlight=f"{la_name}: {hnb.label}"
+    )
+    fig.update_yaxes(title=f"Index ({base} = 100)", ticksuffix="")
+    end = growth[growth.year == growth.year.max()].set_index("series").value
+    lines = [f"{s}: {v:.0f}" for s, v in end.items()]
+    summary = (
+        f"Each line is indexed to {base} = 100 (the first year with both figures). By "
+        f"{growth.time_period.iloc[-1]}: " + "; ".join(lines) + ". Above 100 means growth since "
+        f"{base}. EHC plans are the January count within each financial year. The data table's 'figure' column "
+        "is the index; the CSV also has the published figures (raw_value)."
+    )
+    ui.chart_block(fig, growth, index_ind, key="funding_growth", summary=summary)

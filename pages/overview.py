@@ -36,16 +36,20 @@ for i, iid in enumerate(HEADLINES):
     series = store.series(iid, [ENGLAND])
     latest, previous = compare.change(series)
     with cols[i % 4], st.container(border=True):
+        st.markdown(f"**{ind.label}**", help=ind.definition)
         if latest is None:
-            st.metric(ind.label, "not published")
+            st.metric(ind.label, "not published", label_visibility="collapsed")
             continue
         delta = None if previous is None else latest.value - previous.value
+        shown = format_value(latest.value, latest.marker, ind.unit)
+        if ind.unit == "gbp" and latest.value >= 1e9:  # £9,952.2m does not fit a tile: show £9.95bn
+            shown = f"£{latest.value / 1e9:.2f}bn"
         st.metric(
             ind.label,
-            format_value(latest.value, latest.marker, ind.unit),
+            shown,
             delta=format_change(delta, ind.unit),
             delta_color=DELTA_COLOUR.get(ind.polarity, "off"),
-            help=ind.definition,
+            label_visibility="collapsed",
         )
         since = f"; change on {period_label(previous.time_period)}" if previous is not None else ""
         st.caption(f"England, {period_label(latest.time_period)}{since}")
@@ -71,7 +75,7 @@ if changes.empty:
     st.stop()
 prev, last = changes.previous_period.iloc[0], changes.latest_period.iloc[0]
 st.markdown(
-    f"The ten local authorities whose **{ind.label.lower()}** changed most between "
+    f"The ten local authorities with the biggest change in **{ind.label}** between "
     f"{period_label(prev)} and {period_label(last)} (largest rise or fall, either way)."
 )
 table = changes.assign(
@@ -90,7 +94,7 @@ st.dataframe(table, hide_index=True, width="stretch")
 rows = store.series(ind.indicator_id, list(changes.area_code))
 rows = rows[rows.time_period.isin([prev, last])]
 ui.chart_block(
-    charts.changes(changes, ind, f"Change in {ind.label.lower()}, {period_label(prev)} to {period_label(last)}"),
+    charts.changes(changes, ind, f"Change: {ind.label}, {period_label(prev)} to {period_label(last)}"),
     rows,
     ind,
     key=f"overview_changes_{ind.indicator_id}",

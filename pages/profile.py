@@ -1,6 +1,80 @@
-"""Placeholder: profile page (being built)."""
+"""Local authority profile: one LA on one page (headline table, trends, neighbours and data notes)."""
 
 import streamlit as st
 
-st.title("profile")
-st.info("This page is being built.")
+from send_pressure import charts, compare, profile, ui
+from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, period_label
+
+store = ui.store()
+state = ui.link_state()
+inds = store.indicators
+
+st.title("Local authority profile")
+la_code = ui.la_picker(state)
+ui.show_notices(state)
+la_name = store.area_name(la_code)
+la = store.local_authorities.set_index("new_la_code")
+st.markdown(f"**{la_name}** ({la_code}, DfE number {la.at[la_code, 'old_la_code']}), {la.at[la_code, 'region_name']}.")
+
+table = profile.headline_table(store, la_code)
+st.subheader("Headline figures")
+st.markdown(
+    "Latest published figure for each headline indicator, the one before, and how the authority compares. "
+    "Ranks are among all local authorities with a figure (ties share a place: 'joint'); 'How ranked' says what "
+    "1st means. Quartile A is the top quarter of ranks. Neighbour figures are for the 10 statistical neighbours; "
+    "rates are recomputed from their totals, counts are their average."
+)
+st.dataframe(profile.display_table(table), hide_index=True, width="stretch")
+if la_code in UNRANKED:
+    st.info(UNRANKED_NOTE)
+st.download_button(
+    "Download this table (CSV)",
+    table.to_csv(index=False).encode("utf-8"),
+    file_name=f"profile_{la_code}.csv",
+    mime="text/csv",
+    key="dl_profile_table",
+)
+
+st.subheader("Trends")
+cols = st.columns(2)
+for i, row in enumerate(table.itertuples()):
+    ind = inds[row.indicator_id]
+    bench = compare.with_sources(store, compare.benchmarks(store, ind.indicator_id, la_code), ind.indicator_id)
+    with cols[i % 2]:
+        fig = charts.trend(bench, ind, ind.label, highlight=la_name)
+        summary = (
+            (
+                f"{la_name}, {period_label(row.latest_period)}: **{row.latest}** "
+                f"({row.rank_text or 'not ranked'}; England {row.england})."
+            )
+            if row.latest_period
+            else None
+        )
+        ui.chart_block(fig, bench, ind, key=f"profile_{ind.indicator_id}", summary=summary)
+
+st.subheader("Statistical neighbours")
+nbrs = store.neighbours(la_code)
+if nbrs.empty:
+    st.info(f"{la_name} has no published statistical neighbours.")
+else:
+    st.markdown(
+        f"The 10 authorities most like {la_name} (children's services statistical neighbours, "
+        f"{nbrs.version.iloc[0]}), closest first."
+    )
+    st.dataframe(
+        nbrs.rename(
+            columns={"rank": "Rank", "la_name": "Local authority", "closeness": "Closeness", "neighbour_code": "Code"}
+        )[["Rank", "Local authority", "Code", "Closeness"]],
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader("Data notes for this authority")
+notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
+if not notes:
+    st.markdown(f"No authority-specific caveats are recorded for {la_name}. General caveats are on *About the data*.")
+else:
+    for note in notes:
+        st.markdown(f"- {note}")
+
+# ---- Later feature: briefing download and MPs list go here (end of page). ----

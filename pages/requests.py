@@ -1,6 +1,130 @@
-"""Placeholder: requests page (being built)."""
+"""Requests and assessments: from a request for an EHC needs assessment to a plan, refusals and tribunal appeals."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("requests")
-st.info("This page is being built.")
+from send_pressure import charts, compare, ui
+from send_pressure.catalogue import format_change, format_value, period_label
+
+PATH = ["initial_requests", "requests_decided_to_assess", "ehc_needs_assessments", "assessments_plan_issued"]
+
+st.title("Requests and assessments")
+st.markdown(
+    "Families, schools and young people can ask the local authority for an EHC needs assessment. "
+    "The authority decides whether to assess, carries out the assessment and decides whether to issue a plan. "
+    "Parents can appeal refusals to the SEND Tribunal."
+)
+
+store = ui.store()
+state = ui.link_state()
+la = ui.la_picker(state)
+ui.show_notices(state)
+la_name = store.area_name(la)
+inds = store.indicators
+st.caption(
+    "Per 1,000 pupils: none of our sources gives a pupil headcount for each authority, so this page shows "
+    "counts and published percentages only."
+)
+
+# --- initial requests -------------------------------------------------------------------------------
+st.header("Initial requests for an EHC needs assessment")
+req = inds["initial_requests"]
+bench = compare.with_sources(store, compare.benchmarks(store, req.indicator_id, la), req.indicator_id)
+own = bench[bench.series == la_name]
+eng = bench[bench.series == "England"]
+latest, previous = compare.change(own.dropna(subset=["value"]))
+e_latest, e_previous = compare.change(eng.dropna(subset=["value"]))
+
+
+def _pct_change(now, before) -> str:
+    if now is None or before is None or not before.value:
+        return ""
+    pct = (now.value - before.value) / before.value * 100
+    return f"{'up' if pct >= 0 else 'down'} {abs(pct):.1f}% on {period_label(before.time_period)}"
+
+
+summary = None
+if latest is not None:
+    summary = (
+        f"{la_name} received **{format_value(latest.value, None, req.unit)}** initial requests in "
+        f"{period_label(latest.time_period)}, {_pct_change(latest, previous)} "
+        f"(England: {format_value(e_latest.value, None, req.unit)}, {_pct_change(e_latest, e_previous)})."
+    )
+ui.chart_block(
+    charts.trend(own, req, f"{req.label}: {la_name}", highlight=la_name),
+    own,
+    req,
+    key=f"requests_initial_{la}",
+    summary=summary,
+)
+st.caption(
+    "Counts are shown for the authority alone: region and England totals are far larger and would flatten the "
+    "line. Compare authorities with the refusal rate below, or on the Compare and map page."
+)
+
+# --- the path from request to plan -------------------------------------------------------------------
+st.header("From request to plan, year by year")
+years = store.periods("requests_decided_to_assess")
+path = pd.concat([store.series(iid, [la]).assign(series=inds[iid].label) for iid in PATH], ignore_index=True)
+path = path[path.time_period.isin(years)]
+ui.chart_block(
+    charts.grouped_bars(path, req, f"Requests, assessments and plans: {la_name}"),
+    path,
+    req,
+    key=f"requests_path_{la}",
+    summary=(
+        "'Decided to assess' is published from 2023 and the number of assessments from 2022; earlier years "
+        "show only requests and plans issued. Each count is for the calendar year: a request made in December "
+        "may be assessed, and its plan issued, the next year, so the steps do not follow the same children."
+    ),
+)
+
+# --- refusals ----------------------------------------------------------------------------------------
+st.header("Requests refused")
+ref = inds["requests_refused_pct"]
+ref_bench = compare.with_sources(store, compare.benchmarks(store, ref.indicator_id, la), ref.indicator_id)
+ui.chart_block(
+    charts.trend(ref_bench, ref, f"{ref.label}: {la_name} against benchmarks", highlight=la_name),
+    ref_bench,
+    ref,
+    key=f"requests_refused_{la}",
+    summary=f"{ref.definition} Statistical neighbours: pooled over the ten most similar authorities.",
+)
+
+# --- tribunal appeals --------------------------------------------------------------------------------
+st.header("SEND Tribunal appeals")
+st.warning(
+    "The 2023 and 2024 figures follow a change in the tribunal data collection, so compare them with earlier "
+    "years with care.",
+    icon="⚠️",
+)
+app = inds["tribunal_appeals"]
+app_rows = compare.with_sources(store, compare.benchmarks(store, app.indicator_id, la), app.indicator_id)
+app_own = app_rows[app_rows.series == la_name]
+a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
+ui.chart_block(
+    charts.trend(app_own, app, f"{app.label}: {la_name}", highlight=la_name),
+    app_own,
+    app,
+    key=f"requests_appeals_{la}",
+    summary=None
+    if a_latest is None
+    else (
+        f"{format_value(a_latest.value, None, app.unit)} appeals registered against {la_name} in "
+        f"{period_label(a_latest.time_period)}"
+        + (
+            f" ({format_change(a_latest.value - a_previous.value, app.unit)} on {period_label(a_previous.time_period)})."
+            if a_previous is not None
+            else "."
+        )
+    ),
+)
+rate = inds["tribunal_appeal_rate"]
+rate_bench = compare.with_sources(store, compare.benchmarks(store, rate.indicator_id, la), rate.indicator_id)
+ui.chart_block(
+    charts.trend(rate_bench, rate, f"{rate.label}: {la_name} against benchmarks", highlight=la_name),
+    rate_bench,
+    rate,
+    key=f"requests_appeal_rate_{la}",
+    summary=rate.definition,
+)

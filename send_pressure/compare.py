@@ -124,8 +124,9 @@ def with_sources(store: Store, frame: pd.DataFrame, indicator_id: str) -> pd.Dat
     return frame.assign(source_id=frame.year.map(by_year))
 
 
-def indexed_growth(store: Store, area_codes: list[str], indicator_ids: tuple[str, ...] = ("high_needs_block", "ehc_plans")
-                   ) -> pd.DataFrame:
+def indexed_growth(
+    store: Store, area_codes: list[str], indicator_ids: tuple[str, ...] = ("high_needs_block", "ehc_plans")
+) -> pd.DataFrame:
     """Each indicator for each area indexed to 100 in the first year all of them have a figure.
 
     Years are matched on ``year`` (the calendar year a period ends in), so financial
@@ -151,7 +152,8 @@ def indexed_growth(store: Store, area_codes: list[str], indicator_ids: tuple[str
     data = data[data.year >= base_year].copy()
     base = data[data.year == base_year].set_index(["area_code", "indicator_id"]).value
     data["raw_value"] = data.value
-    data["value"] = [v / base[(a, i)] * 100 for v, a, i in zip(data.value, data.area_code, data.indicator_id, strict=True)]
+    keys = zip(data.value, data.area_code, data.indicator_id, strict=True)
+    data["value"] = [v / base[(a, i)] * 100 for v, a, i in keys]
     first = store.observations(indicator_ids[0])
     label_of = dict(zip(first.year, first.time_period, strict=False))
     data["published_period"] = data.time_period
@@ -219,10 +221,30 @@ def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
             continue
         snap = store.snapshot(iid, period)
         ind = store.indicators[iid]
-        rows.append(snap.assign(series=ind.label, number=snap.value,
-                                figure=[format_value(v, m, ind.unit) for v, m in zip(snap.value, snap.marker, strict=True)]))
+        figures = [format_value(v, m, ind.unit) for v, m in zip(snap.value, snap.marker, strict=True)]
+        rows.append(snap.assign(series=ind.label, number=snap.value, figure=figures))
     if not rows:
         return pd.DataFrame()
     out = pd.concat(rows, ignore_index=True)
-    cols = ["area_code", "area_name", "indicator_id", "series", "time_period", "year", "number", "marker", "figure", "source_id"]
+    cols = ["area_code", "area_name", "indicator_id", "series", "time_period", "year", "number", "marker", "figure",
+            "source_id"]
     return out[cols].sort_values(["area_name", "series"]).reset_index(drop=True)
+
+
+def ranking_table(ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """A sortable table of :func:`rank_authorities` output: Local authority, Code, Region, Value (number),
+    Figure (as published, marker kept), Rank, Ranked of, Quartile; ordered by rank, unranked last."""
+    from send_pressure.catalogue import format_value
+
+    region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
+    out = pd.DataFrame({
+        "Local authority": ranked.area_name,
+        "Code": ranked.area_code,
+        "Region": ranked.area_code.map(region),
+        "Value": ranked.value,
+        "Figure": [format_value(v, m, indicator.unit) for v, m in zip(ranked.value, ranked.marker, strict=True)],
+        "Rank": ranked["rank"],
+        "Ranked of": ranked.ranked_of,
+        "Quartile": ranked.quartile,
+    })
+    return out.sort_values(["Rank", "Local authority"], na_position="last").reset_index(drop=True)

@@ -72,3 +72,45 @@ class LinkState:
                     del self.params[key]
             elif self._raw(key) != str(value):
                 self.params[key] = str(value)
+
+
+# --- the data release a link showed ------------------------------------------------------------------
+
+RELEASE_KEY = "rel"
+
+
+def current_release(store: Store) -> str | None:
+    """source_id of the newest SEN2 (EHC plans) release in the database: the ``ehcp_*`` source with the
+    highest release (ties broken by id), or None when the database has none."""
+    s = store.sources
+    s = s[s.source_id.str.startswith("ehcp_")]
+    if s.empty:
+        return None
+    return s.sort_values(["release", "source_id"]).source_id.iloc[-1]
+
+
+def release_notice(store: Store, link_release: str | None) -> str | None:
+    """The notice for a link made with an older release, or None when the link names the current one (or none).
+
+    'This link showed figures from <old release title>; the database now holds <new>. The page shows the
+    current figures.' An id the database does not know is named as given (shortened).
+    """
+    current = current_release(store)
+    if not link_release or current is None or link_release == current:
+        return None
+    titles = dict(zip(store.sources.source_id, store.sources.title, strict=True))
+    old = titles.get(link_release) or f"a release this database does not hold ('{link_release[:40]}')"
+    return (
+        f"This link showed figures from {old}; the database now holds {titles[current]}. "
+        "The page shows the current figures."
+    )
+
+
+def record_release(state: LinkState) -> str | None:
+    """Check the link's 'rel' against the database (adding any notice to ``state.notices``), then write the
+    current release to the URL so a shared link records which figures it showed. Returns the notice."""
+    notice = release_notice(state.store, state._raw(RELEASE_KEY))
+    if notice:
+        state.notices.append(notice)
+    state.write(**{RELEASE_KEY: current_release(state.store)})
+    return notice

@@ -111,8 +111,12 @@ def authorities(store: Store, pcon_code: str) -> pd.DataFrame:
 def _clean(ind: Indicator) -> Indicator:
     """The indicator with NULL ratio fields as None (the catalogue loader can hand them over as NaN, which
     :func:`group_series` would take for a numerator id)."""
-    fix = {f: None for f in ("numerator_id", "denominator_id", "scale") if not isinstance(getattr(ind, f), str | int)
-           or (isinstance(getattr(ind, f), float) and getattr(ind, f) != getattr(ind, f))}
+    fix = {
+        f: None
+        for f in ("numerator_id", "denominator_id", "scale")
+        if not isinstance(getattr(ind, f), str | int)
+        or (isinstance(getattr(ind, f), float) and getattr(ind, f) != getattr(ind, f))
+    }
     if isinstance(ind.scale, float) and ind.scale == ind.scale:
         fix.pop("scale", None)
     return dataclasses.replace(ind, **fix) if fix else ind
@@ -146,32 +150,36 @@ def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
             g = group_series(store, _clean(ind), neighbour_codes)
             g = g[g.time_period == period]
             neighbours = g.value.iloc[0] if len(g) else None
-        rows.append({
-            "indicator_id": iid,
-            "indicator": ind.label,
-            "unit": ind.unit,
-            "period": period,
-            "la_value": la_value,
-            "la_marker": la_marker,
-            "england": england,
-            "neighbours": neighbours,
-            "source_id": own.source_id.iloc[0] if len(own) else ind.source_id,
-            "LA": format_value(la_value, la_marker, ind.unit) if len(own) else "not published",
-            "England": format_value(england, None, ind.unit),
-            "Neighbours": format_value(neighbours, None, ind.unit) if neighbour_codes else "n/a",
-        })
+        rows.append(
+            {
+                "indicator_id": iid,
+                "indicator": ind.label,
+                "unit": ind.unit,
+                "period": period,
+                "la_value": la_value,
+                "la_marker": la_marker,
+                "england": england,
+                "neighbours": neighbours,
+                "source_id": own.source_id.iloc[0] if len(own) else ind.source_id,
+                "LA": format_value(la_value, la_marker, ind.unit) if len(own) else "not published",
+                "England": format_value(england, None, ind.unit),
+                "Neighbours": format_value(neighbours, None, ind.unit) if neighbour_codes else "n/a",
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
     """The compact printable table: Indicator, Period, <LA name>, England, Statistical neighbours."""
-    out = pd.DataFrame({
-        "Indicator": figures.indicator,
-        "Period": figures.period.map(period_label),
-        la_name: figures.LA,
-        "England": figures.England,
-        "Statistical neighbours": figures.Neighbours,
-    })
+    out = pd.DataFrame(
+        {
+            "Indicator": figures.indicator,
+            "Period": figures.period.map(period_label),
+            la_name: figures.LA,
+            "England": figures.England,
+            "Statistical neighbours": figures.Neighbours,
+        }
+    )
     return out.set_index("Indicator")
 
 
@@ -183,11 +191,15 @@ def summary_sentence(figures: pd.DataFrame, la_name: str) -> str:
     if "pct_within_20_weeks" in f.index:
         r = f.loc["pct_within_20_weeks"]
         if pd.notna(r.la_value):
-            parts.append(f"{la_name} issued {r.LA} of new EHC plans within 20 weeks in {period_label(r.period)} "
-                         f"(England {r.England})")
+            parts.append(
+                f"{la_name} issued {r.LA} of new EHC plans within 20 weeks in {period_label(r.period)} "
+                f"(England {r.England})"
+            )
         else:
-            parts.append(f"{la_name}'s share of new EHC plans issued within 20 weeks in "
-                         f"{period_label(r.period)} was not published ({r.LA})")
+            parts.append(
+                f"{la_name}'s share of new EHC plans issued within 20 weeks in "
+                f"{period_label(r.period)} was not published ({r.LA})"
+            )
     if "ehc_plans" in f.index and pd.notna(f.at["ehc_plans", "la_value"]):
         r = f.loc["ehc_plans"]
         year = str(r.period)[:4]
@@ -195,6 +207,28 @@ def summary_sentence(figures: pd.DataFrame, la_name: str) -> str:
         parts.append(f"{r.LA} children and young people had an EHC plan in January {year}")
     if "requests_refused_pct" in f.index and pd.notna(f.at["requests_refused_pct", "la_value"]):
         r = f.loc["requests_refused_pct"]
-        parts.append(f"{r.LA} of initial requests for an assessment were refused in {period_label(r.period)} "
-                     f"(England {r.England})")
+        parts.append(
+            f"{r.LA} of initial requests for an assessment were refused in {period_label(r.period)} "
+            f"(England {r.England})"
+        )
     return ("; ".join(parts) + ".") if parts else ""
+
+
+def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One compact table for all the LAs serving a constituency (``figures``: LA name -> :func:`headline_figures`).
+
+    Rows: headline indicators. Columns: Period, England, then per LA '<name>' and '<name>: neighbours'.
+    """
+    out = None
+    for la_name, f in figures.items():
+        part = pd.DataFrame(
+            {
+                "Indicator": f.indicator,
+                "Period": f.period.map(period_label),
+                "England": f.England,
+                la_name: f.LA,
+                f"{la_name}: neighbours": f.Neighbours,
+            }
+        )
+        out = part if out is None else out.merge(part, on=["Indicator", "Period", "England"], how="outer", sort=False)
+    return out.set_index("Indicator") if out is not None else pd.DataFrame()

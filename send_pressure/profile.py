@@ -7,6 +7,7 @@ England and statistical-neighbour figures for the same period. Nothing here draw
 
 from __future__ import annotations
 
+import functools
 import math
 
 import pandas as pd
@@ -178,8 +179,13 @@ def headline_table(store: Store, la_code: str) -> pd.DataFrame:
     Ranks use :func:`compare.rank_authorities` on the latest period (competition
     ranking, polarity-aware; neutral indicators high-to-low). Ties read 'joint 3rd'.
     Suppressed figures are unranked and out of the count; City of London and Isles
-    of Scilly are unranked with :data:`UNRANKED_NOTE`.
+    of Scilly are unranked with :data:`UNRANKED_NOTE`. Memoised per store and LA (a copy is returned).
     """
+    return _headline_table(store, la_code).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _headline_table(store: Store, la_code: str) -> pd.DataFrame:
     la = store.local_authorities.set_index("new_la_code")
     region = la.at[la_code, "region_code"]
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
@@ -207,3 +213,30 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
             "Statistical neighbours (with data)": table.neighbours,
         }
     )
+
+
+def reorganisation_notes(store: Store, la_code: str) -> list[str]:
+    """Plain sentences on boundary changes that made or changed this LA (from ``la_succession``)."""
+    succ = store.query(
+        "SELECT * FROM la_succession WHERE successor_code = ? OR predecessor_code = ?", [la_code, la_code]
+    )
+    name = store.area_name
+    out = []
+    for r in succ[succ.kind == "recode"].itertuples():
+        out.append(
+            f"{name(r.successor_code)} took a new code on 1 April {r.year} ({r.predecessor_code} became "
+            f"{r.successor_code}); all its years are shown under the new code."
+        )
+    formed = succ[(succ.kind != "recode") & (succ.successor_code == la_code)]
+    for year, part in formed.groupby("year"):
+        preds = " and ".join(
+            sorted(
+                f"{name(c)}{' (part)' if k == 'split' else ''}"
+                for c, k in zip(part.predecessor_code, part.kind, strict=True)
+            )
+        )
+        out.append(
+            f"{name(la_code)} was formed on 1 April {year} from {preds}; figures before {year} belong to the "
+            "predecessor authorities and are not added in."
+        )
+    return out

@@ -93,9 +93,7 @@ class Store:
         """Display name of an LA, region or England code."""
         if code == ENGLAND:
             return "England"
-        names = dict(zip(self.local_authorities.new_la_code, self.local_authorities.la_name, strict=True))
-        names.update(zip(self.regions.region_code, self.regions.region_name, strict=True))
-        return names.get(code, code)
+        return self._area_names.get(code, code)
 
     @functools.lru_cache(maxsize=512)  # noqa: B019  (the store lives as long as the app)
     def neighbours(self, la_code: str) -> pd.DataFrame:
@@ -188,3 +186,10 @@ class Store:
                 ORDER BY year, breakdown""",
             [indicator_id, area_code, topic],
         )
+
+    @functools.cached_property
+    def _area_names(self) -> dict[str, str]:
+        """Code -> name for LAs and regions, built once (area_name is called for every observation row)."""
+        names = dict(zip(self.local_authorities.new_la_code, self.local_authorities.la_name, strict=True))
+        names.update(zip(self.regions.region_code, self.regions.region_name, strict=True))
+        return names

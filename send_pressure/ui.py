@@ -152,3 +152,34 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
             mime="text/csv",
             key=f"dl_{key}",
         )
+
+
+def current_view_url(url_path: str | None = None) -> str:
+    """The link to the view on screen: the browser's address (``st.context.url``, which includes the page's
+    path) plus the current query parameters. Without a browser address (tests, old clients) it falls back to
+    a relative link, '/<url_path>?la=...' (or '?la=...' when the page's path is not given)."""
+    from urllib.parse import urlencode
+
+    query = urlencode({k: st.query_params.get_all(k)[-1] for k in st.query_params})
+    base = None
+    try:
+        base = st.context.url
+    except Exception:  # noqa: BLE001  (no browser context: build a relative link)
+        base = None
+    if not base:
+        base = f"/{url_path}" if url_path else ""
+    return f"{base}?{query}" if query else (base or "/")
+
+
+def cite_this(source_ids, page_title: str, url_path: str | None = None) -> str:
+    """A 'Cite this' expander with a copyable citation of the current view (sources, release, file, date
+    accessed and the view's link); returns the citation text."""
+    from datetime import date
+
+    from send_pressure.citation import citation
+
+    text = citation(store(), [s for s in source_ids if s], page_title, current_view_url(url_path), date.today())
+    with st.expander("Cite this"):
+        st.caption("Copy with the icon at the top right. The link records this view and the data release it showed.")
+        st.code(text, language=None, wrap_lines=True)
+    return text

@@ -107,7 +107,9 @@ def test_ehcp_2022_figures(con, indicator, area, period, expected):
 
 def test_2022_caseload_calendar_labels_are_not_loaded(con):
     # The 2022 release's caseload '2018' is January 2018; it must exist only as '201718', never as '2018'.
-    n = con.execute("SELECT count(*) FROM observation WHERE indicator_id = 'ehc_plans' AND time_period = '2018'").fetchone()
+    n = con.execute(
+        "SELECT count(*) FROM observation WHERE indicator_id = 'ehc_plans' AND time_period = '2018'"
+    ).fetchone()
     assert n[0] == 0
     assert con.execute(
         "SELECT year FROM observation WHERE indicator_id = 'ehc_plans' AND area_code = ? AND time_period = '201718'",
@@ -381,7 +383,11 @@ def test_every_la_code_resolves(con):
         "AND area_code NOT IN (SELECT new_la_code FROM local_authority)"
     ).fetchall()
     assert orphans == []
-    for table, col in (("statistical_neighbour", "neighbour_code"), ("constituency", "new_la_code"), ("boundary", "new_la_code")):
+    for table, col in (
+        ("statistical_neighbour", "neighbour_code"),
+        ("constituency", "new_la_code"),
+        ("boundary", "new_la_code"),
+    ):
         missing = con.execute(
             f"SELECT count(*) FROM {table} WHERE {col} NOT IN (SELECT new_la_code FROM local_authority)"
         ).fetchone()

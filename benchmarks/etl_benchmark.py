@@ -1,0 +1,150 @@
+"""Time the ETL build from a local mirror (a script, not a test).
+
+Usage::
+
+    SEND_SOURCE_DIR=../shared/data/sources .venv/bin/python benchmarks/etl_benchmark.py [--mirror DIR]
+
+Reports, for a database in a temporary folder:
+
+* full build, in-process, ``force=True``: median of 3;
+* full build as a whole process (``python -m etl build --force``): wall time, including interpreter start-up
+  and imports;
+* peak memory of a child process doing a full build (``ru_maxrss`` of the child);
+* no-change rebuild, in-process: median of 5; and as a whole process (``python -m etl build``).
+
+Targets: full build < 3 s, no-change rebuild < 0.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FULL_TARGET = 3.0
+NOCHANGE_TARGET = 0.5
+
+
+def _env() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in {"SEND_SOURCE_DIR", "SEND_DB", "SEND_CACHE_DIR"}}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cli(args: list[str]) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``python -m etl ...`` in a child process (fails loudly on a non-zero exit)."""
+    cpu, start = _children_cpu(), time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "etl", *args], cwd=ROOT, env=_env(), capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"python -m etl {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return elapsed, _children_cpu() - cpu
+
+
+def _child_peak_rss(mirror: Path, db: Path, cache: Path) -> float:
+    """Peak resident memory (MiB) of a child process that runs one forced full build."""
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
+        "from etl.build import build; from etl.fetch import Fetcher;"
+        "build(Path(sys.argv[3]), Fetcher(cache_dir=Path(sys.argv[4]), source_dir=Path(sys.argv[2]),"
+        " progress=lambda m: None), force=True, log=lambda m: None)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(ROOT), str(mirror), str(db), str(cache)], check=True, env=_env())
+    # RUSAGE_CHILDREN reports the largest waited-for child so far (KiB on Linux, bytes on macOS); main() calls
+    # this before starting any other child, so it is this build's peak.
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    default = os.environ.get("SEND_SOURCE_DIR") or str(ROOT.parent / "shared" / "data" / "sources")
+    p.add_argument("--mirror", type=Path, default=Path(default))
+    p.add_argument("--full-runs", type=int, default=3)
+    p.add_argument("--nochange-runs", type=int, default=5)
+    args = p.parse_args()
+    if not args.mirror.is_dir():
+        raise SystemExit(f"no source mirror at {args.mirror}")
+
+    from etl.build import build
+    from etl.fetch import Fetcher
+
+    with tempfile.TemporaryDirectory(prefix="send-bench-") as tmp:
+        tmp = Path(tmp)
+        cache = tmp / "cache"
+        fetcher = Fetcher(cache_dir=cache, source_dir=args.mirror, progress=lambda m: None)
+
+        # Peak memory first: RUSAGE_CHILDREN keeps the maximum over every child so far.
+        rss = _child_peak_rss(args.mirror, tmp / "rss.duckdb", cache)
+
+        db = tmp / "send.duckdb"
+        full, full_cpu, rows = [], [], 0
+        for _ in range(args.full_runs):
+            cpu = time.process_time()
+            result = build(db, fetcher, force=True, log=lambda m: None)
+            full_cpu.append(time.process_time() - cpu)
+            full.append(result.seconds)
+            rows = result.observation_rows
+
+        nochange, nochange_cpu = [], []
+        for _ in range(args.nochange_runs):
+            cpu = time.process_time()
+            result = build(db, fetcher, log=lambda m: None)
+            nochange_cpu.append(time.process_time() - cpu)
+            assert result.status == "unchanged", result.status
+            nochange.append(result.seconds)
+
+        cli_db = ["--db", str(tmp / "cli.duckdb"), "--source-dir", str(args.mirror), "--cache-dir", str(cache)]
+        cli_full = _cli(["build", "--force", *cli_db])
+        cli_nochange = _cli(["build", *cli_db])
+
+    def verdict(seconds: float, target: float | None) -> str:
+        return "" if target is None else ("ok" if seconds < target else "OVER TARGET")
+
+    table = [
+        (
+            f"full build, in-process (median of {len(full)})",
+            statistics.median(full),
+            statistics.median(full_cpu),
+            FULL_TARGET,
+        ),
+        ("full build, whole process (python -m etl build --force)", *cli_full, None),
+        (
+            f"no-change rebuild, in-process (median of {len(nochange)})",
+            statistics.median(nochange),
+            statistics.median(nochange_cpu),
+            NOCHANGE_TARGET,
+        ),
+        ("no-change rebuild, whole process (python -m etl build)", *cli_nochange, None),
+    ]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"ETL benchmark: mirror {args.mirror}, {rows:,} observations, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, load average {load:.2f}\n"
+    )
+    print(f"{'measure':<60} {'wall':>9} {'CPU':>9} {'target':>8}")
+    print("-" * 96)
+    for name, seconds, cpu, target in table:
+        shown = f"< {target:g} s" if target else ""
+        print(f"{name:<60} {seconds:>7.2f} s {cpu:>7.2f} s {shown:>8}  {verdict(seconds, target)}")
+    print(f"{'peak memory of a full build (child ru_maxrss)':<60} {rss:>5.0f} MiB")
+    print("(wall > CPU means the machine was busy or the process waited on I/O; CPU is the steadier figure)")
+    print(f"\nfull-build runs: {', '.join(f'{s:.2f}' for s in full)} s")
+    print(f"no-change runs:  {', '.join(f'{s:.3f}' for s in nochange)} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

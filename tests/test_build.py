@@ -1,0 +1,370 @@
+"""Build-level behaviour: damaged or changed sources, atomic replacement, the CLI.
+
+Every damaged file lives in a copy of the mirror under pytest's tmp_path; the real mirror is never written.
+Failure tests parse only the sources they need (``sources=``) so each stays well under a full build.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import duckdb
+import pytest
+
+from etl.build import build
+from etl.fetch import Fetcher
+from etl.load import BuildError
+from etl.model import SourceFormatError
+from etl.sources import SOURCES, source_by_id
+
+ROOT = Path(__file__).resolve().parents[1]
+EHCP = "education-health-and-care-plans"
+TRIBUNAL = f"{EHCP}/SEND Tribunals and appeal rate 2014-2024.csv"
+ZIP_2025 = f"{EHCP}/education-health-and-care-plans_2025.zip"
+ZIP_2022 = f"{EHCP}/education-health-and-care-plans_2022.zip"
+COMBINED_ODS = "dedicated-schools-grant/dedicated-schools-grant_allocations_2019-20_to_2023-24.ods"
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def build_info(path: Path) -> tuple:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT fingerprint, built_at, observation_rows FROM build_info").fetchone()
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tmp-" in p.name or p.suffix == ".wal")
+
+
+@pytest.fixture
+def copy_mirror(mirror: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "sources"
+    shutil.copytree(mirror, dest)
+    return dest
+
+
+@pytest.fixture
+def old_db(db_path: Path, tmp_path: Path) -> Path:
+    """A copy of the session's good database in a fresh folder (what a failed build must leave alone)."""
+    folder = tmp_path / "db"
+    folder.mkdir()
+    target = folder / "send.duckdb"
+    shutil.copyfile(db_path, target)
+    return target
+
+
+def fetcher(source_dir: Path, tmp_path: Path) -> Fetcher:
+    return Fetcher(cache_dir=tmp_path / "cache", source_dir=source_dir, progress=quiet)
+
+
+def read_tribunal(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_tribunal(path: Path, rows: list[list[str]]) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(rows)
+
+
+def tribunal_row(rows: list[list[str]], name: str) -> list[str]:
+    return next(r for r in rows if r and r[0].rstrip("0123456789,") == name)
+
+
+def rewrite_zip_member(path: Path, member: str, change) -> None:
+    """Rewrite one member of a zip in place (``change(bytes) -> bytes``)."""
+    with zipfile.ZipFile(path) as src:
+        items = [(info, src.read(info.filename)) for info in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in items:
+            out.writestr(info, change(data) if info.filename == member else data)
+
+
+TRIBUNAL_SUBSET = [source_by_id("ehcp_2025"), source_by_id("tribunal_2025")]
+
+
+# ------------------------------------------------------------------------------------------ damaged sources
+
+
+def test_truncated_zip_raises_and_keeps_previous_database(copy_mirror, old_db, tmp_path):
+    target = copy_mirror / ZIP_2025
+    data = target.read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+    before, info = digest(old_db), build_info(old_db)
+    with pytest.raises(SourceFormatError, match="education-health-and-care-plans_2025.zip"):
+        build(old_db, fetcher(copy_mirror, tmp_path), log=quiet)
+    assert digest(old_db) == before
+    assert build_info(old_db) == info
+    assert leftovers(old_db.parent) == []
+
+
+def test_csv_missing_a_column_raises_naming_it(copy_mirror, old_db, tmp_path):
+    def drop_inreq(data: bytes) -> bytes:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+        i = rows[0].index("InreqEHC")
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\n").writerows([r[:i] + r[i + 1 :] for r in rows])
+        return out.getvalue().encode("utf-8")
+
+    rewrite_zip_member(copy_mirror / ZIP_2022, "data/sen2_mi.csv", drop_inreq)
+    before = digest(old_db)
+    with pytest.raises(SourceFormatError, match="InreqEHC"):
+        build(old_db, fetcher(copy_mirror, tmp_path), sources=[source_by_id("ehcp_2022")], log=quiet)
+    assert digest(old_db) == before
+
+
+def test_unknown_marker_in_tribunal_cell_names_the_marker(copy_mirror, old_db, tmp_path):
+    path = copy_mirror / TRIBUNAL
+    rows = read_tribunal(path)
+    tribunal_row(rows, "Kent")[32] = "!!"  # Kent, 2024 appeals registered
+    write_tribunal(path, rows)
+    before = digest(old_db)
+    with pytest.raises(BuildError, match=r"unknown marker '!!'") as err:
+        build(old_db, fetcher(copy_mirror, tmp_path), sources=TRIBUNAL_SUBSET, log=quiet)
+    assert "tribunal_2025" in str(err.value)
+    assert digest(old_db) == before
+    assert leftovers(old_db.parent) == []
+
+
+def test_code_name_disagreement_names_the_pair(copy_mirror, old_db, tmp_path):
+    path = copy_mirror / TRIBUNAL
+    rows = read_tribunal(path)
+    kent = tribunal_row(rows, "Kent")
+    assert kent[1] == "886"
+    kent[1] = "887"  # Medway's number printed beside Kent
+    write_tribunal(path, rows)
+    with pytest.raises(BuildError) as err:
+        build(old_db, fetcher(copy_mirror, tmp_path), sources=TRIBUNAL_SUBSET, log=quiet)
+    message = str(err.value)
+    assert "887" in message and "Kent" in message and "Medway" in message
+
+
+# ------------------------------------------------------------------------------- layouts that must still load
+
+
+@pytest.fixture(scope="module")
+def changed_build(mirror: Path, tmp_path_factory) -> Path:
+    """One full build from a mirror whose tribunal table gained a 2025 column and whose combined DSG .ods
+    lost its ``mimetype`` entry (two independent changes checked on one build to keep the suite fast)."""
+    base = tmp_path_factory.mktemp("changed")
+    sources = base / "sources"
+    shutil.copytree(mirror, sources)
+
+    path = sources / TRIBUNAL
+    rows = read_tribunal(path)
+    header_at = next(i for i, r in enumerate(rows) if r[:2] == ["Local Authority", "LA code"])
+    for i, row in enumerate(rows):
+        if i == header_at:
+            row += ["2025", "", ""]
+        elif i == header_at + 1:
+            row += ["Appeals registered4", "Total Appealable Decisions1", "SEND Tribunal Appeal Rate2"]
+        elif i > header_at + 1:
+            row += row[32:35]  # the 2024 figures again, as a stand-in for a new year's
+        else:
+            row += ["", "", ""]
+    write_tribunal(path, rows)
+
+    ods = sources / COMBINED_ODS
+    with zipfile.ZipFile(ods) as src:
+        assert "mimetype" in src.namelist()
+        items = [(i, src.read(i.filename)) for i in src.infolist() if i.filename != "mimetype"]
+    with zipfile.ZipFile(ods, "w") as out:
+        for info, data in items:
+            out.writestr(info, data)
+
+    db = base / "send.duckdb"
+    result = build(db, Fetcher(cache_dir=base / "cache", source_dir=sources, progress=quiet), log=quiet)
+    assert result.status == "built"
+    return db
+
+
+def test_tribunal_new_year_column_is_loaded(changed_build):
+    with duckdb.connect(str(changed_build), read_only=True) as con:
+        kent = con.execute(
+            "SELECT value, year FROM observation WHERE indicator_id = 'tribunal_appeals' AND area_code = 'E10000016' "
+            "AND time_period = '2025'"
+        ).fetchone()
+        england = con.execute(
+            "SELECT value FROM observation WHERE indicator_id = 'appealable_decisions' AND area_code = 'E92000001' "
+            "AND time_period = '2025'"
+        ).fetchone()
+        n_las = con.execute(
+            "SELECT count(*) FROM observation WHERE indicator_id = 'tribunal_appeals' AND time_period = '2025' "
+            "AND geographic_level = 'Local authority'"
+        ).fetchone()[0]
+    assert kent == (1559, 2025)  # copied from Kent's 2024 column ('1,559')
+    assert england == (689739,)
+    assert 150 <= n_las <= 155
+
+
+def test_ods_without_mimetype_still_builds(changed_build, mirror):
+    # The four per-year DSG files in the mirror already lack the entry; the combined one lost it in this build.
+    for s in SOURCES:
+        if s.parser == "dsg_allocations":
+            with zipfile.ZipFile(mirror / s.mirror_path) as z:
+                assert "mimetype" not in z.namelist(), s.mirror_path
+    with duckdb.connect(str(changed_build), read_only=True) as con:
+        hnb = con.execute(
+            "SELECT value, source_id FROM observation WHERE indicator_id = 'high_needs_block' "
+            "AND area_code = 'E10000016' AND time_period = '2019-20'"
+        ).fetchone()
+        per_year = con.execute(
+            "SELECT count(*) FROM observation WHERE source_id = 'dsg_2023_24' AND indicator_id = 'high_needs_block'"
+        ).fetchone()[0]
+    assert hnb[1] == "dsg_combined"
+    assert hnb[0] == pytest.approx(204_032_770.37, abs=1.0)  # Allocations_1920 Kent [C] 204.03277037120196 £m
+    assert per_year > 150
+
+
+# -------------------------------------------------------------------------------------- interrupted builds
+
+
+def _interrupt_validate(monkeypatch):
+    import etl.validate
+
+    def boom(tables):
+        raise RuntimeError("validation crashed")
+
+    monkeypatch.setattr(etl.validate, "validate", boom)
+    return RuntimeError
+
+
+def _interrupt_insert(monkeypatch):
+    """Ctrl-C while the observation table is being written into the temporary file."""
+    import etl.load
+
+    real_connect = duckdb.connect
+
+    class Proxy:
+        def __init__(self, con):
+            self._con = con
+
+        def execute(self, sql, *args):
+            if sql.startswith("INSERT INTO observation"):
+                raise KeyboardInterrupt
+            return self._con.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._con, name)
+
+    def connect(path, *args, **kwargs):
+        return Proxy(real_connect(path, *args, **kwargs))
+
+    # Only the loader's own reference to duckdb is replaced (parsers keep the real module).
+    monkeypatch.setattr(etl.load, "duckdb", SimpleNamespace(connect=connect, Error=duckdb.Error))
+    return KeyboardInterrupt
+
+
+def _interrupt_swap(monkeypatch):
+    import etl.load
+
+    def fail(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(etl.load.os, "replace", fail)
+    return OSError
+
+
+@pytest.mark.parametrize("interrupt", [_interrupt_validate, _interrupt_insert, _interrupt_swap])
+def test_interrupted_build_leaves_old_database_and_no_tmp(interrupt, mirror, old_db, tmp_path, monkeypatch):
+    expected = interrupt(monkeypatch)
+    before, info = digest(old_db), build_info(old_db)
+    with pytest.raises(expected):
+        build(old_db, fetcher(mirror, tmp_path), force=True, log=quiet)
+    monkeypatch.undo()
+    assert digest(old_db) == before
+    assert build_info(old_db) == info
+    assert leftovers(old_db.parent) == []
+
+
+def test_interrupted_first_build_leaves_nothing(mirror, tmp_path, monkeypatch):
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    _interrupt_insert(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        build(folder / "send.duckdb", fetcher(mirror, tmp_path), log=quiet)
+    monkeypatch.undo()
+    assert list(folder.iterdir()) == []
+
+
+# -------------------------------------------------------------------------------------------- no change, CLI
+
+
+def test_no_change_rebuild_is_unchanged(mirror, old_db, tmp_path):
+    before, info = digest(old_db), build_info(old_db)
+    result = build(old_db, fetcher(mirror, tmp_path), log=quiet)
+    assert result.status == "unchanged"
+    assert result.seconds < 2
+    assert digest(old_db) == before
+    assert build_info(old_db) == info
+
+
+def _env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"SEND_SOURCE_DIR", "SEND_DB", "SEND_CACHE_DIR"}}
+    env.update(extra)
+    return env
+
+
+def _run(*args, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
+        cwd=ROOT,
+        env=env or _env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_offline_build_without_cache_or_mirror_fails_naming_source_and_url(tmp_path):
+    db = tmp_path / "send.duckdb"
+    done = _run("build", "--offline", "--cache-dir", str(tmp_path / "empty-cache"), "--db", str(db))
+    assert done.returncode != 0
+    assert "ehcp_2025" in done.stderr
+    assert "https://explore-education-statistics.service.gov.uk/" in done.stderr
+    assert not db.exists()
+
+
+def test_cli_sources_prints_each_source_and_checksum(db_path):
+    done = _run("sources", "--db", str(db_path))
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute("SELECT source_id, sha256 FROM source").fetchall()
+    assert len(rows) == len(SOURCES)
+    for sid, sha in rows:
+        assert sid in done.stdout
+        assert sha in done.stdout
+
+
+def test_cli_summary_prints_tables_and_indicators(db_path):
+    done = _run("summary", "--db", str(db_path))
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        n_obs = con.execute("SELECT observation_rows FROM build_info").fetchone()[0]
+        indicators = [r[0] for r in con.execute("SELECT indicator_id FROM indicator").fetchall()]
+    assert f"{n_obs:,} observations" in done.stdout
+    for name in ("local_authority", "statistical_neighbour", "constituency", "boundary", "data_note"):
+        assert name in done.stdout
+    for iid in indicators:
+        assert iid in done.stdout
+
+
+def test_cli_without_database_fails(tmp_path):
+    done = _run("summary", "--db", str(tmp_path / "missing.duckdb"))
+    assert done.returncode != 0
+    assert "python -m etl build" in done.stderr

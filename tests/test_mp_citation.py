@@ -1,0 +1,117 @@
+"""The MP page (constituency -> MP and local authorities), release-stamped links and citations."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+BARROW = "Barrow and Furness"
+
+
+@pytest.fixture(scope="module")
+def lookup(mirror: Path) -> dict[str, dict]:
+    """The official MP look-up, read directly (not through the ETL), keyed by constituency name."""
+    with open(mirror / "mp-lookup" / "mp_lookup.csv", newline="", encoding="utf-8-sig") as f:
+        return {r["pcon_name"]: r for r in csv.DictReader(f)}
+
+
+def _page(db_path: Path, **params: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+    at.switch_page("pages/mp.py")
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [h.value for h in at.subheader] + [c.value for c in at.caption]
+    parts += [w.value for w in at.warning] + [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_constituency_spanning_two_authorities_shows_both(db_path, lookup):
+    row = lookup[BARROW]
+    assert row["la_names"] == "Cumberland / Westmorland and Furness"
+    at = _page(db_path, pcon=row["pcon_code"])
+    text = _text(at)
+    assert row["display_as"] in text  # the MP as the official look-up names them
+    assert row["party_text"] in text
+    assert "Cumberland issued" in text and "Westmorland and Furness issued" in text
+    assert len(at.table) == 1  # one compact table for both authorities
+    columns = list(at.table[0].value.columns)
+    assert {"England", "Cumberland", "Westmorland and Furness", "Cumberland: neighbours"} <= set(columns)
+    assert "England" in text and "within 20 weeks" in text
+    assert at.query_params["rel"] in ("ehcp_2025", ["ehcp_2025"])  # the link records the release it showed
+    citation = at.code[0].value
+    assert "mp_lookup.csv" in citation and f"pcon={row['pcon_code']}" in citation
+
+
+def test_unknown_mp_name_gives_suggestions(db_path, lookup):
+    at = _page(db_path, mp="Michele Scroggam")
+    warning = at.warning[0].value
+    assert warning.startswith("No MP or constituency matches 'Michele Scroggam'. Did you mean:")
+    assert BARROW in warning
+    button = next(b for b in at.button if BARROW in b.label)
+    button.click().run()
+    assert at.query_params["pcon"] in (lookup[BARROW]["pcon_code"], [lookup[BARROW]["pcon_code"]])
+    assert "Westmorland and Furness issued" in _text(at)
+
+
+def test_nonsense_name_says_no_match(db_path):
+    at = _page(db_path, mp="qqqzzz")
+    assert at.warning[0].value.startswith("No MP or constituency matches 'qqqzzz'.")
+
+
+def test_find_by_surname_and_place(store, lookup):
+    from send_pressure.mp import find
+
+    code = lookup[BARROW]["pcon_code"]
+    assert find(store, "Scrogham").codes == [code]
+    assert find(store, "barrow and furness").codes == [code]
+    assert find(store, lookup[BARROW]["full_title"]).codes == [code]  # 'Michelle Scrogham MP'
+
+
+def test_citation_names_publisher_release_file_and_date(store):
+    from send_pressure.citation import citation
+
+    text = citation(
+        store,
+        ["ehcp_2025", "nonexistent"],
+        "MPs and constituencies",
+        "http://localhost/mp?pcon=E14001076",
+        date(2026, 11, 29),
+    )
+    assert text.startswith("Department for Education (2025). Education, health and care plans, reporting year 2025")
+    assert "Release: Reporting year 2025 (June 2025)" in text
+    assert "education-health-and-care-plans_2025.zip" in text
+    assert "Accessed 29 November 2026" in text
+    assert text.endswith("http://localhost/mp?pcon=E14001076")
+
+
+def test_release_check(store):
+    from send_pressure.links import current_release, release_notice
+
+    assert current_release(store) == "ehcp_2025"
+    assert release_notice(store, "ehcp_2025") is None
+    assert release_notice(store, None) is None
+    old = release_notice(store, "ehcp_2022")
+    assert old.startswith("This link showed figures from Education, health and care plans, reporting year 2022")
+
+
+def test_stale_release_link_shows_notice(db_path, lookup):
+    at = _page(db_path, pcon=lookup[BARROW]["pcon_code"], rel="ehcp_2024")
+    notices = [i.value for i in at.info]
+    assert any(
+        n.startswith("This link showed figures from")
+        and "ehcp_2024" in n
+        and "the database now holds Education, health and care plans, reporting year 2025" in n
+        for n in notices
+    ), notices
+    assert at.query_params["rel"] in ("ehcp_2025", ["ehcp_2025"])
