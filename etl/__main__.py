@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     from etl.build import build
-    from etl.fetch import FetchError, Fetcher
+    from etl.fetch import Fetcher, FetchError
     from etl.load import BuildError
     from etl.model import SourceFormatError
 

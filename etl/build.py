@@ -92,9 +92,8 @@ def build(
             continue
         t = time.perf_counter()
         parsed[s.source_id] = parser(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
-        log(
-            f"  parsed {s.source_id:<24} {len(parsed[s.source_id].observations):>8,} rows  {time.perf_counter() - t:.2f}s"
-        )
+        rows = len(parsed[s.source_id].observations)
+        log(f"  parsed {s.source_id:<24} {rows:>8,} rows  {time.perf_counter() - t:.2f}s")
     source_rows = pd.DataFrame(
         [
             {

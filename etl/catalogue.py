@@ -42,7 +42,9 @@ class Indicator:
 
 
 def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral"):
-    return Indicator(iid, label, "count", polarity, definition, source_id, time_identifier, additive=True, headline=headline)
+    return Indicator(
+        iid, label, "count", polarity, definition, source_id, time_identifier, additive=True, headline=headline
+    )
 
 
 def _pct(iid, label, definition, source_id, polarity, headline=False, time_identifier=CALENDAR, ratio=None):

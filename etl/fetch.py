@@ -260,8 +260,8 @@ class Fetcher:
             if cached is None:
                 raise FetchError(
                     f"{self._name(source)} is not in the cache ({self.cache_dir / source.mirror_path}) "
-                    f"and offline mode forbids downloading it from {official_url(source)}. Run once with network access, "
-                    "or use --source-dir DIR with a local mirror of the source files."
+                    f"and offline mode forbids downloading it from {official_url(source)}. "
+                    "Run once with network access, or use --source-dir DIR with a local mirror of the source files."
                 )
             return cached
         try:

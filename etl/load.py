@@ -10,8 +10,8 @@ release for each figure, compute derived ratios, then hand over to validation.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -80,8 +80,15 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
             area = by_code.at[code, "new_la_code"] if code in by_code.index else n.get("area_code")
             notes.append({"source_id": sid, **n, "area_code": area})
     for sid, code, period, text in corrections.CAVEATS:
-        notes.append({"source_id": sid, "area_code": by_code.at[code, "new_la_code"], "time_period": period,
-                      "indicator_id": None, "note": text})
+        notes.append(
+            {
+                "source_id": sid,
+                "area_code": by_code.at[code, "new_la_code"],
+                "time_period": period,
+                "indicator_id": None,
+                "note": text,
+            }
+        )
 
     frames = []
     for sid, p in parsed.items():
@@ -211,7 +218,8 @@ def _withdraw(obs: pd.DataFrame, la: pd.DataFrame, notes: list) -> pd.DataFrame:
             & (obs.area_code.map(region_of) == region)
         )
         for area in sorted(set(obs.area_code[hit])):
-            notes.append({"source_id": sid, "area_code": area, "time_period": period, "indicator_id": iid, "note": text})
+            note = {"source_id": sid, "area_code": area, "time_period": period, "indicator_id": iid, "note": text}
+            notes.append(note)
         obs = obs[~hit]
     return obs
 
@@ -390,7 +398,8 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                 cols = ", ".join(frame.columns)
                 con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM frame")
                 con.unregister("frame")
-            con.execute("INSERT INTO build_info VALUES (?, now(), ?)", [fingerprint, len(tables.observation)])
+            built_at = datetime.now(UTC).replace(tzinfo=None)
+            con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
             con.execute("CHECKPOINT")
         finally:
             con.close()

@@ -11,8 +11,8 @@ def print_sources(db_path: Path) -> None:
     """Print each source: publisher, release, file, retrieval time, SHA-256 and URL."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         rows = con.execute(
-            "SELECT source_id, title, publisher, release, file_name, retrieved_at, sha256, coalesce(file_url, page_url),"
-            " licence FROM source ORDER BY source_id"
+            "SELECT source_id, title, publisher, release, file_name, retrieved_at, sha256,"
+            " coalesce(file_url, page_url), licence FROM source ORDER BY source_id"
         ).fetchall()
     for sid, title, publisher, release, file_name, retrieved, sha, url, licence in rows:
         print(f"{sid}\n  {title}\n  {publisher}; {release}\n  file {file_name}, retrieved {retrieved:%Y-%m-%d %H:%M}")
