@@ -99,12 +99,13 @@ for f in figures.values():
 sentences = [mp.summary_sentence(f, name) for name, f in figures.items()]
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
 st.table(mp.combined_table(figures))
-links = st.columns(len(figures))
-for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=True), strict=True):
+st.markdown("**Full profiles** (trends, rankings and benchmarks):")
+links = st.columns(max(len(figures), 3))
+for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=True), strict=False):
     with col:
         st.page_link(
             "pages/profile.py",
-            label=f"Full profile of {name}",
+            label=name,
             query_params={"la": la_code},
             icon=":material/open_in_new:",
         )

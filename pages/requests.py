@@ -67,8 +67,10 @@ st.header("From request to plan, year by year")
 years = store.periods("requests_decided_to_assess")
 path = pd.concat([store.series(iid, [la]).assign(series=inds[iid].label) for iid in PATH], ignore_index=True)
 path = path[path.time_period.isin(years)]
+path_fig = charts.grouped_bars(path, req, f"Requests, assessments and plans: {la_name}")
+path_fig.update_layout(legend=dict(y=-0.12, yanchor="top"), height=480)  # four long names: legend below the bars
 ui.chart_block(
-    charts.grouped_bars(path, req, f"Requests, assessments and plans: {la_name}"),
+    path_fig,
     path,
     req,
     key=f"requests_path_{la}",
@@ -102,22 +104,22 @@ app = inds["tribunal_appeals"]
 app_rows = compare.with_sources(store, compare.benchmarks(store, app.indicator_id, la), app.indicator_id)
 app_own = app_rows[app_rows.series == la_name]
 a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
+app_summary = None
+if a_latest is not None:
+    since = ""
+    if a_previous is not None:
+        delta = format_change(a_latest.value - a_previous.value, app.unit)
+        since = f" ({delta} on {period_label(a_previous.time_period)})"
+    app_summary = (
+        f"{format_value(a_latest.value, None, app.unit)} appeals registered against {la_name} in "
+        f"{period_label(a_latest.time_period)}{since}."
+    )
 ui.chart_block(
     charts.trend(app_own, app, f"{app.label}: {la_name}", highlight=la_name),
     app_own,
     app,
     key=f"requests_appeals_{la}",
-    summary=None
-    if a_latest is None
-    else (
-        f"{format_value(a_latest.value, None, app.unit)} appeals registered against {la_name} in "
-        f"{period_label(a_latest.time_period)}"
-        + (
-            f" ({format_change(a_latest.value - a_previous.value, app.unit)} on {period_label(a_previous.time_period)})."
-            if a_previous is not None
-            else "."
-        )
-    ),
+    summary=app_summary,
 )
 rate = inds["tribunal_appeal_rate"]
 rate_bench = compare.with_sources(store, compare.benchmarks(store, rate.indicator_id, la), rate.indicator_id)

@@ -631,7 +631,8 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
         if figs:
             out.append('<h2 class="page-break">Trends</h2>')
             out.append(
-                f'<p class="small">{_e(name)} (solid blue, circles) against its statistical neighbours (orange dashes), '
+                f'<p class="small">{_e(name)} (solid blue, circles) against its statistical neighbours '
+                "(orange dashes), "
                 f"{_e(region)} (green dots) and England (black dash-dot). Gaps are periods with no published figure. "
                 "Totals are shown as an index so that growth can be compared.</p>"
             )

@@ -12,6 +12,7 @@ import json
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
 
@@ -118,7 +119,9 @@ def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str |
                 color=[HIGHLIGHT if h else MUTED for h in is_hl],
                 pattern=dict(shape=["/" if h else "" for h in is_hl]),
             ),
-            hovertext=[f"{n}: {format_value(v, None, ind.unit)}" for n, v in zip(data.area_name, data.value, strict=True)],
+            hovertext=[
+                f"{n}: {format_value(v, None, ind.unit)}" for n, v in zip(data.area_name, data.value, strict=True)
+            ],
             hoverinfo="text",
             name=ind.label,
         )
@@ -139,59 +142,74 @@ def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str |
     return _layout(fig, ind, title)
 
 
+def _rings(geometry: dict) -> list[list[list[float]]]:
+    """Every ring of a GeoJSON Polygon or MultiPolygon."""
+    polys = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    return [ring for poly in polys for ring in poly]
+
+
+def _outline(geometry_json: str) -> tuple[list, list]:
+    """x/y of a shape's rings joined with None breaks; longitude squeezed by cos(53.5°) so England keeps its shape."""
+    xs, ys = [], []
+    for ring in _rings(json.loads(geometry_json)):
+        xs += [x * 0.595 for x, _ in ring] + [None]
+        ys += [y for _, y in ring] + [None]
+    return xs, ys
+
+
 def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
-    """Map of England's LAs shaded by value; LAs with no figure drawn in light grey, labelled on hover.
+    """Map of England's LAs shaded by value; LAs with no figure drawn in light grey and labelled on hover.
 
     ``snapshot``: area_code, area_name, value, marker for one period;
     ``boundaries``: new_la_code, name, geometry (GeoJSON text), one per LA.
+    Drawn as filled SVG shapes (no map tiles or base-map downloads, so it works offline).
+    Colour scale Cividis (colour-blind safe); darker = better for higher-is-better indicators.
     """
-    geo = {
-        "type": "FeatureCollection",
-        "features": [
-            {"type": "Feature", "id": c, "properties": {}, "geometry": json.loads(g)}
-            for c, g in zip(boundaries.new_la_code, boundaries.geometry, strict=True)
-        ],
-    }
-    merged = boundaries[["new_la_code", "name"]].merge(
+    merged = boundaries[["new_la_code", "name", "geometry"]].merge(
         snapshot[["area_code", "value", "marker"]], left_on="new_la_code", right_on="area_code", how="left"
     )
-    has = merged.value.notna()
+    values = merged.value.dropna()
+    lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
+    scale = "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
     fig = go.Figure()
-    missing = merged[~has]
-    if len(missing):
+    for row in merged.itertuples():
+        xs, ys = _outline(row.geometry)
+        if pd.isna(row.value):
+            color = NO_DATA
+            text = f"{row.name}: no figure ({marker_reason(row.marker) if isinstance(row.marker, str) else 'not published'})"
+        else:
+            color = sample_colorscale(scale, [(row.value - lo) / (hi - lo) if hi > lo else 0.5])[0]
+            text = f"{row.name}: {format_value(row.value, None, ind.unit)}"
         fig.add_trace(
-            go.Choropleth(
-                geojson=geo,
-                locations=missing.new_la_code,
-                z=[0] * len(missing),
-                colorscale=[[0, NO_DATA], [1, NO_DATA]],
-                showscale=False,
-                marker_line=dict(color="white", width=0.5),
-                hovertext=[
-                    f"{n}: no figure ({marker_reason(m) if isinstance(m, str) else 'not published'})"
-                    for n, m in zip(missing.name, missing.marker, strict=True)
-                ],
+            go.Scatter(
+                x=xs,
+                y=ys,
+                fill="toself",
+                fillcolor=color,
+                mode="lines",
+                line=dict(color="white", width=0.5),
+                hoveron="fills",
+                text=text,
                 hoverinfo="text",
-                name="No figure",
+                showlegend=False,
             )
         )
-    shown = merged[has]
+    # An invisible marker trace carries the colour bar.
     fig.add_trace(
-        go.Choropleth(
-            geojson=geo,
-            locations=shown.new_la_code,
-            z=shown.value,
-            colorscale="Cividis",
-            reversescale=ind.polarity == "higher_is_better",
-            marker_line=dict(color="white", width=0.5),
-            colorbar=dict(title=ind.short_unit),
-            hovertext=[f"{n}: {format_value(v, None, ind.unit)}" for n, v in zip(shown.name, shown.value, strict=True)],
-            hoverinfo="text",
-            name=ind.label,
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="markers",
+            showlegend=False,
+            hoverinfo="skip",
+            marker=dict(
+                colorscale=scale, cmin=lo, cmax=hi, color=[lo], showscale=True, colorbar=dict(title=ind.short_unit)
+            ),
         )
     )
-    fig.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
-    fig = _layout(fig, ind, title, height=640)
+    fig = _layout(fig, ind, title, height=700)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", rangemode="normal")
     fig.update_layout(margin=dict(l=0, r=0, t=60, b=0))
     return fig
 
@@ -237,9 +255,7 @@ def sparkline(series: pd.DataFrame) -> go.Figure:
             hoverinfo="skip",
         )
     )
-    fig.update_layout(
-        height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white", font=FONT
-    )
+    fig.update_layout(height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white", font=FONT)
     fig.update_xaxes(visible=False, type="category")
     fig.update_yaxes(visible=False, rangemode="tozero")
     return fig
@@ -289,13 +305,21 @@ def changes(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
             x=data.change,
             y=data.area_name,
             orientation="h",
-            marker=dict(color=[PALETTE[0] if u else PALETTE[1] for u in up],
-                        pattern=dict(shape=["" if u else "/" for u in up])),
+            marker=dict(
+                color=[PALETTE[0] if u else PALETTE[1] for u in up], pattern=dict(shape=["" if u else "/" for u in up])
+            ),
             hovertext=[
                 f"{n}: {format_value(p, None, ind.unit)} ({period_label(pp)}) to {format_value(v, None, ind.unit)} "
                 f"({period_label(lp)}), {format_change(c, ind.unit)}"
-                for n, p, v, c, pp, lp in zip(data.area_name, data.previous, data.latest, data.change,
-                                              data.previous_period, data.latest_period, strict=True)
+                for n, p, v, c, pp, lp in zip(
+                    data.area_name,
+                    data.previous,
+                    data.latest,
+                    data.change,
+                    data.previous_period,
+                    data.latest_period,
+                    strict=True,
+                )
             ],
             hoverinfo="text",
             name=ind.label,
@@ -304,7 +328,12 @@ def changes(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
     fig = _layout(fig, ind, title, height=max(320, 40 * len(data) + 100))
     fig.update_yaxes(rangemode="normal", ticksuffix="", tickprefix="", type="category")
     unit = {"percent": " pp", "gbp": "", "count": "", "rate_per_1000": ""}.get(ind.unit, "")
-    fig.update_xaxes(title=f"Change ({ind.short_unit if ind.unit != 'percent' else 'percentage points'})",
-                     ticksuffix=unit, tickprefix="£" if ind.unit == "gbp" else "", gridcolor="#E8E8E8",
-                     zeroline=True, zerolinecolor="#555555")
+    fig.update_xaxes(
+        title=f"Change ({ind.short_unit if ind.unit != 'percent' else 'percentage points'})",
+        ticksuffix=unit,
+        tickprefix="£" if ind.unit == "gbp" else "",
+        gridcolor="#E8E8E8",
+        zeroline=True,
+        zerolinecolor="#555555",
+    )
     return fig

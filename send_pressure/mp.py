@@ -126,10 +126,40 @@ def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
     """Each headline indicator's latest published figure for an LA beside England and its statistical neighbours.
 
     Columns: indicator_id, indicator, unit, period (as published), la_value, la_marker, england,
-    neighbours (the neighbour-group figure for the same year; rates recomputed), source_id, and display
+    neighbours (the neighbour-group figure for the same period; rates recomputed), source_id, and display
     strings ``LA``, ``England``, ``Neighbours``. The period is the newest one the indicator has for any area,
-    so a suppressed or missing LA figure shows as such rather than an older year.
+    so a suppressed or missing LA figure shows as such rather than an older year. Uses the profile page's
+    :func:`send_pressure.profile.headline_table` when it is available, so both pages show the same figures.
     """
+    try:
+        from send_pressure.profile import headline_table
+    except ImportError:  # pragma: no cover  (profile module not present: compute here)
+        return _headline_figures(store, la_code)
+    t = headline_table(store, la_code)
+    has_neighbours = not store.neighbours(la_code).empty
+    return pd.DataFrame(
+        {
+            "indicator_id": t.indicator_id,
+            "indicator": t.indicator,
+            "unit": t.unit,
+            "period": t.latest_period,
+            "la_value": t.latest_value,
+            "la_marker": t.latest_marker,
+            "england": t.england_value,
+            "neighbours": t.neighbours_value,
+            "source_id": t.source_id,
+            "LA": t.latest,
+            "England": [format_value(v, None, u) for v, u in zip(t.england_value, t.unit, strict=True)],
+            "Neighbours": [
+                format_value(v, None, u) if has_neighbours else "n/a"
+                for v, u in zip(t.neighbours_value, t.unit, strict=True)
+            ],
+        }
+    )
+
+
+def _headline_figures(store: Store, la_code: str) -> pd.DataFrame:
+    """:func:`headline_figures` computed from the catalogue's headline indicators (same columns)."""
     neighbour_codes = store.neighbours(la_code).neighbour_code.tolist()
     rows = []
     for iid, ind in store.indicators.items():
@@ -231,4 +261,7 @@ def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:
             }
         )
         out = part if out is None else out.merge(part, on=["Indicator", "Period", "England"], how="outer", sort=False)
-    return out.set_index("Indicator") if out is not None else pd.DataFrame()
+    if out is None:
+        return pd.DataFrame()
+    order = list(next(iter(figures.values())).indicator)  # outer merges sort their keys: keep catalogue order
+    return out.set_index("Indicator").reindex(order)
