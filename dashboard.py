@@ -1,18 +1,18 @@
-"""SEND Pressure Dashboard: navigation and the shared sidebar; each page lives in pages/."""
+"""SEND Pressure Dashboard: navigation and the shared sidebar; each page lives in views/."""
 
 import streamlit as st
 
 st.set_page_config(page_title="SEND pressure in England", page_icon="📊", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", url_path="overview", default=True),
-    st.Page("pages/delays.py", title="Assessment delays", url_path="delays"),
-    st.Page("pages/requests.py", title="Requests and assessments", url_path="requests"),
-    st.Page("pages/funding.py", title="Funding", url_path="funding"),
-    st.Page("pages/profile.py", title="Local authority profile", url_path="profile"),
-    st.Page("pages/compare.py", title="Compare and map", url_path="compare"),
-    st.Page("pages/mp.py", title="MPs and constituencies", url_path="mp"),
-    st.Page("pages/about.py", title="About the data", url_path="about"),
+    st.Page("views/overview.py", title="Overview", url_path="overview", default=True),
+    st.Page("views/delays.py", title="Assessment delays", url_path="delays"),
+    st.Page("views/requests.py", title="Requests and assessments", url_path="requests"),
+    st.Page("views/funding.py", title="Funding", url_path="funding"),
+    st.Page("views/profile.py", title="Local authority profile", url_path="profile"),
+    st.Page("views/compare.py", title="Compare and map", url_path="compare"),
+    st.Page("views/mp.py", title="MPs and constituencies", url_path="mp"),
+    st.Page("views/about.py", title="About the data", url_path="about"),
 ]
 
 page = st.navigation(PAGES)

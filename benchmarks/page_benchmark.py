@@ -38,7 +38,7 @@ def _warm(page: str, runs: int) -> tuple[float, float]:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"views/{page}.py")
     t = time.perf_counter()
     at.run()
     first = time.perf_counter() - t
@@ -61,8 +61,12 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
 
     cold = subprocess.run(
-        [sys.executable, "-c", FIRST, str(ROOT / "dashboard.py")], capture_output=True, text=True, cwd=ROOT,
-        env=os.environ, check=True,
+        [sys.executable, "-c", FIRST, str(ROOT / "dashboard.py")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ,
+        check=True,
     )
     first_page = float(cold.stdout.strip().splitlines()[-1])
     print(f"first render after start (overview, fresh process incl. imports): {first_page:.2f} s  (target < 3 s)")

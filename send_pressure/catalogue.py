@@ -48,8 +48,10 @@ class Indicator:
 def load_catalogue(frame: pd.DataFrame) -> dict[str, Indicator]:
     """Indicators keyed by id from the ``indicator`` table (columns as in etl/schema.sql)."""
     # NULLs arrive as NaN (pandas 3 string columns); None keeps `if ind.numerator_id:` meaning "is a rate".
-    records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-               for row in frame.to_dict("records")]
+    records = [
+        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
     return {row["indicator_id"]: Indicator(**row) for row in records}
 
 

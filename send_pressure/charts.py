@@ -176,7 +176,8 @@ def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator,
         xs, ys = _outline(row.geometry)
         if pd.isna(row.value):
             color = NO_DATA
-            text = f"{row.name}: no figure ({marker_reason(row.marker) if isinstance(row.marker, str) else 'not published'})"
+            why = marker_reason(row.marker) if isinstance(row.marker, str) else "not published"
+            text = f"{row.name}: no figure ({why})"
         else:
             color = sample_colorscale(scale, [(row.value - lo) / (hi - lo) if hi > lo else 0.5])[0]
             text = f"{row.name}: {format_value(row.value, None, ind.unit)}"

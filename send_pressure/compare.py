@@ -51,7 +51,9 @@ def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.Dat
         den = store.series(indicator.denominator_id, codes)[["area_code", "year", "value"]]
         m = num.merge(den, on=["area_code", "year"], suffixes=("", "_den")).dropna()
         m = m[m.value_den > 0]
-        g = m.groupby("year", as_index=False).agg(num=("value", "sum"), den=("value_den", "sum"), n=("area_code", "count"))
+        g = m.groupby("year", as_index=False).agg(
+            num=("value", "sum"), den=("value_den", "sum"), n=("area_code", "count")
+        )
         g["value"] = g.num / g.den * indicator.scale
         method = "recomputed from numerators and denominators"
     else:
@@ -76,7 +78,11 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     region = la.at[la_code, "region_code"]
     obs = store.observations(indicator_id)
     rows = []
-    for code, label in ((la_code, la.at[la_code, "la_name"]), (region, la.at[la_code, "region_name"]), (ENGLAND, "England")):
+    for code, label in (
+        (la_code, la.at[la_code, "la_name"]),
+        (region, la.at[la_code, "region_name"]),
+        (ENGLAND, "England"),
+    ):
         rows.append(obs[obs.area_code == code][["time_period", "year", "value", "marker"]].assign(series=label))
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:
@@ -146,8 +152,22 @@ def indexed_growth(
     counts = data.groupby("year")[["area_code", "indicator_id"]].apply(lambda g: len(g.drop_duplicates()))
     common = sorted(counts[counts == need].index)
     if not common:
-        return pd.DataFrame(columns=["area_code", "area_name", "indicator_id", "series", "time_period", "year", "value",
-                                     "raw_value", "marker", "source_id", "published_period", "base_period"])
+        return pd.DataFrame(
+            columns=[
+                "area_code",
+                "area_name",
+                "indicator_id",
+                "series",
+                "time_period",
+                "year",
+                "value",
+                "raw_value",
+                "marker",
+                "source_id",
+                "published_period",
+                "base_period",
+            ]
+        )
     base_year = common[0]
     data = data[data.year >= base_year].copy()
     base = data[data.year == base_year].set_index(["area_code", "indicator_id"]).value
@@ -162,8 +182,20 @@ def indexed_growth(
     inds = store.indicators
     data["series"] = [f"{n}: {inds[i].label}" for n, i in zip(data.area_name, data.indicator_id, strict=True)]
     data["base_period"] = label_of.get(base_year, str(base_year))
-    cols = ["area_code", "area_name", "indicator_id", "series", "time_period", "year", "value", "raw_value", "marker",
-            "source_id", "published_period", "base_period"]
+    cols = [
+        "area_code",
+        "area_name",
+        "indicator_id",
+        "series",
+        "time_period",
+        "year",
+        "value",
+        "raw_value",
+        "marker",
+        "source_id",
+        "published_period",
+        "base_period",
+    ]
     return data[cols].sort_values(["series", "year"]).reset_index(drop=True)
 
 
@@ -226,8 +258,18 @@ def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame()
     out = pd.concat(rows, ignore_index=True)
-    cols = ["area_code", "area_name", "indicator_id", "series", "time_period", "year", "number", "marker", "figure",
-            "source_id"]
+    cols = [
+        "area_code",
+        "area_name",
+        "indicator_id",
+        "series",
+        "time_period",
+        "year",
+        "number",
+        "marker",
+        "figure",
+        "source_id",
+    ]
     return out[cols].sort_values(["area_name", "series"]).reset_index(drop=True)
 
 
@@ -237,14 +279,16 @@ def ranking_table(ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: In
     from send_pressure.catalogue import format_value
 
     region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
-    out = pd.DataFrame({
-        "Local authority": ranked.area_name,
-        "Code": ranked.area_code,
-        "Region": ranked.area_code.map(region),
-        "Value": ranked.value,
-        "Figure": [format_value(v, m, indicator.unit) for v, m in zip(ranked.value, ranked.marker, strict=True)],
-        "Rank": ranked["rank"],
-        "Ranked of": ranked.ranked_of,
-        "Quartile": ranked.quartile,
-    })
+    out = pd.DataFrame(
+        {
+            "Local authority": ranked.area_name,
+            "Code": ranked.area_code,
+            "Region": ranked.area_code.map(region),
+            "Value": ranked.value,
+            "Figure": [format_value(v, m, indicator.unit) for v, m in zip(ranked.value, ranked.marker, strict=True)],
+            "Rank": ranked["rank"],
+            "Ranked of": ranked.ranked_of,
+            "Quartile": ranked.quartile,
+        }
+    )
     return out.sort_values(["Rank", "Local authority"], na_position="last").reset_index(drop=True)

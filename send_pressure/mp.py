@@ -2,7 +2,7 @@
 
 A Westminster constituency is served by one to three local authorities (the
 ``constituency`` table holds one row per constituency x LA). Nothing here draws
-anything: the page (``pages/mp.py``) renders what these functions return.
+anything: the page (``views/mp.py``) renders what these functions return.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ from send_pressure.catalogue import Indicator, load_catalogue
 ENGLAND = "E92000001"
 
 #: Columns of every observation frame the store returns.
-OBS = "indicator_id, geographic_level, area_code, breakdown_topic, breakdown, time_period, year, value, marker, source_id"
+OBS = (
+    "indicator_id, geographic_level, area_code, breakdown_topic, breakdown, time_period, year, value, marker, source_id"
+)
 
 
 class DatabaseMissing(RuntimeError):

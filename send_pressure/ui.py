@@ -44,8 +44,16 @@ def store() -> Store:
 
 
 def link_state() -> LinkState:
-    """The view parameters of this page, read from (and written back to) the URL."""
-    return LinkState(store(), st.query_params)
+    """The view parameters of this page, read from (and written back to) the URL.
+
+    Also stamps the link with the data release it shows (``rel``), noting when a shared
+    link was made with an older release than the database now holds.
+    """
+    from send_pressure.links import record_release
+
+    state = LinkState(store(), st.query_params)
+    record_release(state)
+    return state
 
 
 def show_notices(state: LinkState) -> None:
@@ -65,14 +73,14 @@ def la_picker(state: LinkState, key: str = "la", label: str = "Local authority")
     return code
 
 
-def indicator_picker(state: LinkState, options: list[str], key: str = "ind", label: str = "Indicator",
-                     default: str | None = None) -> Indicator:
+def indicator_picker(
+    state: LinkState, options: list[str], key: str = "ind", label: str = "Indicator", default: str | None = None
+) -> Indicator:
     """Select box of indicators (by label) from ``options``; writes the choice back to the link."""
     inds = store().indicators
     options = [o for o in options if o in inds]
     chosen = state.indicator(key, options, default)
-    iid = st.selectbox(label, options, index=options.index(chosen), format_func=lambda i: inds[i].label,
-                       key=f"w_{key}")
+    iid = st.selectbox(label, options, index=options.index(chosen), format_func=lambda i: inds[i].label, key=f"w_{key}")
     state.write(**{key: iid})
     return inds[iid]
 
@@ -85,8 +93,9 @@ def period_picker(state: LinkState, indicator_id: str, key: str = "period", labe
         return None
     chosen = state.period(indicator_id, key)
     newest_first = periods[::-1]
-    period = st.selectbox(label, newest_first, index=newest_first.index(chosen), format_func=period_label,
-                          key=f"w_{key}_{indicator_id}")
+    period = st.selectbox(
+        label, newest_first, index=newest_first.index(chosen), format_func=period_label, key=f"w_{key}_{indicator_id}"
+    )
     state.write(**{key: period})
     return period
 
@@ -99,7 +108,9 @@ def source_caption(frame: pd.DataFrame) -> str:
         if sid in s.index:
             parts.append(f"{s.at[sid, 'publisher']}, *{s.at[sid, 'title']}* ({s.at[sid, 'release']})")
     periods = list(dict.fromkeys(frame.sort_values("year").time_period))
-    span = period_label(periods[0]) if len(periods) == 1 else f"{period_label(periods[0])} to {period_label(periods[-1])}"
+    span = (
+        period_label(periods[0]) if len(periods) == 1 else f"{period_label(periods[0])} to {period_label(periods[-1])}"
+    )
     return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if periods else ""
 
 
@@ -120,8 +131,9 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     if "marker" in out:
         out["marker_meaning"] = out.marker.map(lambda m: MARKER_MEANINGS.get(m, m) if isinstance(m, str) else None)
     if "source_id" in out:
-        out["source_release"] = out.source_id.map(lambda x: f"{s.at[x, 'title']} ({s.at[x, 'release']})"
-                                                  if x in s.index else None)
+        out["source_release"] = out.source_id.map(
+            lambda x: f"{s.at[x, 'title']} ({s.at[x, 'release']})" if x in s.index else None
+        )
     return out.drop(columns=[c for c in ("year",) if c in out])
 
 
@@ -131,8 +143,12 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
     ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and
     an area or series column). PNG export is on the chart's toolbar (camera icon).
     """
-    st.plotly_chart(fig, width="stretch", config={**PLOTLY_CONFIG, "toImageButtonOptions": {
-        **PLOTLY_CONFIG["toImageButtonOptions"], "filename": key}}, key=f"chart_{key}")
+    st.plotly_chart(
+        fig,
+        width="stretch",
+        config={**PLOTLY_CONFIG, "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": key}},
+        key=f"chart_{key}",
+    )
     if "source_id" in frame:
         st.caption(source_caption(frame))
     if summary:
@@ -141,9 +157,13 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
     with st.expander("Data table and download"):
         shown = data.copy()
         if "value" in shown:
-            shown["figure"] = [format_value(v, m, ind.unit) for v, m in zip(shown.value, shown.get("marker",
-                                                                                                  [None] * len(shown)), strict=True)]
-        cols = [c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown]
+            shown["figure"] = [
+                format_value(v, m, ind.unit)
+                for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
+            ]
+        cols = [
+            c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown
+        ]
         st.dataframe(shown[cols], hide_index=True, width="stretch")
         st.download_button(
             "Download CSV",
@@ -183,3 +203,29 @@ def cite_this(source_ids, page_title: str, url_path: str | None = None) -> str:
         st.caption("Copy with the icon at the top right. The link records this view and the data release it showed.")
         st.code(text, language=None, wrap_lines=True)
     return text
+
+
+@st.cache_data(show_spinner="Preparing the briefing…", max_entries=32)
+def _briefing_html(la_code: str, db_mtime: float) -> str:
+    from datetime import date
+
+    from send_pressure.briefing import briefing_html
+
+    return briefing_html(store(), la_code, date.today())
+
+
+@st.cache_data(show_spinner="Preparing the PDF…", max_entries=32)
+def _briefing_pdf(la_code: str, db_mtime: float) -> bytes:
+    from send_pressure.briefing import briefing_pdf
+
+    return briefing_pdf(_briefing_html(la_code, db_mtime))
+
+
+def briefing_html_cached(la_code: str) -> str:
+    """The LA's scrutiny briefing as HTML (send_pressure.briefing), cached per LA and database file."""
+    return _briefing_html(la_code, store().db_path.stat().st_mtime)
+
+
+def briefing_pdf_cached(la_code: str) -> bytes:
+    """The briefing as PDF; raises RuntimeError when the PDF engine cannot load."""
+    return _briefing_pdf(la_code, store().db_path.stat().st_mtime)

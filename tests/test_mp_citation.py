@@ -22,7 +22,7 @@ def lookup(mirror: Path) -> dict[str, dict]:
 
 def _page(db_path: Path, **params: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.switch_page("pages/mp.py")
+    at.switch_page("views/mp.py")
     for k, v in params.items():
         at.query_params[k] = v
     at.run()

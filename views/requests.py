@@ -130,3 +130,5 @@ ui.chart_block(
     key=f"requests_appeal_rate_{la}",
     summary=rate.definition,
 )
+
+ui.cite_this(["ehcp_2025", "ehcp_2022", "tribunal_2025"], "Requests and assessments", "requests")

@@ -7,14 +7,12 @@ Link parameters: ``pcon`` (constituency code, e.g. E14001076), ``mp`` (a search 
 import streamlit as st
 
 from send_pressure import mp
-from send_pressure.links import record_release
 from send_pressure.ui import cite_this, link_state, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
 
 st.title(PAGE_TITLE)
 state = link_state()
-record_release(state)
 cons = mp.constituency_list(store())
 codes = list(cons.pcon_code)
 labels = dict(zip(cons.pcon_code, cons.apply(mp.label, axis=1), strict=True))
@@ -104,7 +102,7 @@ links = st.columns(max(len(figures), 3))
 for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=True), strict=False):
     with col:
         st.page_link(
-            "pages/profile.py",
+            "views/profile.py",
             label=name,
             query_params={"la": la_code},
             icon=":material/open_in_new:",

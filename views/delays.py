@@ -123,3 +123,5 @@ if len(missing):
         + "; ".join(missing.area_name + " (" + missing.marker.map(lambda m: marker_reason(m) or "not published") + ")")
     )
 st.caption(UNRANKED_NOTE)
+
+ui.cite_this(["ehcp_2025", "ehcp_2022"], "Assessment delays", "delays")

@@ -103,3 +103,9 @@ else:
         "is the index; the CSV also has the published figures (raw_value)."
     )
     ui.chart_block(fig, growth, index_ind, key="funding_growth", summary=summary)
+
+ui.cite_this(
+    ["dsg_2023_24", "dsg_2022_23", "dsg_2021_22", "dsg_2020_21", "dsg_combined", "ehcp_2025"],
+    "High needs funding",
+    "funding",
+)

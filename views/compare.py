@@ -100,3 +100,5 @@ summary = (
     + (f" {store.area_name(highlight)} is the large star." if highlight else "")
 )
 ui.chart_block(fig, rows, ind2, key="compare_scatter", summary=summary)
+
+ui.cite_this(list(ui.store().sources.source_id), "Compare and map", "compare")

@@ -77,4 +77,29 @@ else:
     for note in notes:
         st.markdown(f"- {note}")
 
-# ---- Later feature: briefing download and MPs list go here (end of page). ----
+st.subheader(f"MPs whose constituencies {la_name} serves")
+mps = store.constituencies()
+mps = mps[mps.new_la_code == la_code]
+if mps.empty:
+    st.markdown("No constituency in the MP look-up is served by this authority.")
+for row in mps.itertuples():
+    st.page_link(
+        "views/mp.py", label=f"{row.pcon_name}: {row.mp_name} ({row.party})", query_params={"pcon": row.pcon_code}
+    )
+
+st.subheader("Scrutiny briefing")
+st.markdown(
+    f"A printable briefing on {la_name}: headline table, charts, sentences computed from these figures, caveats and "
+    "suggested scrutiny questions. Opens in any browser; print it to A4, or take the PDF."
+)
+html = ui.briefing_html_cached(la_code)
+col_html, col_pdf = st.columns(2)
+slug = la_name.lower().replace(" ", "-").replace(",", "")
+col_html.download_button("Download briefing (HTML)", html.encode("utf-8"), f"send-briefing-{slug}.html", "text/html")
+try:
+    col_pdf.download_button(
+        "Download briefing (PDF)", ui.briefing_pdf_cached(la_code), f"send-briefing-{slug}.pdf", "application/pdf"
+    )
+except RuntimeError as e:
+    col_pdf.info(f"PDF not available on this machine ({e}); the HTML version prints to A4 from any browser.")
+ui.cite_this(list(store.sources.source_id), f"Local authority profile: {la_name}", "profile")
