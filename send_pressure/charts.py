@@ -30,9 +30,9 @@ def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
         height=height,
-        margin=dict(l=10, r=10, t=60, b=10),
+        margin=dict(l=10, r=10, t=50, b=10),
         font=FONT,
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),  # below: never over the title
         hoverlabel=dict(font_size=14),
         plot_bgcolor="white",
     )
