@@ -77,7 +77,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     for sid, p in parsed.items():
         for n in p.notes:
             code = n.get("old_la_code")
-            area = by_code.at[code, "new_la_code"] if code in by_code.index else n.get("area_code")
+            area = by_code.at[code, "new_la_code"] if code in by_code.index else None
             notes.append({"source_id": sid, **n, "area_code": area})
     for sid, code, period, text in corrections.CAVEATS:
         notes.append(

@@ -118,6 +118,14 @@ class Parsed:
     notes: list[dict] = field(default_factory=list)
 
 
+def make_note(old_la_code: str | None, time_period: str | None, text: str, indicator_id: str | None = None) -> dict:
+    """A data-quality note as parsers hand it to the loader (one ``Parsed.notes`` entry).
+
+    The loader turns ``old_la_code`` into the LA's ``area_code`` in the ``data_note`` table.
+    """
+    return {"old_la_code": old_la_code, "time_period": time_period, "indicator_id": indicator_id, "note": text}
+
+
 def empty_observations() -> pd.DataFrame:
     """An observation frame with the contract's columns and no rows."""
     return pd.DataFrame(columns=OBS_COLUMNS)

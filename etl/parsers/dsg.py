@@ -32,6 +32,7 @@ from etl.model import (
     Parsed,
     Source,
     SourceFormatError,
+    make_note,
     parse_cell,
 )
 
@@ -192,7 +193,7 @@ def _parse_sheet(rows: list[list[object]], fy: str, where: str) -> tuple[list[tu
     scale = 1e6 if size_unit == "million" else 1.0
     if scale != 1.0:
         notes.append(
-            _note(None, fy, f"{where}: published in £ million; converted to £ (x 1,000,000, rounded to the pound).")
+            make_note(None, fy, f"{where}: published in £ million; converted to £ (x 1,000,000, rounded to the pound).")
         )
 
     def emit(level: str, old_code: str | None, la_name: str | None, region: str | None, row: list[object]) -> None:
@@ -291,14 +292,3 @@ def parse_combined_file(path: Path, source: Source, resolve: Callable[[str], Pat
         notes.extend(sheet_notes)
     observations = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=OBS_COLUMNS)
     return Parsed(observations=observations, notes=notes)
-
-
-def _note(old_la_code: str | None, time_period: str | None, text: str) -> dict:
-    """A data-quality note in the shape the loader's ``data_note`` table reads (``old_la_code`` kept for the LA)."""
-    return {
-        "area_code": None,
-        "old_la_code": old_la_code,
-        "time_period": time_period,
-        "indicator_id": None,
-        "note": text,
-    }

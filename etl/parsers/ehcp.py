@@ -39,6 +39,7 @@ from etl.model import (
     Parsed,
     Source,
     SourceFormatError,
+    make_note,
     parse_cell,
 )
 
@@ -192,7 +193,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
     * ``tables['ees_la']``: distinct (old_la_code, new_la_code, la_name, region_code, region_name, year) of the
       LA rows read.
     * ``notes``: footnoted publication errors still present (:data:`KNOWN_ERRORS`), Inner/Outer London rows
-      dropped, optional files missing. Keys: old_la_code, area_code, time_period, indicator_id, note.
+      dropped, optional files missing. Keys as :func:`etl.model.make_note`.
 
     Raises :class:`SourceFormatError` (naming the file and what is missing) if the zip is unreadable, a required
     member or column is absent, or a period / geographic level is not recognised; FileNotFoundError if ``path``
@@ -214,7 +215,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
             member = members.get(stem.lower())
             if member is None:
                 if stem in OPTIONAL_2025:
-                    notes.append(_note(None, None, None, PRIMARY_NEED_FILES.get(stem), f"{stem}.csv not in release"))
+                    notes.append(make_note(None, None, f"{stem}.csv not in release", PRIMARY_NEED_FILES.get(stem)))
                     continue
                 raise SourceFormatError(f"{path.name}: data/{stem}.csv is missing (members: {sorted(members)})")
             if stem in PRIMARY_NEED_FILES:
@@ -224,13 +225,12 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
             df, dropped = _drop_sub_regions(df)
             for code, tp in dropped:
                 notes.append(
-                    _note(
+                    make_note(
                         None,
-                        code,
                         tp,
-                        PRIMARY_NEED_FILES.get(stem),
                         f"{stem}.csv publishes Inner/Outer London ({code}) instead of London; those regional rows "
                         "are dropped (not regions in this schema), so London has no regional figure in this file.",
+                        PRIMARY_NEED_FILES.get(stem),
                     )
                 )
             la_frames.append(_ees_la(df))
@@ -556,16 +556,6 @@ def _distinct(tables: list[pa.Table]) -> pd.DataFrame:
     return out.sort_values(["old_la_code", "year", "new_la_code"]).reset_index(drop=True)
 
 
-def _note(old_la_code, area_code, time_period, indicator_id, note: str) -> dict:
-    return {
-        "old_la_code": old_la_code,
-        "area_code": area_code,
-        "time_period": time_period,
-        "indicator_id": indicator_id,
-        "note": note,
-    }
-
-
 def _known_error_notes(obs: pa.Table) -> list[dict]:
     """A note for each :data:`KNOWN_ERRORS` entry whose published (wrong) value is in ``obs``."""
     codes = pa.array(sorted({e[0] for e in KNOWN_ERRORS}), pa.string())
@@ -580,5 +570,5 @@ def _known_error_notes(obs: pa.Table) -> list[dict]:
             and r["value"] == published
             for r in few
         ):
-            notes.append(_note(code, None, tp, indicator, text))
+            notes.append(make_note(code, tp, text, indicator))
     return notes

@@ -27,6 +27,7 @@ from etl.model import (
     Parsed,
     Source,
     SourceFormatError,
+    make_note,
 )
 
 #: LAIT ``Short Desc`` -> our indicator id. Adding a measure is a one-line change
@@ -223,12 +224,12 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
         )
 
     notes = [
-        {
-            "old_la_code": None,
-            "time_period": label,
-            "note": f"LAIT {measure}: year label {label!r} is not a single {dictionary[measure][0]} period; "
-            "rows skipped",
-        }
+        make_note(
+            None,
+            label,
+            f"LAIT {measure}: year label {label!r} is not a single {dictionary[measure][0]} period; rows skipped",
+            MEASURES[measure],
+        )
         for (measure, label), period in sorted(periods.items())
         if period is None
     ]

@@ -26,6 +26,7 @@ from etl.model import (
     Parsed,
     Source,
     SourceFormatError,
+    make_note,
     parse_cell,
 )
 
@@ -187,7 +188,7 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
         raise SourceFormatError(f"{name}: no measure columns under the year row")
     if skipped:
         notes.append(
-            _note(
+            make_note(
                 None,
                 None,
                 f"Skipped columns not yet official statistics: {', '.join(skipped)} "
@@ -207,7 +208,7 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
             level, old_code, la_name = NATIONAL, None, None
         elif low.startswith("england"):
             notes.append(
-                _note(
+                make_note(
                     None,
                     None,
                     f"Row {label!r} skipped: a partial England figure, not the published total (in the 2025 file "
@@ -222,7 +223,7 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
                     raise SourceFormatError(f"{name}: row {label!r} has values but no LA code")
                 code = CODELESS_LA_CODES[label]
                 notes.append(
-                    _note(
+                    make_note(
                         code,
                         None,
                         f"{label!r} is published without an LA code; code {code} assigned from the declared "
@@ -245,14 +246,3 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
     frame["value"] = frame["value"].astype(float)
     frame["year"] = frame["year"].astype(int)
     return Parsed(observations=frame, notes=notes)
-
-
-def _note(old_la_code: str | None, time_period: str | None, text: str) -> dict:
-    """A data-quality note in the shape the loader's ``data_note`` table reads (``old_la_code`` kept for the LA)."""
-    return {
-        "area_code": None,
-        "old_la_code": old_la_code,
-        "time_period": time_period,
-        "indicator_id": None,
-        "note": text,
-    }
