@@ -24,9 +24,9 @@ from datetime import date
 
 import pandas as pd
 
-from send_pressure.catalogue import UNRANKED, Indicator, format_value, marker_reason, period_label
-from send_pressure.compare import benchmarks
-from send_pressure.profile import headline_table, ordinal
+from send_pressure.catalogue import UNRANKED, Indicator, format_value, marker_reason, ordinal, period_label
+from send_pressure.compare import benchmarks, rank_authorities
+from send_pressure.profile import headline_table
 from send_pressure.queries import ENGLAND, Store
 
 #: Statistical-neighbours series name used by :func:`compare.benchmarks`.
@@ -155,13 +155,12 @@ def group_rank(store: Store, ind: Indicator, la_code: str, time_period: str | No
     if time_period is None:
         return GroupRank(None, 0, len(codes), False)
     snap = store.snapshot(ind.indicator_id, time_period)
-    snap = snap[snap.area_code.isin(codes) & snap.value.notna() & ~snap.area_code.isin(UNRANKED)]
-    values = snap.set_index("area_code").value.round(9)
-    if la_code not in values.index or len(codes) < 2:
-        return GroupRank(None, len(values), len(codes), False)
-    ranks = values.rank(method="min", ascending=ind.polarity == "lower_is_better")
-    mine = int(ranks[la_code])
-    return GroupRank(mine, len(values), len(codes), int((ranks == mine).sum()) > 1)
+    ranked = rank_authorities(snap[snap.area_code.isin(codes)], ind)
+    of = int(ranked["rank"].notna().sum())
+    mine = ranked[ranked.area_code == la_code]
+    if mine.empty or pd.isna(mine["rank"].iloc[0]) or len(codes) < 2:
+        return GroupRank(None, of, len(codes), False)
+    return GroupRank(int(mine["rank"].iloc[0]), of, len(codes), bool(mine.tied.iloc[0]))
 
 
 # --- sentences ----------------------------------------------------------------------------------------

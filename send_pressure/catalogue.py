@@ -90,16 +90,25 @@ def marker_reason(marker: str | None) -> str:
 
 
 def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 106 -> '106th'."""
+    """1 -> '1st', 2 -> '2nd', 3 -> '3rd', 11 -> '11th', 12 -> '12th', 13 -> '13th', 21 -> '21st', 111 -> '111th'."""
+    n = int(n)
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
+def rank_text(rank, ranked_of: int, tied: bool) -> str:
+    """'12th of 150' / 'joint 3rd of 150' for a competition rank (rank None or <NA> -> '')."""
+    if rank is None or pd.isna(rank):
+        return ""
+    return f"{'joint ' if tied else ''}{ordinal(int(rank))} of {ranked_of}"
+
+
 def format_change(delta: float | None, unit: str) -> str | None:
-    """A signed change between two periods: '+1,234', '-2.1 pp' (percentage points), '+£12.3m'; None if unknown."""
-    if delta is None or (isinstance(delta, float) and math.isnan(delta)):
+    """A signed change between two periods: '+1,234', '-2.1 pp' (percentage points), '±0', '+£12.3m';
+    None if unknown."""
+    if delta is None or pd.isna(delta):
         return None
-    sign = "+" if delta >= 0 else "-"
+    sign = "+" if delta > 0 else ("-" if delta < 0 else "±")
     if unit == "percent":
         return f"{sign}{abs(delta):.1f} pp"
     return sign + format_value(abs(delta), None, unit)

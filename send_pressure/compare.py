@@ -19,7 +19,7 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
 
     ``snapshot``: LA rows of one indicator and period (columns area_code, value,
     marker ...). Returns the same rows plus ``rank`` (competition ranking: ties share
-    the best place, the next place skips: 1, 2, 2, 4), ``ranked_of`` (how many LAs
+    the best place, the next place skips: 1, 2, 2, 4), ``tied`` (shares its place), ``ranked_of`` (how many LAs
     were ranked) and ``quartile`` (A-D band; A = best quarter for the polarity, or
     the highest values when polarity is neutral). Suppressed values, and City of
     London and Isles of Scilly, get no rank and are left out of the count.
@@ -27,8 +27,10 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
     out = snapshot.copy()
     rankable = out.value.notna() & ~out.area_code.isin(UNRANKED)
     ascending = indicator.polarity == "lower_is_better"
-    ranks = out.loc[rankable, "value"].rank(method="min", ascending=ascending)
+    # Rounded so that figures equal as published tie despite float noise in derived rates.
+    ranks = out.loc[rankable, "value"].round(9).rank(method="min", ascending=ascending)
     out["rank"] = pd.Series(ranks, index=out.index).astype("Int64")
+    out["tied"] = out["rank"].map(out["rank"].value_counts()).fillna(0).gt(1)
     n = int(rankable.sum())
     out["ranked_of"] = n
     # Quartile band from the rank: the first quarter of places is band A.

@@ -12,7 +12,15 @@ import math
 
 import pandas as pd
 
-from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, Indicator, format_value, period_label
+from send_pressure.catalogue import (
+    UNRANKED,
+    UNRANKED_NOTE,
+    Indicator,
+    format_change,
+    format_value,
+    period_label,
+    rank_text,
+)
 from send_pressure.compare import group_series, rank_authorities
 from send_pressure.queries import ENGLAND, Store
 
@@ -40,7 +48,7 @@ COLUMNS = {
     "previous_value": "the LA's figure in the previous period",
     "previous": "previous figure formatted",
     "change": "latest_value - previous_value (NaN unless both are figures)",
-    "change_text": "change formatted with a sign ('+1,234', '-2.1 points')",
+    "change_text": "change formatted with a sign ('+1,234', '-2.1 pp')",
     "rank": "competition rank among LAs with a figure (Int64; <NA> when unranked)",
     "ranked_of": "how many LAs were ranked (suppressed, City of London and Isles of Scilly left out)",
     "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked",
@@ -60,20 +68,6 @@ COLUMNS = {
 }
 
 
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 3 -> '3rd', 11 -> '11th', 12 -> '12th', 13 -> '13th', 21 -> '21st', 111 -> '111th'."""
-    n = int(n)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def rank_text(rank, ranked_of: int, tied: bool) -> str:
-    """'12th of 150' / 'joint 3rd of 150' for a rank (rank None or <NA> -> '')."""
-    if rank is None or pd.isna(rank):
-        return ""
-    return f"{'joint ' if tied else ''}{ordinal(int(rank))} of {ranked_of}"
-
-
 def headline_ids(store: Store) -> list[str]:
     """The profile's indicators: catalogue headlines plus :data:`EXTRA_HEADLINES`, in catalogue order."""
     inds = store.indicators
@@ -82,17 +76,6 @@ def headline_ids(store: Store) -> list[str]:
 
 def _is_num(v) -> bool:
     return v is not None and not (isinstance(v, float) and math.isnan(v)) and not pd.isna(v)
-
-
-def format_change(change: float | None, unit: str) -> str:
-    """A change with its sign; percentages as percentage points."""
-    if not _is_num(change):
-        return ""
-    sign = "+" if change > 0 else ("-" if change < 0 else "±")
-    mag = abs(change)
-    if unit == "percent":
-        return f"{sign}{mag:.1f} points"
-    return f"{sign}{format_value(mag, None, unit)}"
 
 
 def _value_at(obs: pd.DataFrame, code: str, period: str | None) -> tuple[float, str | None, str | None]:
@@ -127,8 +110,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
             rtext = "not ranked (no figure published)"
         else:
             rank = int(mine["rank"].iloc[0])
-            tied = int((ranked["rank"] == rank).sum()) > 1
-            rtext = rank_text(rank, ranked_of, tied)
+            rtext = rank_text(rank, ranked_of, bool(mine.tied.iloc[0]))
             quartile = mine.quartile.iloc[0]
 
     region_value, _, _ = _value_at(obs, region, latest)
@@ -153,7 +135,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "previous_value": prev_value,
         "previous": format_value(prev_value, prev_marker, ind.unit) if previous else "",
         "change": change,
-        "change_text": format_change(change, ind.unit),
+        "change_text": format_change(change, ind.unit) or "",
         "rank": rank,
         "ranked_of": ranked_of,
         "rank_text": rtext,

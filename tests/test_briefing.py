@@ -14,8 +14,7 @@ import pytest
 
 from send_pressure import briefing
 from send_pressure.briefing import GroupRank, briefing_html, briefing_pdf, group_rank, scrutiny_questions
-from send_pressure.catalogue import format_value
-from send_pressure.profile import ordinal
+from send_pressure.catalogue import format_value, ordinal
 
 TODAY = date(2026, 11, 29)
 NAMED = {"E10000016": "Kent", "E06000063": "Cumberland", "E06000053": "Isles of Scilly"}

@@ -148,13 +148,13 @@ def test_unranked_authority_profile(db_path):
     ],
 )
 def test_ordinal(n, text):
-    from send_pressure.profile import ordinal
+    from send_pressure.catalogue import ordinal
 
     assert ordinal(n) == text
 
 
 def test_rank_text_joint():
-    from send_pressure.profile import rank_text
+    from send_pressure.catalogue import rank_text
 
     assert rank_text(3, 150, tied=True) == "joint 3rd of 150"
     assert rank_text(12, 150, tied=False) == "12th of 150"

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from send_pressure import charts, compare, ui
-from send_pressure.catalogue import UNRANKED_NOTE, format_value, marker_reason, ordinal, period_label
+from send_pressure.catalogue import UNRANKED_NOTE, format_value, marker_reason, period_label, rank_text
 
 MEASURES = ["pct_within_20_weeks", "pct_within_20_weeks_incl_exceptions", "pct_over_1_year"]
 #: How the summary sentence reads for each measure ("In 2024, Kent issued 33.3% of new EHC plans ...").
@@ -96,15 +96,13 @@ england = national.value.iloc[0] if len(national) and national.value.notna().ilo
 best = "highest" if ind.polarity == "higher_is_better" else "lowest"
 own_row = ranked[ranked.area_code == la]
 if len(own_row) and own_row["rank"].notna().iloc[0]:
-    r = int(own_row["rank"].iloc[0])
-    joint = "joint " if (ranked["rank"] == r).sum() > 1 else ""
-    rank_text = (
-        f"**{la_name} ranks {joint}{ordinal(r)} of {int(own_row.ranked_of.iloc[0])}** local authorities in "
-        f"{period_label(period)} (1st = {best} percentage; tied authorities share a place)."
+    place = rank_text(own_row["rank"].iloc[0], int(own_row.ranked_of.iloc[0]), bool(own_row.tied.iloc[0]))
+    st.markdown(
+        f"**{la_name} ranks {place}** local authorities in {period_label(period)} "
+        f"(1st = {best} percentage; tied authorities share a place)."
     )
 else:
-    rank_text = f"**{la_name} is not ranked for {period_label(period)}** (no figure, or too small to compare)."
-st.markdown(rank_text)
+    st.markdown(f"**{la_name} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
 ui.chart_block(
     charts.ranking(ranked, ind, f"{ind.label}, {period_label(period)}", highlight=la, england=england),
     ranked,
