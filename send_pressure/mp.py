@@ -7,16 +7,15 @@ anything: the page (``views/mp.py``) renders what these functions return.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-from send_pressure.catalogue import Indicator, format_value, period_label
-from send_pressure.compare import group_series
-from send_pressure.queries import ENGLAND, Store
+from send_pressure.catalogue import format_value, period_label
+from send_pressure.profile import headline_table
+from send_pressure.queries import Store
 
 #: Courtesy titles in the MP look-up ("Mr Connor Rand", "Rt Hon Sir Mel Stride") dropped for matching.
 _TITLES = re.compile(r"^((rt\.?\s+hon\.?|the|mr|mrs|ms|miss|mx|dr|sir|dame|lord|lady|prof\.?)\s+)+", re.I)
@@ -108,33 +107,15 @@ def authorities(store: Store, pcon_code: str) -> pd.DataFrame:
     return c[c.pcon_code == pcon_code][["new_la_code", "la_name"]].drop_duplicates().reset_index(drop=True)
 
 
-def _clean(ind: Indicator) -> Indicator:
-    """The indicator with NULL ratio fields as None (the catalogue loader can hand them over as NaN, which
-    :func:`group_series` would take for a numerator id)."""
-    fix = {
-        f: None
-        for f in ("numerator_id", "denominator_id", "scale")
-        if not isinstance(getattr(ind, f), str | int)
-        or (isinstance(getattr(ind, f), float) and getattr(ind, f) != getattr(ind, f))
-    }
-    if isinstance(ind.scale, float) and ind.scale == ind.scale:
-        fix.pop("scale", None)
-    return dataclasses.replace(ind, **fix) if fix else ind
-
-
 def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
     """Each headline indicator's latest published figure for an LA beside England and its statistical neighbours.
 
     Columns: indicator_id, indicator, unit, period (as published), la_value, la_marker, england,
     neighbours (the neighbour-group figure for the same period; rates recomputed), source_id, and display
     strings ``LA``, ``England``, ``Neighbours``. The period is the newest one the indicator has for any area,
-    so a suppressed or missing LA figure shows as such rather than an older year. Uses the profile page's
-    :func:`send_pressure.profile.headline_table` when it is available, so both pages show the same figures.
+    so a suppressed or missing LA figure shows as such rather than an older year. Built from the profile page's
+    :func:`send_pressure.profile.headline_table`, so both pages show the same figures.
     """
-    try:
-        from send_pressure.profile import headline_table
-    except ImportError:  # pragma: no cover  (profile module not present: compute here)
-        return _headline_figures(store, la_code)
     t = headline_table(store, la_code)
     has_neighbours = not store.neighbours(la_code).empty
     return pd.DataFrame(
@@ -156,47 +137,6 @@ def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
             ],
         }
     )
-
-
-def _headline_figures(store: Store, la_code: str) -> pd.DataFrame:
-    """:func:`headline_figures` computed from the catalogue's headline indicators (same columns)."""
-    neighbour_codes = store.neighbours(la_code).neighbour_code.tolist()
-    rows = []
-    for iid, ind in store.indicators.items():
-        if not ind.headline:
-            continue
-        period = store.latest_period(iid)
-        if period is None:
-            continue
-        snap = store.observations(iid)
-        snap = snap[snap.time_period == period]
-        own = snap[snap.area_code == la_code]
-        eng = snap[snap.area_code == ENGLAND]
-        la_value = own.value.iloc[0] if len(own) else None
-        la_marker = own.marker.iloc[0] if len(own) else None
-        england = eng.value.iloc[0] if len(eng) else None
-        neighbours = None
-        if neighbour_codes:
-            g = group_series(store, _clean(ind), neighbour_codes)
-            g = g[g.time_period == period]
-            neighbours = g.value.iloc[0] if len(g) else None
-        rows.append(
-            {
-                "indicator_id": iid,
-                "indicator": ind.label,
-                "unit": ind.unit,
-                "period": period,
-                "la_value": la_value,
-                "la_marker": la_marker,
-                "england": england,
-                "neighbours": neighbours,
-                "source_id": own.source_id.iloc[0] if len(own) else ind.source_id,
-                "LA": format_value(la_value, la_marker, ind.unit) if len(own) else "not published",
-                "England": format_value(england, None, ind.unit),
-                "Neighbours": format_value(neighbours, None, ind.unit) if neighbour_codes else "n/a",
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
