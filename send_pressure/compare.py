@@ -132,6 +132,12 @@ def with_sources(store: Store, frame: pd.DataFrame, indicator_id: str) -> pd.Dat
     return frame.assign(source_id=frame.year.map(by_year))
 
 
+INDEXED_COLUMNS = [
+    *("area_code", "area_name", "indicator_id", "series", "time_period", "year", "value", "raw_value"),
+    *("marker", "source_id", "published_period", "base_period"),
+]
+
+
 def indexed_growth(
     store: Store, area_codes: list[str], indicator_ids: tuple[str, ...] = ("high_needs_block", "ehc_plans")
 ) -> pd.DataFrame:
@@ -154,22 +160,7 @@ def indexed_growth(
     counts = data.groupby("year")[["area_code", "indicator_id"]].apply(lambda g: len(g.drop_duplicates()))
     common = sorted(counts[counts == need].index)
     if not common:
-        return pd.DataFrame(
-            columns=[
-                "area_code",
-                "area_name",
-                "indicator_id",
-                "series",
-                "time_period",
-                "year",
-                "value",
-                "raw_value",
-                "marker",
-                "source_id",
-                "published_period",
-                "base_period",
-            ]
-        )
+        return pd.DataFrame(columns=INDEXED_COLUMNS)
     base_year = common[0]
     data = data[data.year >= base_year].copy()
     base = data[data.year == base_year].set_index(["area_code", "indicator_id"]).value
@@ -184,21 +175,7 @@ def indexed_growth(
     inds = store.indicators
     data["series"] = [f"{n}: {inds[i].label}" for n, i in zip(data.area_name, data.indicator_id, strict=True)]
     data["base_period"] = label_of.get(base_year, str(base_year))
-    cols = [
-        "area_code",
-        "area_name",
-        "indicator_id",
-        "series",
-        "time_period",
-        "year",
-        "value",
-        "raw_value",
-        "marker",
-        "source_id",
-        "published_period",
-        "base_period",
-    ]
-    return data[cols].sort_values(["series", "year"]).reset_index(drop=True)
+    return data[INDEXED_COLUMNS].sort_values(["series", "year"]).reset_index(drop=True)
 
 
 def map_coverage(snapshot: pd.DataFrame, boundaries: pd.DataFrame) -> dict[str, list[str]]:
