@@ -72,7 +72,7 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     """Series of an LA beside its region, England and its statistical neighbours.
 
     Returns long rows: time_period, year, series (the LA's name, its region's name,
-    'England', 'Statistical neighbours'), value, marker, n_neighbours (how many of
+    'England', 'Statistical neighbours'), value, marker, source_id, n_neighbours (how many of
     the neighbours had data; NaN for the other series).
     """
     ind = store.indicators[indicator_id]
@@ -85,11 +85,15 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
         (region, la.at[la_code, "region_name"]),
         (ENGLAND, "England"),
     ):
-        rows.append(obs[obs.area_code == code][["time_period", "year", "value", "marker"]].assign(series=label))
+        rows.append(
+            obs[obs.area_code == code][["time_period", "year", "value", "marker", "source_id"]].assign(series=label)
+        )
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:
         g = group_series(store, ind, neighbours).rename(columns={"n": "n_neighbours"})
-        rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None))
+        # The neighbour figure comes from the release that published that period.
+        source_of = obs.drop_duplicates("year", keep="last").set_index("year").source_id
+        rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None, source_id=g.year.map(source_of)))
     out = pd.concat(rows, ignore_index=True)
     return out.sort_values(["year", "series"]).reset_index(drop=True)
 
@@ -122,14 +126,6 @@ def biggest_changes(store: Store, indicator_id: str, n: int = 10) -> pd.DataFram
     m["change"] = m.latest - m.previous
     m["previous_period"], m["latest_period"] = prev, last
     return m.reindex(m.change.abs().sort_values(ascending=False).index).head(n).reset_index(drop=True)
-
-
-def with_sources(store: Store, frame: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
-    """``frame`` (rows with ``year``, e.g. from :func:`benchmarks`) plus the ``source_id`` that published each
-    period of the indicator, so chart captions can name the release."""
-    obs = store.observations(indicator_id).dropna(subset=["source_id"])
-    by_year = obs.drop_duplicates("year", keep="last").set_index("year").source_id
-    return frame.assign(source_id=frame.year.map(by_year))
 
 
 INDEXED_COLUMNS = [

@@ -33,7 +33,7 @@ st.caption(ind.definition)
 
 la_name = store.area_name(la)
 region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
-bench = compare.with_sources(store, compare.benchmarks(store, ind.indicator_id, la), ind.indicator_id)
+bench = compare.benchmarks(store, ind.indicator_id, la)
 at_period = bench[bench.time_period == period].set_index("series")
 
 

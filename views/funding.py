@@ -65,7 +65,7 @@ st.markdown(
     "(2023-24 uses January 2024). The statistical-neighbour figure is their total allocation divided by their "
     "total plans, not an average of their rates. There is no pupil headcount in these tables, so no per-pupil figure."
 )
-bench = compare.with_sources(store, compare.benchmarks(store, per_plan.indicator_id, la_code), per_plan.indicator_id)
+bench = compare.benchmarks(store, per_plan.indicator_id, la_code)
 fig = charts.trend(bench, per_plan, f"High needs block per EHC plan: {la_name} and comparators (£)", highlight=la_name)
 last = bench[bench.year == bench.year.max()].set_index("series")
 parts = [f"{s}: {format_value(v, None, 'gbp')}" for s, v in last.value.items() if v == v]

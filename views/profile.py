@@ -39,7 +39,7 @@ st.subheader("Trends")
 cols = st.columns(2)
 for i, row in enumerate(table.itertuples()):
     ind = inds[row.indicator_id]
-    bench = compare.with_sources(store, compare.benchmarks(store, ind.indicator_id, la_code), ind.indicator_id)
+    bench = compare.benchmarks(store, ind.indicator_id, la_code)
     with cols[i % 2]:
         fig = charts.trend(bench, ind, ind.label, highlight=la_name)
         summary = (

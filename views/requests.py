@@ -29,7 +29,7 @@ st.caption(
 # --- initial requests -------------------------------------------------------------------------------
 st.header("Initial requests for an EHC needs assessment")
 req = inds["initial_requests"]
-bench = compare.with_sources(store, compare.benchmarks(store, req.indicator_id, la), req.indicator_id)
+bench = compare.benchmarks(store, req.indicator_id, la)
 own = bench[bench.series == la_name]
 eng = bench[bench.series == "England"]
 latest, previous = compare.change(own.dropna(subset=["value"]))
@@ -84,7 +84,7 @@ ui.chart_block(
 # --- refusals ----------------------------------------------------------------------------------------
 st.header("Requests refused")
 ref = inds["requests_refused_pct"]
-ref_bench = compare.with_sources(store, compare.benchmarks(store, ref.indicator_id, la), ref.indicator_id)
+ref_bench = compare.benchmarks(store, ref.indicator_id, la)
 ui.chart_block(
     charts.trend(ref_bench, ref, f"{ref.label}: {la_name} against benchmarks", highlight=la_name),
     ref_bench,
@@ -101,7 +101,7 @@ st.warning(
     icon="⚠️",
 )
 app = inds["tribunal_appeals"]
-app_rows = compare.with_sources(store, compare.benchmarks(store, app.indicator_id, la), app.indicator_id)
+app_rows = compare.benchmarks(store, app.indicator_id, la)
 app_own = app_rows[app_rows.series == la_name]
 a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
 app_summary = None
@@ -122,7 +122,7 @@ ui.chart_block(
     summary=app_summary,
 )
 rate = inds["tribunal_appeal_rate"]
-rate_bench = compare.with_sources(store, compare.benchmarks(store, rate.indicator_id, la), rate.indicator_id)
+rate_bench = compare.benchmarks(store, rate.indicator_id, la)
 ui.chart_block(
     charts.trend(rate_bench, rate, f"{rate.label}: {la_name} against benchmarks", highlight=la_name),
     rate_bench,
