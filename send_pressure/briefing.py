@@ -645,16 +645,25 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
     return "\n".join(out)
 
 
+@functools.cache
+def pdf_engine_problem() -> str | None:
+    """Why PDFs cannot be made on this machine (WeasyPrint or its Pango libraries missing), or None."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError) as e:  # OSError: the Pango/HarfBuzz shared libraries are missing
+        return f"The PDF engine (WeasyPrint) could not be loaded: {e}. Download the HTML briefing instead."
+    return None
+
+
 def briefing_pdf(html_text: str) -> bytes:
     """Print a briefing page to PDF bytes with WeasyPrint.
 
-    Raises RuntimeError when WeasyPrint (or the Pango libraries it needs) cannot be loaded,
-    so the caller can offer the HTML only.
+    Raises RuntimeError (with :func:`pdf_engine_problem`'s message) when WeasyPrint cannot be
+    loaded, so the caller can offer the HTML only.
     """
-    try:
-        from weasyprint import HTML
-    except (ImportError, OSError) as e:  # OSError: the Pango/HarfBuzz shared libraries are missing
-        raise RuntimeError(
-            f"The PDF engine (WeasyPrint) could not be loaded: {e}. Download the HTML briefing instead."
-        ) from e
+    problem = pdf_engine_problem()
+    if problem:
+        raise RuntimeError(problem)
+    from weasyprint import HTML
+
     return HTML(string=html_text).write_pdf()

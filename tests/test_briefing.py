@@ -184,6 +184,13 @@ def test_pdf_prints_with_the_authority_name(store):
 
 
 def test_pdf_engine_missing_raises_runtime_error(monkeypatch):
+    from send_pressure.briefing import pdf_engine_problem
+
     monkeypatch.setitem(sys.modules, "weasyprint", None)  # makes the import fail
-    with pytest.raises(RuntimeError, match="PDF engine"):
-        briefing_pdf("<p>x</p>")
+    pdf_engine_problem.cache_clear()
+    try:
+        assert "PDF engine" in pdf_engine_problem()
+        with pytest.raises(RuntimeError, match="PDF engine"):
+            briefing_pdf("<p>x</p>")
+    finally:
+        pdf_engine_problem.cache_clear()

@@ -149,3 +149,23 @@ def test_bad_link_gives_a_notice_not_a_traceback(app_url, browser):
     assert _errors(page) == []
     assert page.get_by_text("Unknown local authority").count() >= 1
     page.close()
+
+
+def test_briefing_downloads_from_the_profile(app_url, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/profile?la=E06000063")  # Cumberland
+    _settle(page)
+    with page.expect_download(timeout=120_000) as html_download:
+        page.get_by_role("button", name="Download briefing (HTML)").click()
+    html_file = tmp_path / "briefing.html"
+    html_download.value.save_as(html_file)
+    text = html_file.read_text(encoding="utf-8")
+    assert text.lstrip().lower().startswith("<!doctype html") and "Cumberland" in text
+    with page.expect_download(timeout=120_000) as pdf_download:
+        page.get_by_role("button", name="Download briefing (PDF)").click()
+    pdf_file = tmp_path / "briefing.pdf"
+    pdf_download.value.save_as(pdf_file)
+    assert pdf_file.read_bytes().startswith(b"%PDF")
+    assert _errors(page) == []
+    context.close()

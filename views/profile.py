@@ -3,6 +3,7 @@
 import streamlit as st
 
 from send_pressure import charts, compare, profile, ui
+from send_pressure.briefing import pdf_engine_problem
 from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, period_label
 
 store = ui.store()
@@ -92,14 +93,25 @@ st.markdown(
     f"A printable briefing on {la_name}: headline table, charts, sentences computed from these figures, caveats and "
     "suggested scrutiny questions. Opens in any browser; print it to A4, or take the PDF."
 )
-html = ui.briefing_html_cached(la_code)
 col_html, col_pdf = st.columns(2)
 slug = la_name.lower().replace(" ", "-").replace(",", "")
-col_html.download_button("Download briefing (HTML)", html.encode("utf-8"), f"send-briefing-{slug}.html", "text/html")
-try:
+# Built only when clicked (callables): a briefing takes seconds, the profile itself must not wait for it.
+col_html.download_button(
+    "Download briefing (HTML)",
+    lambda: ui.briefing_html_cached(la_code).encode("utf-8"),
+    f"send-briefing-{slug}.html",
+    "text/html",
+    on_click="ignore",
+)
+problem = pdf_engine_problem()
+if problem:
+    col_pdf.info(f"PDF not available on this machine ({problem}); the HTML version prints to A4 from any browser.")
+else:
     col_pdf.download_button(
-        "Download briefing (PDF)", ui.briefing_pdf_cached(la_code), f"send-briefing-{slug}.pdf", "application/pdf"
+        "Download briefing (PDF)",
+        lambda: ui.briefing_pdf_cached(la_code),
+        f"send-briefing-{slug}.pdf",
+        "application/pdf",
+        on_click="ignore",
     )
-except RuntimeError as e:
-    col_pdf.info(f"PDF not available on this machine ({e}); the HTML version prints to A4 from any browser.")
 ui.cite_this(list(store.sources.source_id), f"Local authority profile: {la_name}", "profile")
