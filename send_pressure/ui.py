@@ -7,12 +7,14 @@ forget them.
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from send_pressure import charts, compare
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
 from send_pressure.links import LinkState
 from send_pressure.queries import DatabaseMissing, Store
@@ -229,3 +231,32 @@ def briefing_html_cached(la_code: str) -> str:
 def briefing_pdf_cached(la_code: str) -> bytes:
     """The briefing as PDF; raises RuntimeError when the PDF engine cannot load."""
     return _briefing_pdf(la_code, store().db_path.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=2048)
+def _benchmarks(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
+    return compare.benchmarks(db, indicator_id, la_code)
+
+
+@functools.lru_cache(maxsize=2048)
+def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
+    rows = _benchmarks(db, indicator_id, la_code)
+    return charts.trend(rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code))
+
+
+def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
+    """:func:`send_pressure.compare.benchmarks` for the current database, memoised (a database never changes).
+
+    The frame is shared between reruns: filter it, never modify it in place.
+    """
+    return _benchmarks(store(), indicator_id, la_code)
+
+
+def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
+    """The LA's trend against its region, England and statistical neighbours, through :func:`chart_block`.
+
+    Figures are memoised per indicator, LA and title: building a plotly figure is most of a page's render time.
+    """
+    db = store()
+    fig = _benchmark_figure(db, indicator_id, la_code, title)
+    chart_block(fig, _benchmarks(db, indicator_id, la_code), db.indicators[indicator_id], key=key, summary=summary)

@@ -33,7 +33,7 @@ st.caption(ind.definition)
 
 la_name = store.area_name(la)
 region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
-bench = compare.benchmarks(store, ind.indicator_id, la)
+bench = ui.benchmarks(ind.indicator_id, la)
 at_period = bench[bench.time_period == period].set_index("series")
 
 
@@ -76,10 +76,10 @@ st.markdown(
     f"({n_with} of {la_name}'s {n_total} statistical neighbours had a figure for {period_label(period)}; {how})."
 )
 
-ui.chart_block(
-    charts.trend(bench, ind, f"{ind.label}: {la_name} against benchmarks", highlight=la_name),
-    bench,
-    ind,
+ui.benchmark_chart(
+    ind.indicator_id,
+    la,
+    f"{ind.label}: {la_name} against benchmarks",
     key=f"delays_trend_{ind.indicator_id}_{la}",
     summary=(
         f"Thick line: {la_name}. Gaps mean no published figure (hover for the reason). "

@@ -65,8 +65,7 @@ st.markdown(
     "(2023-24 uses January 2024). The statistical-neighbour figure is their total allocation divided by their "
     "total plans, not an average of their rates. There is no pupil headcount in these tables, so no per-pupil figure."
 )
-bench = compare.benchmarks(store, per_plan.indicator_id, la_code)
-fig = charts.trend(bench, per_plan, f"High needs block per EHC plan: {la_name} and comparators (£)", highlight=la_name)
+bench = ui.benchmarks(per_plan.indicator_id, la_code)
 last = bench[bench.year == bench.year.max()].set_index("series")
 parts = [f"{s}: {format_value(v, None, 'gbp')}" for s, v in last.value.items() if v == v]
 nb = last.n_neighbours.get(compare.NEIGHBOURS) if "n_neighbours" in last else None
@@ -80,7 +79,13 @@ summary = (
     if len(last)
     else None
 )
-ui.chart_block(fig, bench, per_plan, key="funding_per_plan", summary=summary)
+ui.benchmark_chart(
+    per_plan.indicator_id,
+    la_code,
+    f"High needs block per EHC plan: {la_name} and comparators (£)",
+    key="funding_per_plan",
+    summary=summary,
+)
 
 # 4. Growth of funding against growth of plans.
 st.subheader("Growth in funding against growth in EHC plans")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from send_pressure import charts, compare, profile, ui
+from send_pressure import profile, ui
 from send_pressure.briefing import pdf_engine_problem
 from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, period_label
 
@@ -40,9 +40,7 @@ st.subheader("Trends")
 cols = st.columns(2)
 for i, row in enumerate(table.itertuples()):
     ind = inds[row.indicator_id]
-    bench = compare.benchmarks(store, ind.indicator_id, la_code)
     with cols[i % 2]:
-        fig = charts.trend(bench, ind, ind.label, highlight=la_name)
         summary = (
             (
                 f"{la_name}, {period_label(row.latest_period)}: **{row.latest}** "
@@ -51,7 +49,7 @@ for i, row in enumerate(table.itertuples()):
             if row.latest_period
             else None
         )
-        ui.chart_block(fig, bench, ind, key=f"profile_{ind.indicator_id}", summary=summary)
+        ui.benchmark_chart(ind.indicator_id, la_code, ind.label, key=f"profile_{ind.indicator_id}", summary=summary)
 
 st.subheader("Statistical neighbours")
 nbrs = store.neighbours(la_code)

@@ -29,7 +29,7 @@ st.caption(
 # --- initial requests -------------------------------------------------------------------------------
 st.header("Initial requests for an EHC needs assessment")
 req = inds["initial_requests"]
-bench = compare.benchmarks(store, req.indicator_id, la)
+bench = ui.benchmarks(req.indicator_id, la)
 own = bench[bench.series == la_name]
 eng = bench[bench.series == "England"]
 latest, previous = compare.change(own.dropna(subset=["value"]))
@@ -84,11 +84,10 @@ ui.chart_block(
 # --- refusals ----------------------------------------------------------------------------------------
 st.header("Requests refused")
 ref = inds["requests_refused_pct"]
-ref_bench = compare.benchmarks(store, ref.indicator_id, la)
-ui.chart_block(
-    charts.trend(ref_bench, ref, f"{ref.label}: {la_name} against benchmarks", highlight=la_name),
-    ref_bench,
-    ref,
+ui.benchmark_chart(
+    ref.indicator_id,
+    la,
+    f"{ref.label}: {la_name} against benchmarks",
     key=f"requests_refused_{la}",
     summary=f"{ref.definition} Statistical neighbours: pooled over the ten most similar authorities.",
 )
@@ -101,7 +100,7 @@ st.warning(
     icon="⚠️",
 )
 app = inds["tribunal_appeals"]
-app_rows = compare.benchmarks(store, app.indicator_id, la)
+app_rows = ui.benchmarks(app.indicator_id, la)
 app_own = app_rows[app_rows.series == la_name]
 a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
 app_summary = None
@@ -122,11 +121,10 @@ ui.chart_block(
     summary=app_summary,
 )
 rate = inds["tribunal_appeal_rate"]
-rate_bench = compare.benchmarks(store, rate.indicator_id, la)
-ui.chart_block(
-    charts.trend(rate_bench, rate, f"{rate.label}: {la_name} against benchmarks", highlight=la_name),
-    rate_bench,
-    rate,
+ui.benchmark_chart(
+    rate.indicator_id,
+    la,
+    f"{rate.label}: {la_name} against benchmarks",
     key=f"requests_appeal_rate_{la}",
     summary=rate.definition,
 )
