@@ -11,9 +11,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from helpers import MIRROR
 
-ROOT = Path(__file__).resolve().parents[1]
-MIRROR = Path(os.environ.get("SEND_SOURCE_DIR", ROOT.parent / "shared" / "data" / "sources"))
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="send-tests-"))
 os.environ["SEND_DB"] = str(SESSION_DIR / "send.duckdb")
 

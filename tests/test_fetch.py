@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import socket
 import threading
 import time
@@ -19,12 +18,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import MIRROR
 
 from etl.fetch import SIDECAR_SUFFIX, USER_AGENT, FetchedFile, Fetcher, FetchError
 from etl.model import DirectUrl, EesRelease, Source
 from etl.sources import source_by_id
-
-MIRROR = Path(os.environ.get("SEND_SOURCE_DIR", Path(__file__).resolve().parents[2] / "shared/data/sources"))
 
 if not (MIRROR / "SHA256SUMS").is_file():
     pytest.skip(f"source mirror not found at {MIRROR} (set SEND_SOURCE_DIR)", allow_module_level=True)

@@ -7,9 +7,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import open_page
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
 BARROW = "Barrow and Furness"
 
 
@@ -18,16 +18,6 @@ def lookup(mirror: Path) -> dict[str, dict]:
     """The official MP look-up, read directly (not through the ETL), keyed by constituency name."""
     with open(mirror / "mp-lookup" / "mp_lookup.csv", newline="", encoding="utf-8-sig") as f:
         return {r["pcon_name"]: r for r in csv.DictReader(f)}
-
-
-def _page(db_path: Path, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
-    at.switch_page("views/mp.py")
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def _text(at: AppTest) -> str:
@@ -39,7 +29,7 @@ def _text(at: AppTest) -> str:
 def test_constituency_spanning_two_authorities_shows_both(db_path, lookup):
     row = lookup[BARROW]
     assert row["la_names"] == "Cumberland / Westmorland and Furness"
-    at = _page(db_path, pcon=row["pcon_code"])
+    at = open_page("views/mp.py", pcon=row["pcon_code"])
     text = _text(at)
     assert row["display_as"] in text  # the MP as the official look-up names them
     assert row["party_text"] in text
@@ -54,7 +44,7 @@ def test_constituency_spanning_two_authorities_shows_both(db_path, lookup):
 
 
 def test_unknown_mp_name_gives_suggestions(db_path, lookup):
-    at = _page(db_path, mp="Michele Scroggam")
+    at = open_page("views/mp.py", mp="Michele Scroggam")
     warning = at.warning[0].value
     assert warning.startswith("No MP or constituency matches 'Michele Scroggam'. Did you mean:")
     assert BARROW in warning
@@ -65,7 +55,7 @@ def test_unknown_mp_name_gives_suggestions(db_path, lookup):
 
 
 def test_nonsense_name_says_no_match(db_path):
-    at = _page(db_path, mp="qqqzzz")
+    at = open_page("views/mp.py", mp="qqqzzz")
     assert at.warning[0].value.startswith("No MP or constituency matches 'qqqzzz'.")
 
 
@@ -106,7 +96,7 @@ def test_release_check(store):
 
 
 def test_stale_release_link_shows_notice(db_path, lookup):
-    at = _page(db_path, pcon=lookup[BARROW]["pcon_code"], rel="ehcp_2024")
+    at = open_page("views/mp.py", pcon=lookup[BARROW]["pcon_code"], rel="ehcp_2024")
     notices = [i.value for i in at.info]
     assert any(
         n.startswith("This link showed figures from")

@@ -3,27 +3,15 @@ unit tests of the profile table logic."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
+from helpers import open_page
 from streamlit.testing.v1 import AppTest
 
 from send_pressure.catalogue import UNRANKED_NOTE
 
-ROOT = Path(__file__).resolve().parents[1]
 KENT = "E10000016"
 PAGES = ["views/funding.py", "views/profile.py", "views/compare.py", "views/about.py"]
-
-
-def run_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.switch_page(page)
-    for k, v in params.items():
-        at.query_params[k] = v
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def texts(at: AppTest) -> str:
@@ -40,12 +28,12 @@ def frames(at: AppTest) -> list[pd.DataFrame]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders(db_path, page):
-    at = run_page(page)
+    at = open_page(page)
     assert at.title, page
 
 
 def test_profile_shows_kents_ehc_plans(db_path):
-    at = run_page("views/profile.py", la=KENT)
+    at = open_page("views/profile.py", la=KENT)
     table = frames(at)[0]
     row = table[table.Indicator == "EHC plans (January)"].iloc[0]
     # caseload.csv, 202425, Kent, All EHC plans: 20635
@@ -55,7 +43,7 @@ def test_profile_shows_kents_ehc_plans(db_path):
 
 
 def test_funding_shows_kents_high_needs_block(db_path):
-    at = run_page("views/funding.py", la=KENT)
+    at = open_page("views/funding.py", la=KENT)
     shown = [d for d in frames(at) if "figure" in d and "period" in d]
     first = shown[0]
     # DSG 2023-24 allocations: Kent high needs block 311,663,662 -> £311.7m
@@ -74,7 +62,7 @@ def test_funding_growth_is_indexed(db_path, store):
 
 
 def test_compare_map_and_table(db_path):
-    at = run_page("views/compare.py", ind="pct_within_20_weeks", period="2024", ind2="ehc_plans")
+    at = open_page("views/compare.py", ind="pct_within_20_weeks", period="2024", ind2="ehc_plans")
     table = [d for d in frames(at) if "Quartile" in d][0]
     assert table.Rank.notna().sum() == table["Ranked of"].iloc[0]
     assert "City of London" in set(table["Local authority"])
@@ -91,9 +79,9 @@ def test_every_map_code_matches_one_shape(store):
 
 
 def test_url_round_trip(db_path):
-    at = run_page("views/compare.py", ind="tribunal_appeal_rate", period="2022", ind2="pct_within_20_weeks", la=KENT)
+    at = open_page("views/compare.py", ind="tribunal_appeal_rate", period="2022", ind2="pct_within_20_weeks", la=KENT)
     params = {k: at.query_params[k] for k in ("ind", "period", "ind2", "la")}
-    again = run_page("views/compare.py", **{k: (v[0] if isinstance(v, list) else v) for k, v in params.items()})
+    again = open_page("views/compare.py", **{k: (v[0] if isinstance(v, list) else v) for k, v in params.items()})
     assert again.selectbox(key="w_ind").value == "tribunal_appeal_rate"
     assert again.selectbox(key="w_period_tribunal_appeal_rate").value == "2022"
     assert again.selectbox(key="w_ind2").value == "pct_within_20_weeks"
@@ -101,7 +89,7 @@ def test_url_round_trip(db_path):
 
 
 def test_profile_round_trip_by_dfe_number(db_path):
-    at = run_page("views/profile.py", la="886")
+    at = open_page("views/profile.py", la="886")
     assert at.selectbox(key="w_la").value == KENT
 
 
@@ -114,12 +102,12 @@ def test_profile_round_trip_by_dfe_number(db_path):
     ],
 )
 def test_malformed_params_give_notice(db_path, page, params):
-    at = run_page(page, **params)
+    at = open_page(page, **params)
     assert any("in the link" in i.value for i in at.info)
 
 
 def test_unranked_authority_profile(db_path):
-    at = run_page("views/profile.py", la="E09000001")
+    at = open_page("views/profile.py", la="E09000001")
     table = frames(at)[0]
     assert table.Rank.str.startswith("not ranked").all()
     assert UNRANKED_NOTE in texts(at)

@@ -11,22 +11,11 @@ Expected figures were read by hand from the 2025 EHC plans release
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import open_page
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
 KENT = "E10000016"
-
-
-def run_page(page: str, **params: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    at.switch_page(page)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    return at
 
 
 def text(at: AppTest) -> str:
@@ -35,13 +24,13 @@ def text(at: AppTest) -> str:
 
 @pytest.mark.parametrize("page", ["views/overview.py", "views/delays.py", "views/requests.py"])
 def test_page_renders(db_path, page):
-    at = run_page(page)
+    at = open_page(page)
     assert not at.exception
     assert not at.info  # no notices without link parameters
 
 
 def test_overview_tiles_show_england_figures(db_path):
-    at = run_page("views/overview.py")
+    at = open_page("views/overview.py")
     metrics = {m.label: (m.value, m.delta) for m in at.metric}
     assert metrics["Initial requests for an EHC needs assessment"][0] == "154,489"
     value, delta = metrics["% of initial requests refused"]
@@ -51,7 +40,7 @@ def test_overview_tiles_show_england_figures(db_path):
 
 
 def test_overview_biggest_changes_round_trip(db_path):
-    at = run_page("views/overview.py", ind="pct_within_20_weeks")
+    at = open_page("views/overview.py", ind="pct_within_20_weeks")
     assert not at.exception
     assert at.selectbox(key="w_ind").value == "pct_within_20_weeks"
     assert at.query_params["ind"] == "pct_within_20_weeks"
@@ -60,7 +49,7 @@ def test_overview_biggest_changes_round_trip(db_path):
 
 
 def test_delays_kent_figure_and_rank(db_path):
-    at = run_page("views/delays.py", la=KENT, ind="pct_within_20_weeks", period="2024")
+    at = open_page("views/delays.py", la=KENT, ind="pct_within_20_weeks", period="2024")
     assert not at.exception
     body = text(at)
     assert "In 2024, Kent issued 33.3% of new EHC plans within 20 weeks (excluding exceptions)" in body
@@ -71,7 +60,7 @@ def test_delays_kent_figure_and_rank(db_path):
 
 
 def test_delays_url_round_trip(db_path):
-    at = run_page("views/delays.py", la="E08000025", ind="pct_over_1_year", period="2023")
+    at = open_page("views/delays.py", la="E08000025", ind="pct_over_1_year", period="2023")
     assert not at.exception
     assert at.selectbox(key="w_la").value == "E08000025"
     assert at.selectbox(key="w_ind").value == "pct_over_1_year"
@@ -81,7 +70,7 @@ def test_delays_url_round_trip(db_path):
 
 
 def test_delays_widget_change_updates_url(db_path):
-    at = run_page("views/delays.py", la=KENT)
+    at = open_page("views/delays.py", la=KENT)
     at.selectbox(key="w_la").set_value("E06000001").run()
     assert not at.exception
     assert at.query_params["la"] == "E06000001"
@@ -89,7 +78,7 @@ def test_delays_widget_change_updates_url(db_path):
 
 
 def test_requests_kent_figures(db_path):
-    at = run_page("views/requests.py", la=KENT)
+    at = open_page("views/requests.py", la=KENT)
     assert not at.exception
     body = text(at)
     assert "Kent received **4,001** initial requests in 2024" in body
@@ -99,13 +88,13 @@ def test_requests_kent_figures(db_path):
 
 
 def test_requests_round_trip_by_dfe_number(db_path):
-    at = run_page("views/requests.py", la="886")  # the 3-digit DfE number also works
+    at = open_page("views/requests.py", la="886")  # the 3-digit DfE number also works
     assert not at.exception
     assert at.selectbox(key="w_la").value == KENT
 
 
 @pytest.mark.parametrize("page", ["views/overview.py", "views/delays.py", "views/requests.py"])
 def test_bad_parameters_show_a_notice(db_path, page):
-    at = run_page(page, la="NOPE", ind="NOPE", period="NOPE")
+    at = open_page(page, la="NOPE", ind="NOPE", period="NOPE")
     assert not at.exception
     assert any("NOPE" in i.value for i in at.info)

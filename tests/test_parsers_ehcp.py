@@ -6,18 +6,16 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import os
 import time
 import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import MIRROR, mirror_path, one
 
 from etl.model import LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, TOTAL, SourceFormatError
 from etl.parsers import ehcp, get_parser
 from etl.sources import source_by_id
-
-MIRROR = Path(os.environ.get("SEND_SOURCE_DIR", Path(__file__).resolve().parents[2] / "shared/data/sources"))
 
 SRC_2025 = source_by_id("ehcp_2025")
 SRC_2022 = source_by_id("ehcp_2022")
@@ -31,20 +29,8 @@ needs_mirror = pytest.mark.skipif(
 KEY = ["indicator_id", "geographic_level", "old_la_code", "region_code", "breakdown_topic", "breakdown", "time_period"]
 
 
-def _resolve(source_id: str) -> Path:
-    return MIRROR / source_by_id(source_id).mirror_path
-
-
-def _one(frame, **where):
-    sel = frame
-    for col, val in where.items():
-        sel = sel[sel[col] == val]
-    assert len(sel) == 1, f"{where}: {len(sel)} rows"
-    return sel.iloc[0]
-
-
 def _total(obs, indicator, time_period, level=NATIONAL, **where):
-    return _one(
+    return one(
         obs,
         indicator_id=indicator,
         time_period=time_period,
@@ -57,12 +43,12 @@ def _total(obs, indicator, time_period, level=NATIONAL, **where):
 
 @pytest.fixture(scope="module")
 def r2025():
-    return ehcp.parse_release(PATH_2025, SRC_2025, _resolve)
+    return ehcp.parse_release(PATH_2025, SRC_2025, mirror_path)
 
 
 @pytest.fixture(scope="module")
 def r2022():
-    return ehcp.parse_release_2022(PATH_2022, SRC_2022, _resolve)
+    return ehcp.parse_release_2022(PATH_2022, SRC_2022, mirror_path)
 
 
 # ------------------------------------------------------------------------------------------- 2025 release
@@ -156,7 +142,7 @@ def test_2025_loads_headline_and_primary_need_by_default(r2025):
 @needs_mirror
 def test_2025_breakdowns_kept_when_asked():
     every_topic = dataclasses.replace(SRC_2025, options={})
-    obs = ehcp.parse_release(PATH_2025, every_topic, _resolve).observations
+    obs = ehcp.parse_release(PATH_2025, every_topic, mirror_path).observations
     topics = set(obs.loc[obs["indicator_id"] == "initial_requests", "breakdown_topic"])
     assert {TOTAL, "Sex", "Ethnicity"} <= topics
     # 'age 10' under two topics stays two rows (breakdown_topic is part of the key).
@@ -221,9 +207,9 @@ def test_2025_ees_la_table(r2025):
 
 @needs_mirror
 def test_2025_parse_is_fast():
-    ehcp.parse_release(PATH_2025, SRC_2025, _resolve)  # warm the imports and page cache
+    ehcp.parse_release(PATH_2025, SRC_2025, mirror_path)  # warm the imports and page cache
     start = time.perf_counter()
-    ehcp.parse_release(PATH_2025, SRC_2025, _resolve)
+    ehcp.parse_release(PATH_2025, SRC_2025, mirror_path)
     assert time.perf_counter() - start < 2.0  # typically ~0.4 s; the whole build must stay under 3 s
 
 
@@ -342,7 +328,7 @@ def _drop_column(text: str, name: str) -> str:
 
 def _parse(path: Path):
     """Parse a hand-made release keeping every breakdown topic."""
-    return ehcp.parse_release(path, dataclasses.replace(SRC_2025, options={}), _resolve)
+    return ehcp.parse_release(path, dataclasses.replace(SRC_2025, options={}), mirror_path)
 
 
 def test_minimal_release_parses(tmp_path):
@@ -353,9 +339,9 @@ def test_minimal_release_parses(tmp_path):
     assert (kent["value"], kent["la_name"], kent["year"]) == (10, "Kent", 2024)
     assert _total(obs, "ehc_plans", "202425")["year"] == 2025
     assert _total(obs, "new_ehc_plans", "2024")["value"] == 10
-    female = _one(obs, indicator_id="initial_requests", breakdown_topic="Sex", breakdown="Female")
+    female = one(obs, indicator_id="initial_requests", breakdown_topic="Sex", breakdown="Female")
     assert female["marker"] == "x"
-    need = _one(obs, indicator_id="ehc_plans", breakdown="Hearing impairment", geographic_level=REGIONAL)
+    need = one(obs, indicator_id="ehc_plans", breakdown="Hearing impairment", geographic_level=REGIONAL)
     assert (need["region_code"], need["value"]) == ("E12000008", 12)
     assert parsed.tables["ees_la"].values.tolist() == [
         ["886", "E10000016", "Kent", "E12000008", "South East", 2024],
@@ -479,7 +465,7 @@ def _files_2022() -> dict[str, str]:
 
 
 def test_2022_minimal_release(tmp_path):
-    parsed = ehcp.parse_release_2022(_zip(tmp_path / "r.zip", _files_2022(), bom=False), SRC_2022, _resolve)
+    parsed = ehcp.parse_release_2022(_zip(tmp_path / "r.zip", _files_2022(), bom=False), SRC_2022, mirror_path)
     obs = parsed.observations
     row = _total(obs, "ehc_plans", "202021")  # January 2021
     assert (row["value"], row["year"]) == (5, 2021)
@@ -493,9 +479,9 @@ def test_2022_missing_column_and_truncation(tmp_path):
     files = _files_2022()
     files["sen2_mi"] = files["sen2_mi"].replace("AssRefusedEHC", "AssRefused_EHC", 1)
     with pytest.raises(SourceFormatError, match=r"sen2_mi\.csv.*AssRefusedEHC"):
-        ehcp.parse_release_2022(_zip(tmp_path / "r.zip", files), SRC_2022, _resolve)
+        ehcp.parse_release_2022(_zip(tmp_path / "r.zip", files), SRC_2022, mirror_path)
     good = _zip(tmp_path / "good.zip", _files_2022())
     bad = tmp_path / "bad.zip"
     bad.write_bytes(good.read_bytes()[:-40])
     with pytest.raises(SourceFormatError):
-        ehcp.parse_release_2022(bad, SRC_2022, _resolve)
+        ehcp.parse_release_2022(bad, SRC_2022, mirror_path)

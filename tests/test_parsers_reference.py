@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import time
 import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from helpers import MIRROR, mirror_path, one
 
 from etl.model import OBS_COLUMNS, SourceFormatError
 from etl.parsers import get_parser
@@ -23,18 +23,12 @@ from etl.parsers.lait import interpret_year
 from etl.parsers.reference import parse_boundaries, parse_mp_lookup, parse_statistical_neighbours
 from etl.sources import source_by_id
 
-MIRROR = Path(os.environ.get("SEND_SOURCE_DIR", Path(__file__).resolve().parents[2] / "shared/data/sources"))
-
 needs_mirror = pytest.mark.skipif(not MIRROR.exists(), reason=f"source mirror {MIRROR} not present")
-
-
-def resolve(source_id: str) -> Path:
-    return MIRROR / source_by_id(source_id).mirror_path
 
 
 def run(source_id: str):
     source = source_by_id(source_id)
-    return get_parser(source.parser)(resolve(source_id), source, resolve)
+    return get_parser(source.parser)(mirror_path(source_id), source, mirror_path)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -44,14 +38,6 @@ def run(source_id: str):
 @pytest.fixture(scope="module")
 def lait():
     return run("lait")
-
-
-def one(obs, **where):
-    rows = obs
-    for column, value in where.items():
-        rows = rows[rows[column] == value]
-    assert len(rows) == 1, f"{where}: {len(rows)} rows"
-    return rows.iloc[0]
 
 
 @pytest.mark.parametrize(
@@ -239,7 +225,7 @@ def test_sn_small_workbook_parses(tmp_path):
     _write_xlsx(
         path, "LA SN Groups", [["junk"], SN_HEADER, row, [], ["", "Old SNs:"], [909, "Cumbria", 909, 5, "NW"] + row[5:]]
     )
-    table = parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), resolve).tables[
+    table = parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), mirror_path).tables[
         "statistical_neighbour"
     ]
     assert len(table) == 20 and set(table["closeness"]) == {"Very close"}
@@ -251,14 +237,14 @@ def test_sn_without_header_raises(tmp_path):
     row = [886, "Kent", 886, 6, "South East"] + [v for k in range(10) for v in (881 + k, "Close")]
     _write_xlsx(path, "LA SN Groups", [["A", "B"], row])
     with pytest.raises(SourceFormatError, match="sn.xlsx.*header"):
-        parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), resolve)
+        parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), mirror_path)
 
 
 def test_sn_missing_sheet_raises(tmp_path):
     path = tmp_path / "sn.xlsx"
     _write_xlsx(path, "Sheet1", [SN_HEADER])
     with pytest.raises(SourceFormatError, match="no sheet"):
-        parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), resolve)
+        parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), mirror_path)
 
 
 def test_sn_unknown_closeness_raises(tmp_path):
@@ -266,7 +252,7 @@ def test_sn_unknown_closeness_raises(tmp_path):
     row = [886, "Kent", 886, 6, "South East"] + [v for k in range(10) for v in (881 + k, "Near")]
     _write_xlsx(path, "LA SN Groups", [SN_HEADER, row])
     with pytest.raises(SourceFormatError, match="closeness"):
-        parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), resolve)
+        parse_statistical_neighbours(path, source_by_id("statistical_neighbours"), mirror_path)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -323,7 +309,7 @@ def test_mp_lookup_small_file(tmp_path):
     path = tmp_path / "mp.csv"
     scot = MP_ROW | {"pcon_code": "S14000001", "country_name": "Scotland", "old_la_codes_2024": "z"}
     _write_mp_csv(path, list(MP_ROW), [MP_ROW, scot])
-    table = parse_mp_lookup(path, source_by_id("mp_lookup"), resolve).tables["constituency"]
+    table = parse_mp_lookup(path, source_by_id("mp_lookup"), mirror_path).tables["constituency"]
     assert table[["old_la_code", "new_la_code_2024"]].values.tolist() == [["942", "E06000063"], ["943", "E06000064"]]
 
 
@@ -332,14 +318,14 @@ def test_mp_lookup_missing_column_raises(tmp_path):
     columns = [c for c in MP_ROW if c != "old_la_codes_2024"]
     _write_mp_csv(path, columns, [{c: MP_ROW[c] for c in columns}])
     with pytest.raises(SourceFormatError, match="mp.csv.*old_la_codes_2024"):
-        parse_mp_lookup(path, source_by_id("mp_lookup"), resolve)
+        parse_mp_lookup(path, source_by_id("mp_lookup"), mirror_path)
 
 
 def test_mp_lookup_misaligned_raises(tmp_path):
     path = tmp_path / "mp.csv"
     _write_mp_csv(path, list(MP_ROW), [MP_ROW | {"old_la_codes_2024": "942"}])
     with pytest.raises(SourceFormatError, match="line up"):
-        parse_mp_lookup(path, source_by_id("mp_lookup"), resolve)
+        parse_mp_lookup(path, source_by_id("mp_lookup"), mirror_path)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -376,4 +362,4 @@ def test_boundaries_bad_properties_raise(tmp_path):
     }
     path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}), encoding="utf-8")
     with pytest.raises(SourceFormatError, match="b.geojson"):
-        parse_boundaries(path, source_by_id("boundaries_2023"), resolve)
+        parse_boundaries(path, source_by_id("boundaries_2023"), mirror_path)

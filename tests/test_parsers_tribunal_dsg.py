@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
+from helpers import MIRROR, mirror_path, one
 
 from etl.model import LOCAL_AUTHORITY, NATIONAL, OBS_COLUMNS, REGIONAL, SourceFormatError
 from etl.parsers import dsg, tribunal
 from etl.sources import source_by_id
-
-MIRROR = Path(os.environ.get("SEND_SOURCE_DIR", Path(__file__).resolve().parents[2] / "shared/data/sources"))
 
 TRIBUNAL = source_by_id("tribunal_2025")
 TRIBUNAL_PATH = MIRROR / TRIBUNAL.mirror_path
@@ -24,24 +22,12 @@ DSG_COMBINED = source_by_id("dsg_combined")
 needs_mirror = pytest.mark.skipif(not TRIBUNAL_PATH.exists(), reason="source mirror not available")
 
 
-def _resolve(source_id: str) -> Path:
-    return MIRROR / source_by_id(source_id).mirror_path
-
-
-def _one(frame, **where):
-    sel = frame
-    for col, val in where.items():
-        sel = sel[sel[col] == val]
-    assert len(sel) == 1, f"{where}: {len(sel)} rows"
-    return sel.iloc[0]
-
-
 # --------------------------------------------------------------------------------------------- tribunal
 
 
 @pytest.fixture(scope="module")
 def trib():
-    return tribunal.parse(TRIBUNAL_PATH, TRIBUNAL, _resolve)
+    return tribunal.parse(TRIBUNAL_PATH, TRIBUNAL, mirror_path)
 
 
 @needs_mirror
@@ -49,11 +35,11 @@ def test_tribunal_contract_and_england(trib):
     obs = trib.observations
     assert list(obs.columns) == OBS_COLUMNS
     eng = obs[obs.geographic_level == NATIONAL]
-    assert _one(eng, indicator_id="tribunal_appeals", year=2024).value == 22276
-    assert _one(eng, indicator_id="appealable_decisions", year=2024).value == 689739
-    assert _one(eng, indicator_id="tribunal_appeal_rate", year=2024).value == pytest.approx(3.2)
-    assert _one(eng, indicator_id="tribunal_appeals", year=2014).value == 4108
-    assert _one(eng, indicator_id="appealable_decisions", year=2014).value == 251096
+    assert one(eng, indicator_id="tribunal_appeals", year=2024).value == 22276
+    assert one(eng, indicator_id="appealable_decisions", year=2024).value == 689739
+    assert one(eng, indicator_id="tribunal_appeal_rate", year=2024).value == pytest.approx(3.2)
+    assert one(eng, indicator_id="tribunal_appeals", year=2014).value == 4108
+    assert one(eng, indicator_id="appealable_decisions", year=2014).value == 251096
     assert eng.old_la_code.isna().all()
     assert set(obs.time_period) == {str(y) for y in range(2014, 2025)}
     assert (obs.time_period == obs.year.astype(str)).all()
@@ -65,11 +51,11 @@ def test_tribunal_la_values(trib):
     la = trib.observations[trib.observations.geographic_level == LOCAL_AUTHORITY]
     kent = la[la.old_la_code == "886"]
     assert set(kent.la_name) == {"Kent"}
-    assert _one(kent, indicator_id="tribunal_appeals", year=2024).value == 1559
-    assert _one(kent, indicator_id="appealable_decisions", year=2024).value == 23692
-    assert _one(kent, indicator_id="tribunal_appeal_rate", year=2024).value == pytest.approx(6.6)
+    assert one(kent, indicator_id="tribunal_appeals", year=2024).value == 1559
+    assert one(kent, indicator_id="appealable_decisions", year=2024).value == 23692
+    assert one(kent, indicator_id="tribunal_appeal_rate", year=2024).value == pytest.approx(6.6)
     durham = la[la.old_la_code == "840"]
-    assert _one(durham, indicator_id="appealable_decisions", year=2014).value == 2533
+    assert one(durham, indicator_id="appealable_decisions", year=2014).value == 2533
     # England total = sum of LA appeals ('-' counts as nil)
     total = la[(la.indicator_id == "tribunal_appeals") & (la.year == 2024)].value.sum()
     assert total == 22276
@@ -78,7 +64,7 @@ def test_tribunal_la_values(trib):
 @needs_mirror
 def test_tribunal_markers_and_blanks(trib):
     la = trib.observations[trib.observations.geographic_level == LOCAL_AUTHORITY]
-    darl = _one(la, old_la_code="841", indicator_id="tribunal_appeals", year=2014)
+    darl = one(la, old_la_code="841", indicator_id="tribunal_appeals", year=2014)
     assert darl.marker == "-" and darl.value != darl.value  # NaN
     assert set(trib.observations.marker.dropna()) == {"-", ".."}
     # Isles of Scilly 2023 appeals is blank in the file: no row at all (its rate 0.00% is kept)
@@ -86,8 +72,8 @@ def test_tribunal_markers_and_blanks(trib):
     assert set(scilly.indicator_id) == {"appealable_decisions", "tribunal_appeal_rate"}
     # Northamptonshire 2021: appeals 85 but decisions '..'
     nh = la[(la.la_name == "Northamptonshire") & (la.year == 2021)]
-    assert _one(nh, indicator_id="tribunal_appeals").value == 85
-    assert _one(nh, indicator_id="appealable_decisions").marker == ".."
+    assert one(nh, indicator_id="tribunal_appeals").value == 85
+    assert one(nh, indicator_id="appealable_decisions").marker == ".."
 
 
 @needs_mirror
@@ -102,7 +88,7 @@ def test_tribunal_names_codes_and_skips(trib):
     # code-less rows resolved from the declared table, with a note each
     assert set(la[la.la_name == "Bournemouth"].old_la_code) == {"837"}
     assert set(la[la.la_name == "Poole"].old_la_code) == {"836"}
-    assert _one(la, la_name="Bournemouth", indicator_id="tribunal_appeals", year=2014).value == 10
+    assert one(la, la_name="Bournemouth", indicator_id="tribunal_appeals", year=2014).value == 10
     # published errors left as published for the loader to detect
     assert set(la[la.la_name == "Northamptonshire"].old_la_code) == {"892"}
     assert set(la[la.la_name == "Dorset"].old_la_code) == {"838"}
@@ -147,14 +133,14 @@ def test_tribunal_new_year_column_loads(tmp_path):
         elif i == eng_i:
             extra = ["23,000", "700,000", "3.29%"]
         row.extend(extra)
-    obs = tribunal.parse(_write_csv(tmp_path / "t.csv", rows), TRIBUNAL, _resolve).observations
+    obs = tribunal.parse(_write_csv(tmp_path / "t.csv", rows), TRIBUNAL, mirror_path).observations
     y25 = obs[obs.year == 2025]
     assert set(y25.time_period) == {"2025"}
-    assert _one(y25, old_la_code="886", indicator_id="tribunal_appeals").value == 1700
-    assert _one(y25, geographic_level=NATIONAL, indicator_id="appealable_decisions").value == 700000
-    assert _one(y25, geographic_level=NATIONAL, indicator_id="tribunal_appeal_rate").value == pytest.approx(3.29)
+    assert one(y25, old_la_code="886", indicator_id="tribunal_appeals").value == 1700
+    assert one(y25, geographic_level=NATIONAL, indicator_id="appealable_decisions").value == 700000
+    assert one(y25, geographic_level=NATIONAL, indicator_id="tribunal_appeal_rate").value == pytest.approx(3.29)
     assert len(y25) == 6  # other LAs blank in 2025: no rows
-    assert _one(obs, geographic_level=NATIONAL, indicator_id="tribunal_appeals", year=2024).value == 22276
+    assert one(obs, geographic_level=NATIONAL, indicator_id="tribunal_appeals", year=2024).value == 22276
 
 
 @needs_mirror
@@ -162,8 +148,8 @@ def test_tribunal_unknown_marker_is_returned(tmp_path):
     rows = _tribunal_rows()
     kent_i = _row_index(rows, "Kent")
     rows[kent_i][2] = " !! "  # 2014 appeals
-    obs = tribunal.parse(_write_csv(tmp_path / "t.csv", rows), TRIBUNAL, _resolve).observations
-    cell = _one(obs, old_la_code="886", indicator_id="tribunal_appeals", year=2014)
+    obs = tribunal.parse(_write_csv(tmp_path / "t.csv", rows), TRIBUNAL, mirror_path).observations
+    cell = one(obs, old_la_code="886", indicator_id="tribunal_appeals", year=2014)
     assert cell.marker == "!!" and cell.value != cell.value
 
 
@@ -195,12 +181,12 @@ def test_tribunal_2026_layout(tmp_path):
         [""] * 8,
         ["1. Appealable decisions now use annual reviews\nnot the January caseload.", "", "", "", "", "", "", ""],
     ]
-    obs = tribunal.parse(_write_csv(tmp_path / "next.csv", rows), TRIBUNAL, _resolve).observations
+    obs = tribunal.parse(_write_csv(tmp_path / "next.csv", rows), TRIBUNAL, mirror_path).observations
     assert set(obs.year) == {2024, 2025}
-    assert _one(obs, old_la_code="841", indicator_id="tribunal_appeals", year=2025).value == 12
-    assert _one(obs, old_la_code="841", indicator_id="tribunal_appeals", year=2024).marker == "-"
-    assert _one(obs, old_la_code="202", indicator_id="appealable_decisions", year=2024).marker == "x"
-    assert _one(obs, geographic_level=NATIONAL, indicator_id="appealable_decisions", year=2025).value == 610000
+    assert one(obs, old_la_code="841", indicator_id="tribunal_appeals", year=2025).value == 12
+    assert one(obs, old_la_code="841", indicator_id="tribunal_appeals", year=2024).marker == "-"
+    assert one(obs, old_la_code="202", indicator_id="appealable_decisions", year=2024).marker == "x"
+    assert one(obs, geographic_level=NATIONAL, indicator_id="appealable_decisions", year=2025).value == 610000
     assert set(obs[obs.geographic_level == LOCAL_AUTHORITY].la_name) == {"Darlington", "Camden"}
     assert len(obs) == 18
 
@@ -208,7 +194,7 @@ def test_tribunal_2026_layout(tmp_path):
 def test_tribunal_errors(tmp_path):
     bad = _write_csv(tmp_path / "bad.csv", [["no", "header", "here"], ["1", "2", "3"]])
     with pytest.raises(SourceFormatError, match="bad.csv"):
-        tribunal.parse(bad, TRIBUNAL, _resolve)
+        tribunal.parse(bad, TRIBUNAL, mirror_path)
     rows = [
         ["Local Authority", "LA code", "2024", "", ""],
         ["", "", "Appeals registered", "Total Appealable Decisions", "Appeal rate"],
@@ -216,14 +202,14 @@ def test_tribunal_errors(tmp_path):
         ["England Total", "", "1", "10", "10%"],
     ]
     with pytest.raises(SourceFormatError, match="Nowhere"):
-        tribunal.parse(_write_csv(tmp_path / "codeless.csv", rows), TRIBUNAL, _resolve)
+        tribunal.parse(_write_csv(tmp_path / "codeless.csv", rows), TRIBUNAL, mirror_path)
     rows[2][1] = "E06000001"
     with pytest.raises(SourceFormatError, match="3-digit"):
-        tribunal.parse(_write_csv(tmp_path / "gss.csv", rows), TRIBUNAL, _resolve)
+        tribunal.parse(_write_csv(tmp_path / "gss.csv", rows), TRIBUNAL, mirror_path)
     rows[2][1] = "841"
     rows[1][4] = "Median wait"
     with pytest.raises(SourceFormatError, match="unknown measure"):
-        tribunal.parse(_write_csv(tmp_path / "measure.csv", rows), TRIBUNAL, _resolve)
+        tribunal.parse(_write_csv(tmp_path / "measure.csv", rows), TRIBUNAL, mirror_path)
 
 
 def test_strip_footnote():
@@ -239,12 +225,12 @@ def test_strip_footnote():
 
 @pytest.fixture(scope="module")
 def dsg_2324():
-    return dsg.parse_year_file(_resolve("dsg_2023_24"), DSG_2324, _resolve)
+    return dsg.parse_year_file(mirror_path("dsg_2023_24"), DSG_2324, mirror_path)
 
 
 @pytest.fixture(scope="module")
 def dsg_1920():
-    return dsg.parse_combined_file(_resolve("dsg_combined"), DSG_COMBINED, _resolve)
+    return dsg.parse_combined_file(mirror_path("dsg_combined"), DSG_COMBINED, mirror_path)
 
 
 @needs_mirror
@@ -252,10 +238,10 @@ def test_dsg_2023_24_values(dsg_2324):
     obs = dsg_2324.observations
     assert list(obs.columns) == OBS_COLUMNS
     assert set(obs.time_period) == {"2023-24"} and set(obs.year) == {2024}
-    kent = _one(obs, old_la_code="886", indicator_id="high_needs_block")
+    kent = one(obs, old_la_code="886", indicator_id="high_needs_block")
     assert kent.value == 311663662 and kent.la_name == "Kent"
-    assert _one(obs, geographic_level=NATIONAL, indicator_id="dsg_total").value == 57135884056
-    assert _one(obs, geographic_level=NATIONAL, indicator_id="high_needs_block").value == 9952172126
+    assert one(obs, geographic_level=NATIONAL, indicator_id="dsg_total").value == 57135884056
+    assert one(obs, geographic_level=NATIONAL, indicator_id="high_needs_block").value == 9952172126
     assert obs.marker.isna().all()
 
 
@@ -265,8 +251,8 @@ def test_dsg_regions_and_sums(dsg_2324):
     reg = obs[obs.geographic_level == REGIONAL]
     assert sorted(reg.region_code.unique()) == [f"E1200000{i}" for i in range(1, 10)]
     assert len(reg) == 18  # one LONDON only (the authority-type group is skipped)
-    assert _one(reg, region_code="E12000007", indicator_id="high_needs_block").value == 1931692936
-    assert _one(reg, region_code="E12000003", indicator_id="dsg_total").value == 5634403559
+    assert one(reg, region_code="E12000007", indicator_id="high_needs_block").value == 1931692936
+    assert one(reg, region_code="E12000003", indicator_id="dsg_total").value == 5634403559
     for ind in ("high_needs_block", "dsg_total"):
         part = obs[obs.indicator_id == ind]
         nat = part[part.geographic_level == NATIONAL].value.iloc[0]
@@ -281,7 +267,7 @@ def test_dsg_regions_and_sums(dsg_2324):
 )
 def test_dsg_la_counts(source_id, count):
     source = source_by_id(source_id)
-    obs = dsg.parse_year_file(_resolve(source_id), source, _resolve).observations
+    obs = dsg.parse_year_file(mirror_path(source_id), source, mirror_path).observations
     la = obs[obs.geographic_level == LOCAL_AUTHORITY]
     assert la.old_la_code.nunique() == count
     assert la.old_la_code.str.fullmatch(r"\d{3}").all()  # text codes (2020-21) and numbers alike
@@ -294,12 +280,12 @@ def test_dsg_2019_20_from_millions(dsg_1920):
     obs = dsg_1920.observations
     assert set(obs.time_period) == {"2019-20"} and set(obs.year) == {2020}
     # Kent [C] 204.03277037120196 (£m) -> £204,032,770
-    assert _one(obs, old_la_code="886", indicator_id="high_needs_block").value == 204032770
+    assert one(obs, old_la_code="886", indicator_id="high_needs_block").value == 204032770
     # ENGLAND [E] 44,867.52032684354 (£m) -> £44,867,520,327
-    assert _one(obs, geographic_level=NATIONAL, indicator_id="dsg_total").value == 44867520327
+    assert one(obs, geographic_level=NATIONAL, indicator_id="dsg_total").value == 44867520327
     assert obs[obs.geographic_level == LOCAL_AUTHORITY].old_la_code.nunique() == 149
     assert (obs.value == obs.value.round()).all()
-    assert _one(obs, region_code="E12000007", indicator_id="high_needs_block").value == 1269314513  # 'London'
+    assert one(obs, region_code="E12000007", indicator_id="high_needs_block").value == 1269314513  # 'London'
     assert any("million" in n["note"] for n in dsg_1920.notes)
 
 
@@ -314,25 +300,25 @@ def _repack(src: Path, dest: Path, drop_mimetype: bool) -> Path:
 
 @needs_mirror
 def test_dsg_ods_without_mimetype_parses(tmp_path):
-    src = _resolve("dsg_combined")
+    src = mirror_path("dsg_combined")
     assert "mimetype" in zipfile.ZipFile(src).namelist()
     stripped = _repack(src, tmp_path / "no_mimetype.ods", drop_mimetype=True)
     assert "mimetype" not in zipfile.ZipFile(stripped).namelist()
-    obs = dsg.parse_combined_file(stripped, DSG_COMBINED, _resolve).observations
-    assert _one(obs, old_la_code="886", indicator_id="high_needs_block").value == 204032770
+    obs = dsg.parse_combined_file(stripped, DSG_COMBINED, mirror_path).observations
+    assert one(obs, old_la_code="886", indicator_id="high_needs_block").value == 204032770
 
 
 @needs_mirror
 def test_dsg_bad_files(tmp_path):
-    data = _resolve("dsg_2023_24").read_bytes()
+    data = mirror_path("dsg_2023_24").read_bytes()
     truncated = tmp_path / "truncated.ods"
     truncated.write_bytes(data[: len(data) // 2])
     with pytest.raises(SourceFormatError, match="truncated.ods"):
-        dsg.parse_year_file(truncated, DSG_2324, _resolve)
+        dsg.parse_year_file(truncated, DSG_2324, mirror_path)
     not_zip = tmp_path / "not_zip.ods"
     not_zip.write_text("this is not a spreadsheet")
     with pytest.raises(SourceFormatError, match="not_zip.ods"):
-        dsg.parse_year_file(not_zip, DSG_2324, _resolve)
+        dsg.parse_year_file(not_zip, DSG_2324, mirror_path)
     # a zip that is not an ODS
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
@@ -340,16 +326,16 @@ def test_dsg_bad_files(tmp_path):
     empty = tmp_path / "empty.ods"
     empty.write_bytes(buf.getvalue())
     with pytest.raises(SourceFormatError, match="empty.ods"):
-        dsg.parse_year_file(empty, DSG_2324, _resolve)
+        dsg.parse_year_file(empty, DSG_2324, mirror_path)
 
 
 @needs_mirror
 def test_dsg_wrong_year_or_sheet(tmp_path):
     wrong = source_by_id("dsg_2022_23")
     with pytest.raises(SourceFormatError, match="2022-23"):
-        dsg.parse_year_file(_resolve("dsg_2023_24"), wrong, _resolve)
+        dsg.parse_year_file(mirror_path("dsg_2023_24"), wrong, mirror_path)
     from dataclasses import replace
 
     missing = replace(DSG_COMBINED, options={"financial_years": ["2018-19"]})
     with pytest.raises(SourceFormatError, match="Allocations_1819"):
-        dsg.parse_combined_file(_resolve("dsg_combined"), missing, _resolve)
+        dsg.parse_combined_file(mirror_path("dsg_combined"), missing, mirror_path)
