@@ -26,7 +26,8 @@ class LinkState:
         self.params = params
         self.notices: list[str] = []
 
-    def _raw(self, key: str) -> str | None:
+    def raw(self, key: str) -> str | None:
+        """The parameter as given in the link (stripped; the last one if repeated), or None."""
         value = self.params.get(key)
         if isinstance(value, list):  # a parameter given twice: use the last
             value = value[-1] if value else None
@@ -34,7 +35,7 @@ class LinkState:
 
     def choice(self, key: str, options: Sequence[str], default: str, what: str) -> str:
         """A value that must be one of ``options``; otherwise ``default`` with a notice naming ``what``."""
-        raw = self._raw(key)
+        raw = self.raw(key)
         if raw is None or raw == "":
             return default
         if raw in options:
@@ -45,7 +46,7 @@ class LinkState:
     def la(self, key: str = "la") -> str:
         """A current LA's GSS code; the link may also give the 3-digit DfE number."""
         la = self.store.current_authorities
-        raw = self._raw(key)
+        raw = self.raw(key)
         by_old = dict(zip(la.old_la_code, la.new_la_code, strict=True))
         if raw in by_old:
             return by_old[raw]
@@ -70,7 +71,7 @@ class LinkState:
             if value is None:
                 if key in self.params:
                     del self.params[key]
-            elif self._raw(key) != str(value):
+            elif self.raw(key) != str(value):
                 self.params[key] = str(value)
 
 
@@ -109,7 +110,7 @@ def release_notice(store: Store, link_release: str | None) -> str | None:
 def record_release(state: LinkState) -> str | None:
     """Check the link's 'rel' against the database (adding any notice to ``state.notices``), then write the
     current release to the URL so a shared link records which figures it showed. Returns the notice."""
-    notice = release_notice(state.store, state._raw(RELEASE_KEY))
+    notice = release_notice(state.store, state.raw(RELEASE_KEY))
     if notice:
         state.notices.append(notice)
     state.write(**{RELEASE_KEY: current_release(state.store)})

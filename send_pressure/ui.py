@@ -169,10 +169,11 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
         st.dataframe(shown[cols], hide_index=True, width="stretch")
         st.download_button(
             "Download CSV",
-            data.to_csv(index=False).encode("utf-8"),
+            lambda: data.to_csv(index=False).encode("utf-8"),  # written only when clicked
             file_name=f"{key}.csv",
             mime="text/csv",
             key=f"dl_{key}",
+            on_click="ignore",
         )
 
 

@@ -169,3 +169,19 @@ def test_briefing_downloads_from_the_profile(app_url, browser, tmp_path):
     assert pdf_file.read_bytes().startswith(b"%PDF")
     assert _errors(page) == []
     context.close()
+
+
+def test_chart_data_downloads_as_csv_with_markers_sources_and_periods(app_url, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(f"{app_url}/delays?la=E10000016&ind=pct_within_20_weeks&period=2024")
+    _settle(page)
+    page.get_by_text("Data table and download").first.click()
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download CSV").first.click()
+    csv_file = tmp_path / "chart.csv"
+    download.value.save_as(csv_file)
+    header = csv_file.read_text(encoding="utf-8").splitlines()[0].split(",")
+    assert {"time_period", "period", "value", "marker", "marker_meaning", "source_id", "source_release"} <= set(header)
+    assert "33.3" in csv_file.read_text(encoding="utf-8")  # Kent 2024, timeliness_20_week.csv
+    context.close()

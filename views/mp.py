@@ -33,12 +33,12 @@ def _search() -> None:
 
 # First run of a session: take the selection from the link.
 if "w_pcon" not in st.session_state:
-    raw = state._raw("pcon")
+    raw = state.raw("pcon")
     st.session_state.w_pcon = state.choice("pcon", codes, None, "constituency") if raw else None
     if st.session_state.w_pcon is None and raw:
         state.notices[-1] = f"Unknown constituency '{raw[:40]}' in the link; choose one below."
 if "w_mp" not in st.session_state:
-    st.session_state.w_mp = state._raw("mp") or ""
+    st.session_state.w_mp = state.raw("mp") or ""
     if st.session_state.w_mp:
         _search()
 show_notices(state)
