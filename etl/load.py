@@ -78,17 +78,11 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         for n in p.notes:
             code = n.get("old_la_code")
             area = by_code.at[code, "new_la_code"] if code in by_code.index else None
-            notes.append({"source_id": sid, **n, "area_code": area})
+            notes.append(
+                _note(sid, area, n["note"], time_period=n.get("time_period"), indicator_id=n.get("indicator_id"))
+            )
     for sid, code, period, text in corrections.CAVEATS:
-        notes.append(
-            {
-                "source_id": sid,
-                "area_code": by_code.at[code, "new_la_code"],
-                "time_period": period,
-                "indicator_id": None,
-                "note": text,
-            }
-        )
+        notes.append(_note(sid, by_code.at[code, "new_la_code"], text, time_period=period))
 
     frames = []
     for sid, p in parsed.items():
@@ -125,8 +119,8 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         indicator=_indicator_table(),
         observation=obs[KEY[:5] + ["time_period", "year", "value", "marker", "source_id"]].reset_index(drop=True),
         source=source_rows,
-        statistical_neighbour=_neighbours(parsed, by_code, problems),
-        constituency=_constituencies(parsed, by_code, problems),
+        statistical_neighbour=_neighbours(parsed, by_code, problems, notes),
+        constituency=_constituencies(parsed, by_code, problems, notes),
         boundary=_boundaries(parsed, la, problems),
         data_note=pd.DataFrame(notes, columns=["source_id", "area_code", "time_period", "indicator_id", "note"]),
     )
@@ -152,47 +146,51 @@ def _check_name(sid: str, code: str, name: str, by_code: pd.DataFrame, problems:
     return code
 
 
+def _note(sid: str, area_code: str | None, text: str, time_period=None, indicator_id=None) -> dict:
+    """One row of the ``data_note`` table."""
+    return {
+        "source_id": sid,
+        "area_code": area_code,
+        "time_period": time_period,
+        "indicator_id": indicator_id,
+        "note": text,
+    }
+
+
+def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, problems: _Problems, notes: list):
+    """The old_la_code each published (code, name) pair belongs to, aligned with ``codes`` (None if unresolved).
+
+    Each distinct pair is checked once (:func:`_check_name`); a declared correction adds a note.
+    """
+    resolved = {}
+    for code, name in set(zip(codes, names, strict=True)):
+        text = "" if pd.isna(name) else str(name)
+        to = resolved[(code, name)] = _check_name(sid, str(code), text, by_code, problems)
+        if to and to != code:
+            gss, proper = by_code.at[to, "new_la_code"], by_code.at[to, "la_name"]
+            notes.append(
+                _note(sid, gss, f"The source prints {text} with LA code {code}; loaded under {to} ({proper}).")
+            )
+    return pd.Series([resolved[p] for p in zip(codes, names, strict=True)], index=codes.index, dtype=object)
+
+
 def _resolve_codes(
     obs: pd.DataFrame, sid: str, by_code: pd.DataFrame, problems: _Problems, notes: list
 ) -> pd.DataFrame:
     """Give every row its area_code, checking LA (code, name) pairs and applying declared corrections."""
     is_la = obs.geographic_level == LOCAL_AUTHORITY
-    pairs = obs.loc[is_la, ["old_la_code", "la_name"]].drop_duplicates()
-    fixed = {}
-    for code, name in pairs.itertuples(index=False):
-        resolved = _check_name(sid, str(code), "" if pd.isna(name) else str(name), by_code, problems)
-        fixed[(code, name)] = resolved
-        if resolved and resolved != code:
-            notes.append(
-                {
-                    "source_id": sid,
-                    "area_code": by_code.at[resolved, "new_la_code"],
-                    "time_period": None,
-                    "indicator_id": None,
-                    "note": f"The source prints {name} with LA code {code}; loaded under {resolved} "
-                    f"({by_code.at[resolved, 'la_name']}).",
-                }
-            )
-    if fixed:
-        mapping = pd.DataFrame(
-            [(c, n, r) for (c, n), r in fixed.items()], columns=["old_la_code", "la_name", "resolved"]
-        )
-        merged = obs[["old_la_code", "la_name"]].merge(mapping, on=["old_la_code", "la_name"], how="left")
-        obs["old_la_code"] = np.where(is_la, merged.resolved.to_numpy(), obs.old_la_code.to_numpy())
+    obs.loc[is_la, "old_la_code"] = _resolve_pairs(
+        sid, obs.old_la_code[is_la], obs.la_name[is_la], by_code, problems, notes
+    )
     for src, code, last_year, to in corrections.REATTRIBUTIONS:
         move = (obs.old_la_code == code) & (obs.year <= last_year) & is_la
         if src == sid and move.any():
             obs.loc[move, "old_la_code"] = to
-            notes.append(
-                {
-                    "source_id": sid,
-                    "area_code": by_code.at[to, "new_la_code"],
-                    "time_period": None,
-                    "indicator_id": None,
-                    "note": f"Figures printed under {code} ({by_code.at[code, 'la_name']}) up to {last_year} belong to "
-                    f"the predecessor {by_code.at[to, 'la_name']} ({to}) and are loaded under it.",
-                }
+            text = (
+                f"Figures printed under {code} ({by_code.at[code, 'la_name']}) up to {last_year} belong to the "
+                f"predecessor {by_code.at[to, 'la_name']} ({to}) and are loaded under it."
             )
+            notes.append(_note(sid, by_code.at[to, "new_la_code"], text))
     bad_regions = obs.loc[obs.geographic_level == REGIONAL, "region_code"]
     for code in sorted(set(bad_regions) - set(geography.REGIONS)):
         problems.add(f"{sid}: region code {code!r} is not an English region")
@@ -218,8 +216,7 @@ def _withdraw(obs: pd.DataFrame, la: pd.DataFrame, notes: list) -> pd.DataFrame:
             & (obs.area_code.map(region_of) == region)
         )
         for area in sorted(set(obs.area_code[hit])):
-            note = {"source_id": sid, "area_code": area, "time_period": period, "indicator_id": iid, "note": text}
-            notes.append(note)
+            notes.append(_note(sid, area, text, time_period=period, indicator_id=iid))
         obs = obs[~hit]
     return obs
 
@@ -255,15 +252,7 @@ def _drop_outside_lifetime(obs: pd.DataFrame, la: pd.DataFrame, notes: list) -> 
             f"successor):\n{sample.to_string(index=False)}"
         )
     for sid, n in obs[outside].groupby("source_id").size().items():
-        notes.append(
-            {
-                "source_id": sid,
-                "area_code": None,
-                "time_period": None,
-                "indicator_id": None,
-                "note": f"{n} marker-only cells for authorities outside their lifetime were not loaded.",
-            }
-        )
+        notes.append(_note(sid, None, f"{n} marker-only cells for authorities outside their lifetime were not loaded."))
     return obs[~outside]
 
 
@@ -317,36 +306,32 @@ def _reference(parsed: dict[str, Parsed], name: str) -> tuple[str, pd.DataFrame]
     return None
 
 
-def _map_codes(sid, frame, code_col, name_col, by_code, problems) -> pd.Series:
-    resolved = {}
-    for code, name in frame[[code_col, name_col]].drop_duplicates().itertuples(index=False):
-        resolved[(code, name)] = _check_name(sid, str(code), str(name), by_code, problems)
-    old = [resolved[(c, n)] for c, n in zip(frame[code_col], frame[name_col], strict=True)]
-    return pd.Series(old, index=frame.index).map(by_code["new_la_code"])
-
-
-def _neighbours(parsed, by_code, problems) -> pd.DataFrame:
+def _neighbours(parsed, by_code, problems, notes) -> pd.DataFrame:
     ref = _reference(parsed, "statistical_neighbour")
     cols = ["new_la_code", "neighbour_code", "rank", "closeness", "version"]
     if ref is None:
         return pd.DataFrame(columns=cols)
     sid, sn = ref
     out = sn.copy()
-    out["new_la_code"] = _map_codes(sid, sn, "old_la_code", "la_name", by_code, problems)
+    out["new_la_code"] = _resolve_pairs(sid, sn.old_la_code, sn.la_name, by_code, problems, notes).map(
+        by_code["new_la_code"]
+    )
     out["neighbour_code"] = sn.neighbour_old_la_code.map(by_code["new_la_code"])
     for code in sorted(set(sn.neighbour_old_la_code[out.neighbour_code.isna()])):
         problems.add(f"{sid}: neighbour code {code!r} is not in the EES local authority list")
     return out[cols]
 
 
-def _constituencies(parsed, by_code, problems) -> pd.DataFrame:
+def _constituencies(parsed, by_code, problems, notes) -> pd.DataFrame:
     ref = _reference(parsed, "constituency")
     cols = ["pcon_code", "pcon_name", "mp_name", "party", "new_la_code"]
     if ref is None:
         return pd.DataFrame(columns=cols)
     sid, mp = ref
     out = mp.copy()
-    out["new_la_code"] = _map_codes(sid, mp, "old_la_code", "la_name", by_code, problems)
+    out["new_la_code"] = _resolve_pairs(sid, mp.old_la_code, mp.la_name, by_code, problems, notes).map(
+        by_code["new_la_code"]
+    )
     differ = out[out.new_la_code.notna() & (out.new_la_code != out.new_la_code_2024)]
     for code, gss in differ[["old_la_code", "new_la_code_2024"]].drop_duplicates().itertuples(index=False):
         problems.add(f"{sid}: LA {code} has GSS code {gss} in the MP lookup but {by_code.at[code, 'new_la_code']} here")
