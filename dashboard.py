@@ -5,7 +5,7 @@ import streamlit as st
 st.set_page_config(page_title="SEND pressure in England", page_icon="📊", layout="wide")
 
 PAGES = [
-    st.Page("views/overview.py", title="Overview", url_path="overview", default=True),
+    st.Page("views/overview.py", title="Overview", default=True),  # the default page is served at /
     st.Page("views/delays.py", title="Assessment delays", url_path="delays"),
     st.Page("views/requests.py", title="Requests and assessments", url_path="requests"),
     st.Page("views/funding.py", title="Funding", url_path="funding"),

@@ -28,11 +28,14 @@ FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14)
 
 def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(
-        title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
+        # Title on the top line, legend on its own line under it: clear of both the title and the axis labels.
+        title=dict(
+            text=title, x=0, xanchor="left", y=1.0, yanchor="top", yref="container", pad=dict(t=8), font=dict(size=16)
+        ),
         height=height,
-        margin=dict(l=10, r=10, t=50, b=10),
+        margin=dict(l=10, r=10, t=90, b=10),
         font=FONT,
-        legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0),  # below: never over the title
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
         hoverlabel=dict(font_size=14),
         plot_bgcolor="white",
     )
@@ -44,6 +47,14 @@ def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go
     if ind.unit == "gbp":
         fig.update_yaxes(tickprefix="£")
     return fig
+
+
+def _period_axis(fig: go.Figure, order: list[str]) -> None:
+    """Periods as categories in time order; slanted when there are many, so '2009/10' labels never collide."""
+    slanted = len(order) > 8
+    fig.update_xaxes(
+        categoryorder="array", categoryarray=order, type="category", tickangle=-45 if slanted else 0, automargin=True
+    )
 
 
 def _ordered_periods(frame: pd.DataFrame) -> list[str]:
@@ -98,7 +109,7 @@ def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None
                     showlegend=False,
                 )
             )
-    fig.update_xaxes(categoryorder="array", categoryarray=order, type="category")
+    _period_axis(fig, order)
     return _layout(fig, ind, title)
 
 
@@ -288,7 +299,7 @@ def grouped_bars(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
             )
         )
     fig.update_layout(barmode="group")
-    fig.update_xaxes(categoryorder="array", categoryarray=order, type="category")
+    _period_axis(fig, order)
     return _layout(fig, ind, title)
 
 

@@ -33,14 +33,15 @@ class LinkState:
             value = value[-1] if value else None
         return value.strip() if isinstance(value, str) else None
 
-    def choice(self, key: str, options: Sequence[str], default: str, what: str) -> str:
-        """A value that must be one of ``options``; otherwise ``default`` with a notice naming ``what``."""
+    def choice(self, key: str, options: Sequence[str], default: str, what: str, shown_as: str | None = None) -> str:
+        """A value that must be one of ``options``; otherwise ``default`` with a notice naming ``what``
+        (and the default as ``shown_as``, e.g. its label, when given)."""
         raw = self.raw(key)
         if raw is None or raw == "":
             return default
         if raw in options:
             return raw
-        self.notices.append(f"Unknown {what} '{raw[:40]}' in the link; showing {default} instead.")
+        self.notices.append(f"Unknown {what} '{raw[:40]}' in the link; showing {shown_as or default} instead.")
         return default
 
     def la(self, key: str = "la") -> str:
@@ -51,12 +52,13 @@ class LinkState:
         if raw in by_old:
             return by_old[raw]
         default = DEFAULT_LA if DEFAULT_LA in set(la.new_la_code) else la.new_la_code.iloc[0]
-        return self.choice(key, list(la.new_la_code), default, "local authority")
+        return self.choice(key, list(la.new_la_code), default, "local authority", self.store.area_name(default))
 
     def indicator(self, key: str = "ind", options: Sequence[str] | None = None, default: str | None = None) -> str:
         """An indicator id from ``options`` (default: every indicator with data)."""
         options = list(options or self.store.indicators)
-        return self.choice(key, options, default or options[0], "indicator")
+        default = default or options[0]
+        return self.choice(key, options, default, "indicator", self.store.indicators[default].label)
 
     def period(self, indicator_id: str, key: str = "period") -> str | None:
         """One of the indicator's published time periods (default: the latest)."""

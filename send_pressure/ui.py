@@ -234,14 +234,27 @@ def briefing_pdf_cached(la_code: str) -> bytes:
     return _briefing_pdf(la_code, store().db_path.stat().st_mtime)
 
 
+def _is_total(ind: Indicator) -> bool:
+    """A count or £ total (not a rate): an LA's line would be flattened beside region and England totals."""
+    return ind.unit in ("count", "gbp") and not ind.numerator_id
+
+
 @functools.lru_cache(maxsize=2048)
 def _benchmarks(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     return compare.benchmarks(db, indicator_id, la_code)
 
 
 @functools.lru_cache(maxsize=2048)
-def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
+def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     rows = _benchmarks(db, indicator_id, la_code)
+    if _is_total(db.indicators[indicator_id]):
+        rows = rows[rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS])].reset_index(drop=True)
+    return rows
+
+
+@functools.lru_cache(maxsize=2048)
+def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
+    rows = _chart_rows(db, indicator_id, la_code)
     return charts.trend(rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code))
 
 
@@ -256,8 +269,14 @@ def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
 def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
     """The LA's trend against its region, England and statistical neighbours, through :func:`chart_block`.
 
-    Figures are memoised per indicator, LA and title: building a plotly figure is most of a page's render time.
+    For totals (counts, £) only the LA and its neighbours' average are drawn, on one scale; the page's
+    tables give region and England. Figures are memoised per indicator, LA and title: building a plotly
+    figure is most of a page's render time.
     """
     db = store()
+    ind = db.indicators[indicator_id]
+    if _is_total(ind):
+        note = "Region and England totals are far larger, so only the neighbours' average is drawn beside it."
+        summary = f"{summary} {note}" if summary else note
     fig = _benchmark_figure(db, indicator_id, la_code, title)
-    chart_block(fig, _benchmarks(db, indicator_id, la_code), db.indicators[indicator_id], key=key, summary=summary)
+    chart_block(fig, _chart_rows(db, indicator_id, la_code), ind, key=key, summary=summary)

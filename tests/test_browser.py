@@ -19,7 +19,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
-PAGES = ["overview", "delays", "requests", "funding", "profile", "compare", "mp", "about"]
+#: URL path of each page ("" is the default page, Overview, which Streamlit serves at the root).
+PAGES = {
+    "overview": "",
+    "delays": "delays",
+    "requests": "requests",
+    "funding": "funding",
+    "profile": "profile",
+    "compare": "compare",
+    "mp": "mp",
+    "about": "about",
+}
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -101,13 +111,14 @@ def _settle(page) -> None:
 
 
 def _errors(page) -> list[str]:
-    return page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+    errors = page.locator('[data-testid="stException"], [data-testid="stAlertContentError"]').all_inner_texts()
+    return errors + page.get_by_text("Page not found").all_inner_texts()
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_opens_without_error(app_url, browser, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{app_url}/{name}")
+    page.goto(f"{app_url}/{PAGES[name]}")
     _settle(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

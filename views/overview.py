@@ -105,4 +105,4 @@ ui.chart_block(
 )
 st.caption(UNRANKED_NOTE + " They are also left out of this list.")
 
-ui.cite_this(["ehcp_2025", "ehcp_2022", "tribunal_2025", "dsg_2023_24"], "Overview", "overview")
+ui.cite_this(["ehcp_2025", "ehcp_2022", "tribunal_2025", "dsg_2023_24"], "Overview")  # served at the root
