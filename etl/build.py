@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,15 +86,19 @@ def build(
     from etl.validate import validate
 
     by_id = {s.source_id: s for s in sources}
-    parsed = {}
-    for s in sources:
-        parser = get_parser(s.parser)
-        if parser is None:
-            continue
+
+    def parse(s: Source):
         t = time.perf_counter()
-        parsed[s.source_id] = parser(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
-        rows = len(parsed[s.source_id].observations)
-        log(f"  parsed {s.source_id:<24} {rows:>8,} rows  {time.perf_counter() - t:.2f}s")
+        result = get_parser(s.parser)(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
+        return s.source_id, result, time.perf_counter() - t
+
+    # Two workers: the heavy parsers spend their time in pyarrow, duckdb and calamine, which release the GIL.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(parse, [s for s in sources if get_parser(s.parser) is not None]))
+    parsed = {}
+    for sid, result, seconds in results:
+        parsed[sid] = result
+        log(f"  parsed {sid:<24} {len(result.observations):>8,} rows  {seconds:.2f}s")
     source_rows = pd.DataFrame(
         [
             {

@@ -8,6 +8,7 @@ legal changes that no file states cleanly.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -54,6 +55,7 @@ REGIONS = {
 _NAME_NOISE = {"city", "of", "county", "borough", "the", "and", "council", "pre", "lg"}
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """Normalise an LA name for comparison across publishers.
 

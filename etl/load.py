@@ -162,16 +162,21 @@ def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, proble
 
     Each distinct pair is checked once (:func:`_check_name`); a declared correction adds a note.
     """
-    resolved = {}
-    for code, name in set(zip(codes, names, strict=True)):
+    rows = pd.DataFrame({"code": codes.to_numpy(), "name": names.to_numpy()})
+    pairs = rows.drop_duplicates().reset_index(drop=True)
+    resolved = []
+    for code, name in pairs.itertuples(index=False):
         text = "" if pd.isna(name) else str(name)
-        to = resolved[(code, name)] = _check_name(sid, str(code), text, by_code, problems)
+        to = _check_name(sid, str(code), text, by_code, problems)
+        resolved.append(to)
         if to and to != code:
             gss, proper = by_code.at[to, "new_la_code"], by_code.at[to, "la_name"]
             notes.append(
                 _note(sid, gss, f"The source prints {text} with LA code {code}; loaded under {to} ({proper}).")
             )
-    return pd.Series([resolved[p] for p in zip(codes, names, strict=True)], index=codes.index, dtype=object)
+    pairs["resolved"] = pd.Series(resolved, dtype=object)
+    merged = rows.merge(pairs, on=["code", "name"], how="left")  # keeps row order
+    return pd.Series(merged.resolved.to_numpy(), index=codes.index, dtype=object)
 
 
 def _resolve_codes(
