@@ -16,7 +16,6 @@ import base64
 import functools
 import html
 import io
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,9 +23,9 @@ from datetime import date
 
 import pandas as pd
 
-from send_pressure.catalogue import UNRANKED, Indicator, format_value, marker_reason, ordinal, period_label
+from send_pressure.catalogue import UNRANKED, Indicator, format_value, has_value, marker_reason, ordinal, period_label
 from send_pressure.compare import benchmarks, rank_authorities
-from send_pressure.profile import headline_table
+from send_pressure.profile import headline_table, reorganisation_notes
 from send_pressure.queries import ENGLAND, Store
 
 #: Statistical-neighbours series name used by :func:`compare.benchmarks`.
@@ -79,10 +78,6 @@ INDEX_PERIODS = 6
 # --- small helpers ----------------------------------------------------------------------------------
 
 
-def _num(v) -> bool:
-    return v is not None and not pd.isna(v) and not (isinstance(v, float) and math.isnan(v))
-
-
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
@@ -105,7 +100,7 @@ def _year_of(store: Store, iid: str, time_period: str | None) -> int | None:
 
 
 def _pct_change(new, old) -> float | None:
-    if _num(new) and _num(old) and old != 0:
+    if has_value(new) and has_value(old) and old != 0:
         return (new - old) / old * 100
     return None
 
@@ -178,7 +173,7 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
         if isinstance(row.previous_period, str)
         else None
     )
-    if not _num(row.latest_value):
+    if not has_value(row.latest_value):
         reason = marker_reason(row.latest_marker)
         why = f" ({reason})" if reason else ""
         return f"In {when}, {la_name}'s figure for {ind.label[0].lower() + ind.label[1:]} was not published{why}."
@@ -200,9 +195,9 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
             parts.append(clause)
         text = f"In {when}, {subject}"
         return text + (", " + parts[0] if parts else "") + "."
-    if _num(row.previous_value) and prev_when:
+    if has_value(row.previous_value) and prev_when:
         subject += f" ({row.previous} in {prev_when})"
-    if _num(row.england_value):
+    if has_value(row.england_value):
         parts.append(
             f"{_compare_word(row.latest, row.england, row.latest_value, row.england_value)} England ({row.england})"
         )
@@ -229,7 +224,7 @@ class Rule:
 
 
 def _has(f: dict, *keys: str) -> bool:
-    return all(_num(f.get(k)) for k in keys)
+    return all(has_value(f.get(k)) for k in keys)
 
 
 RULES: list[Rule] = [
@@ -317,7 +312,7 @@ def scrutiny_facts(store: Store, table: pd.DataFrame, la_code: str) -> dict:
         f["plans_growth"], f["plans_p0"], f["plans_p1"] = _aligned_growth(store, "ehc_plans", la_code, years)
         f["hnb_growth"], f["hnb_p0"], f["hnb_p1"] = _aligned_growth(store, "high_needs_block", la_code, years)
         for k in ("plans_growth", "hnb_growth"):
-            if _num(f[k]):
+            if has_value(f[k]):
                 f[f"{k}_f"] = f"{f[k]:.1f}%"
     return f
 
@@ -344,40 +339,7 @@ def _compact_periods(labels: list[str]) -> str:
 
 def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
     """Caveats that apply to this LA (plain text, not yet escaped)."""
-    la = store.local_authorities.set_index("new_la_code")
-    name = la.at[la_code, "la_name"]
-    out: list[str] = []
-    # Reorganisation.
-    succ = store.query(
-        "SELECT * FROM la_succession WHERE successor_code = ? OR predecessor_code = ?", [la_code, la_code]
-    )
-    names = dict(zip(store.local_authorities.new_la_code, store.local_authorities.la_name, strict=True))
-    for kind, grp in succ[succ.successor_code == la_code].groupby("kind"):
-        year = int(grp.year.iloc[0])
-        preds = ", ".join(f"{names.get(p, p)} ({p})" for p in grp.predecessor_code)
-        if kind == "recode":
-            out.append(
-                f"{name}'s area code changed in {year} (from {preds.split(' (')[1].rstrip(')')} to {la_code}); "
-                "its figures are shown as one series under the current code."
-            )
-        else:
-            siblings = store.query(
-                "SELECT successor_code FROM la_succession WHERE predecessor_code IN (SELECT predecessor_code FROM "
-                "la_succession WHERE successor_code = ? AND kind = ?) AND successor_code <> ?",
-                [la_code, kind, la_code],
-            ).successor_code
-            also = sorted({names.get(s, s) for s in siblings})
-            if kind == "split":
-                how = f"when {preds} was split" + (f", which also formed {', '.join(also)}" if also else "")
-            else:
-                how = f"by merging {preds}"
-            out.append(
-                f"{name} was formed on 1 April {year} {how}. Figures for earlier years were published for the "
-                "predecessor authorities and are not part of this authority's series."
-            )
-    first_year = la.at[la_code, "first_year"]
-    if _num(first_year) and succ[succ.successor_code == la_code].empty:
-        out.append(f"{name} has existed since {int(first_year)}; it has no figures for earlier years.")
+    out = reorganisation_notes(store, la_code)
     # The authority's own data notes.
     for note in dict.fromkeys(store.notes_for(la_code).note):
         out.append(note)
@@ -443,7 +405,7 @@ def _chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
         y = wide[series].astype(float)
         if index:
             base = y.get(base_period)
-            if not _num(base) or base == 0:
+            if not has_value(base) or base == 0:
                 continue
             y = y / base * 100
         if y.notna().sum() == 0:

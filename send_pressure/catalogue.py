@@ -55,6 +55,11 @@ def load_catalogue(frame: pd.DataFrame) -> dict[str, Indicator]:
     return {row["indicator_id"]: Indicator(**row) for row in records}
 
 
+def has_value(v) -> bool:
+    """True for a real figure; False for None, NaN and pandas' NA (markers are carried separately)."""
+    return v is not None and not pd.isna(v)
+
+
 def period_label(time_period: str) -> str:
     """A period as the publications print it: '202425' -> '2024/25', '2023-24' and '2024' unchanged."""
     p = str(time_period)
@@ -69,9 +74,9 @@ def format_value(value: float | None, marker: str | None, unit: str) -> str:
     Counts get thousands separators, percentages one decimal place, £ amounts
     whole pounds (or £m above £10m).
     """
-    if marker is not None and not (isinstance(marker, float) and math.isnan(marker)):
+    if has_value(marker):
         return str(marker)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if not has_value(value):
         return "not published"
     if unit == "percent":
         return f"{value:.1f}%"
@@ -84,7 +89,7 @@ def format_value(value: float | None, marker: str | None, unit: str) -> str:
 
 def marker_reason(marker: str | None) -> str:
     """Plain-English meaning of a published marker ('' when there is none)."""
-    if marker is None or (isinstance(marker, float) and math.isnan(marker)):
+    if not has_value(marker):
         return ""
     return f"'{marker}': {MARKER_MEANINGS.get(marker, 'not published')}"
 

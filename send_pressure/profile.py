@@ -18,6 +18,7 @@ from send_pressure.catalogue import (
     Indicator,
     format_change,
     format_value,
+    has_value,
     period_label,
     rank_text,
 )
@@ -74,10 +75,6 @@ def headline_ids(store: Store) -> list[str]:
     return [i for i, ind in inds.items() if ind.headline or i in EXTRA_HEADLINES]
 
 
-def _is_num(v) -> bool:
-    return v is not None and not (isinstance(v, float) and math.isnan(v)) and not pd.isna(v)
-
-
 def _value_at(obs: pd.DataFrame, code: str, period: str | None) -> tuple[float, str | None, str | None]:
     if period is None:
         return math.nan, None, None
@@ -86,7 +83,7 @@ def _value_at(obs: pd.DataFrame, code: str, period: str | None) -> tuple[float, 
         return math.nan, None, None
     r = row.iloc[0]
     marker = r.marker if isinstance(r.marker, str) else None
-    return (float(r.value) if _is_num(r.value) else math.nan), marker, r.source_id
+    return (float(r.value) if has_value(r.value) else math.nan), marker, r.source_id
 
 
 def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: list[str]) -> dict:
@@ -97,7 +94,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
     previous = periods[-2] if len(periods) > 1 else None
     value, marker, source = _value_at(obs, la_code, latest)
     prev_value, prev_marker, _ = _value_at(obs, la_code, previous)
-    change = value - prev_value if _is_num(value) and _is_num(prev_value) else math.nan
+    change = value - prev_value if has_value(value) and has_value(prev_value) else math.nan
 
     rank, ranked_of, quartile, rtext, note = pd.NA, 0, None, "", ""
     if latest is not None:
@@ -121,7 +118,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         g = g[g.time_period == latest]
         if len(g):
             nb_value, nb_n, method = float(g.value.iloc[0]), int(g.n.iloc[0]), g.method.iloc[0]
-    fmt = lambda v: format_value(v, None, ind.unit) if _is_num(v) else "not published"  # noqa: E731
+    fmt = lambda v: format_value(v, None, ind.unit) if has_value(v) else "not published"  # noqa: E731
     return {
         "indicator_id": iid,
         "indicator": ind.label,
@@ -198,27 +195,32 @@ def display_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def reorganisation_notes(store: Store, la_code: str) -> list[str]:
-    """Plain sentences on boundary changes that made or changed this LA (from ``la_succession``)."""
-    succ = store.query(
-        "SELECT * FROM la_succession WHERE successor_code = ? OR predecessor_code = ?", [la_code, la_code]
-    )
-    name = store.area_name
+    """Plain sentences on the reorganisations that formed or re-coded this LA (from ``la_succession``).
+
+    E.g. 'Cumberland was formed on 1 April 2023 when Cumbria (E10000006) was split, which also formed
+    Westmorland and Furness. ...'.
+    """
+    succ = store.successions
+    mine = succ[succ.successor_code == la_code]
+    name = store.area_name(la_code)
     out = []
-    for r in succ[succ.kind == "recode"].itertuples():
-        out.append(
-            f"{name(r.successor_code)} took a new code on 1 April {r.year} ({r.predecessor_code} became "
-            f"{r.successor_code}); all its years are shown under the new code."
-        )
-    formed = succ[(succ.kind != "recode") & (succ.successor_code == la_code)]
-    for year, part in formed.groupby("year"):
-        preds = " and ".join(
-            sorted(
-                f"{name(c)}{' (part)' if k == 'split' else ''}"
-                for c, k in zip(part.predecessor_code, part.kind, strict=True)
+    for (year, kind), part in mine.groupby(["year", "kind"]):
+        if kind == "recode":
+            old = part.predecessor_code.iloc[0]
+            out.append(
+                f"{name}'s area code changed on 1 April {year} (from {old} to {la_code}); its figures are shown as "
+                "one series under the current code."
             )
-        )
+            continue
+        preds = ", ".join(f"{n} ({c})" for n, c in zip(part.predecessor_name, part.predecessor_code, strict=True))
+        if kind == "split":
+            siblings = succ[succ.predecessor_code.isin(part.predecessor_code) & (succ.successor_code != la_code)]
+            also = sorted(set(siblings.successor_name))
+            how = f"when {preds} was split" + (f", which also formed {', '.join(also)}" if also else "")
+        else:
+            how = f"by merging {preds}"
         out.append(
-            f"{name(la_code)} was formed on 1 April {year} from {preds}; figures before {year} belong to the "
-            "predecessor authorities and are not added in."
+            f"{name} was formed on 1 April {year} {how}. Figures for earlier years were published for the "
+            "predecessor authorities and are not part of this authority's series."
         )
     return out

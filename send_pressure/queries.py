@@ -77,6 +77,19 @@ class Store:
         return la[la.last_year.isna()].reset_index(drop=True)
 
     @functools.cached_property
+    def successions(self) -> pd.DataFrame:
+        """``la_succession`` with names: predecessor_code, successor_code, year, kind (split | merge | recode),
+        predecessor_name, successor_name. A re-coded authority keeps its name (its old code has no row of its
+        own in ``local_authority``)."""
+        return self.query(
+            """SELECT s.*, coalesce(p.la_name, n.la_name) AS predecessor_name, n.la_name AS successor_name
+               FROM la_succession s
+               JOIN local_authority n ON n.new_la_code = s.successor_code
+               LEFT JOIN local_authority p ON p.new_la_code = s.predecessor_code
+               ORDER BY s.year, s.successor_code, s.predecessor_code"""
+        )
+
+    @functools.cached_property
     def regions(self) -> pd.DataFrame:
         """region_code, region_name."""
         return self.query("SELECT * FROM region ORDER BY region_name")

@@ -73,9 +73,7 @@ st.markdown(
 
 st.header("Caveats")
 st.subheader("Local authority reorganisations")
-la = store.local_authorities
-succ = store.query("SELECT * FROM la_succession ORDER BY year, successor_code")
-name = dict(zip(la.new_la_code, la.la_name, strict=True))
+succ = store.successions
 st.markdown(
     "- **2019:** Bournemouth, Christchurch and Poole formed from Bournemouth, Poole and part of Dorset County; "
     "a new Dorset council took the rest.\n"
@@ -90,8 +88,8 @@ st.dataframe(
         {
             "Year": succ.year,
             "Change": succ.kind,
-            "From": succ.predecessor_code.map(name),
-            "To": succ.successor_code.map(name),
+            "From": succ.predecessor_name,
+            "To": succ.successor_name,
             "From code": succ.predecessor_code,
             "To code": succ.successor_code,
         }
