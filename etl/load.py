@@ -298,8 +298,9 @@ def _indicator_table() -> pd.DataFrame:
             "scale": i.ratio[2] if i.ratio else None,
             "derived": i.derived,
             "headline": i.headline,
+            "position": position,
         }
-        for i in INDICATORS
+        for position, i in enumerate(INDICATORS)
     ]
     return pd.DataFrame(rows)
 

@@ -49,7 +49,8 @@ CREATE TABLE indicator (
     denominator_id  VARCHAR,
     scale           DOUBLE,
     derived         BOOLEAN NOT NULL,   -- true: computed by the build from numerator and denominator
-    headline        BOOLEAN NOT NULL
+    headline        BOOLEAN NOT NULL,   -- shown on overview tiles, profiles and briefings
+    position        INTEGER NOT NULL    -- order of the catalogue (etl/catalogue.py): display order
 );
 
 CREATE TABLE observation (

@@ -38,6 +38,7 @@ class Indicator:
     scale: float | None
     derived: bool
     headline: bool
+    position: int
 
     @property
     def short_unit(self) -> str:
@@ -68,11 +69,11 @@ def period_label(time_period: str) -> str:
     return p
 
 
-def format_value(value: float | None, marker: str | None, unit: str) -> str:
+def format_value(value: float | None, marker: str | None, unit: str, compact: bool = False) -> str:
     """Format a figure for display; a marker is shown as itself, never as zero.
 
     Counts get thousands separators, percentages one decimal place, £ amounts
-    whole pounds (or £m above £10m).
+    whole pounds (or £m above £10m; with ``compact``, £bn above £1bn, for tiles).
     """
     if has_value(marker):
         return str(marker)
@@ -81,6 +82,8 @@ def format_value(value: float | None, marker: str | None, unit: str) -> str:
     if unit == "percent":
         return f"{value:.1f}%"
     if unit == "gbp":
+        if compact and abs(value) >= 1e9:
+            return f"£{value / 1e9:,.2f}bn"
         return f"£{value / 1e6:,.1f}m" if abs(value) >= 1e7 else f"£{value:,.0f}"
     if unit == "rate_per_1000":
         return f"{value:.1f}"

@@ -62,7 +62,7 @@ class Store:
     @functools.cached_property
     def indicators(self) -> dict[str, Indicator]:
         """The indicator catalogue keyed by id."""
-        return load_catalogue(self.query("SELECT * FROM indicator ORDER BY indicator_id"))
+        return load_catalogue(self.query("SELECT * FROM indicator ORDER BY position"))
 
     @functools.cached_property
     def local_authorities(self) -> pd.DataFrame:

@@ -6,7 +6,8 @@ from send_pressure import charts, compare, ui
 from send_pressure.catalogue import UNRANKED_NOTE, format_change, format_value, period_label
 from send_pressure.queries import ENGLAND
 
-HEADLINES = [
+#: The England tiles, in reading order: the pressure from request to plan, then appeals and funding.
+TILES = [
     "ehc_plans",
     "initial_requests",
     "requests_refused_pct",
@@ -15,8 +16,8 @@ HEADLINES = [
     "tribunal_appeal_rate",
     "high_needs_block",
 ]
-#: Indicators offered for "biggest changes" (published for every LA in at least two periods).
-CHANGE_OPTIONS = HEADLINES + ["pct_over_1_year", "tribunal_appeals", "high_needs_block_per_ehc_plan"]
+#: Indicators offered for "biggest changes" (published for every LA in two periods or more).
+CHANGE_OPTIONS = TILES + ["pct_over_1_year", "tribunal_appeals", "high_needs_block_per_ehc_plan"]
 DELTA_COLOUR = {"lower_is_better": "inverse", "neutral": "off", "higher_is_better": "normal"}
 
 st.title("SEND in England: the latest official figures")
@@ -31,7 +32,7 @@ state = ui.link_state()
 inds = store.indicators
 
 cols = st.columns(4)
-for i, iid in enumerate(HEADLINES):
+for i, iid in enumerate(TILES):
     ind = inds[iid]
     series = store.series(iid, [ENGLAND])
     latest, previous = compare.change(series)
@@ -41,9 +42,7 @@ for i, iid in enumerate(HEADLINES):
             st.metric(ind.label, "not published", label_visibility="collapsed")
             continue
         delta = None if previous is None else latest.value - previous.value
-        shown = format_value(latest.value, latest.marker, ind.unit)
-        if ind.unit == "gbp" and latest.value >= 1e9:  # £9,952.2m does not fit a tile: show £9.95bn
-            shown = f"£{latest.value / 1e9:.2f}bn"
+        shown = format_value(latest.value, latest.marker, ind.unit, compact=True)
         st.metric(
             ind.label,
             shown,
