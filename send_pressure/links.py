@@ -13,22 +13,33 @@ from collections.abc import MutableMapping, Sequence
 from send_pressure.queries import Store
 
 DEFAULT_LA = "E10000016"  # Kent: the largest caseload, a recognisable first view
+#: Selections that follow the user from page to page when a link does not name them.
+CARRIED = ("la",)
 
 
 class LinkState:
     """Read and write view parameters on a query-string mapping (``st.query_params`` in the app).
 
-    ``notices`` collects one line per parameter that could not be used.
+    ``notices`` collects one line per parameter that could not be used. ``memory``
+    (``st.session_state`` in the app) keeps the :data:`CARRIED` selections, so the LA
+    chosen on one page is still chosen on the next one the sidebar opens; a link that
+    names them wins.
     """
 
-    def __init__(self, store: Store, params: MutableMapping[str, str]):
+    def __init__(self, store: Store, params: MutableMapping[str, str], memory: MutableMapping | None = None):
         self.store = store
         self.params = params
+        self.memory = {} if memory is None else memory
         self.notices: list[str] = []
 
     def raw(self, key: str) -> str | None:
-        """The parameter as given in the link (stripped; the last one if repeated), or None."""
+        """The parameter as given in the link (stripped; the last one if repeated), or None.
+
+        A carried selection missing from the link comes from ``memory``.
+        """
         value = self.params.get(key)
+        if value is None and key in CARRIED:
+            value = self.memory.get(f"link_{key}")
         if isinstance(value, list):  # a parameter given twice: use the last
             value = value[-1] if value else None
         return value.strip() if isinstance(value, str) else None
@@ -73,8 +84,11 @@ class LinkState:
             if value is None:
                 if key in self.params:
                     del self.params[key]
-            elif self.raw(key) != str(value):
-                self.params[key] = str(value)
+            else:
+                if key in CARRIED:
+                    self.memory[f"link_{key}"] = str(value)
+                if self.params.get(key) != str(value):
+                    self.params[key] = str(value)
 
 
 # --- the data release a link showed ------------------------------------------------------------------

@@ -53,7 +53,7 @@ def link_state() -> LinkState:
     """
     from send_pressure.links import record_release
 
-    state = LinkState(store(), st.query_params)
+    state = LinkState(store(), st.query_params, st.session_state)
     record_release(state)
     return state
 

@@ -196,3 +196,15 @@ def test_chart_data_downloads_as_csv_with_markers_sources_and_periods(app_url, b
     assert {"time_period", "period", "value", "marker", "marker_meaning", "source_id", "source_release"} <= set(header)
     assert "33.3" in csv_file.read_text(encoding="utf-8")  # Kent 2024, timeliness_20_week.csv
     context.close()
+
+
+def test_chosen_la_follows_the_user_to_the_next_page(app_url, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{app_url}/delays?la=E10000020")  # Norfolk
+    _settle(page)
+    page.get_by_role("link", name="Requests and assessments").click()
+    page.wait_for_url("**/requests**", timeout=30_000)
+    _settle(page)
+    assert "la=E10000020" in page.url
+    assert "Norfolk" in page.locator('[data-testid="stMain"]').inner_text()
+    page.close()
