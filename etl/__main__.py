@@ -35,6 +35,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     b.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="download cache (git-ignored)")
     b.add_argument("--offline", action="store_true", help="never use the network: cache or mirror only")
     b.add_argument("--force", action="store_true", help="rebuild even if no source changed")
+    b.add_argument("--verbose", action="store_true", help="list every published total that validation explained")
     for name, text in (
         ("sources", "list each source: where from, release, retrieved, checksum"),
         ("summary", "summarise what the database holds"),
@@ -65,7 +66,11 @@ def _build(args: argparse.Namespace) -> int:
     from etl.model import SourceFormatError
 
     fetcher = Fetcher(cache_dir=args.cache_dir, source_dir=args.source_dir, offline=args.offline)
-    where = f"the mirror at {args.source_dir}" if args.source_dir else "the official publishers (cached)"
+    where = (
+        f"the mirror at {args.source_dir}"
+        if args.source_dir
+        else f"the official publishers (downloads are cached in {args.cache_dir})"
+    )
     print(f"Building {args.db} from {where}")
     try:
         result = build(args.db, fetcher, force=args.force)
@@ -85,8 +90,12 @@ def _build(args: argparse.Namespace) -> int:
         print(f"Up to date: no source or code changed since the last build ({result.seconds:.2f}s).")
     else:
         print(f"Built {result.db_path}: {result.observation_rows:,} observations in {result.seconds:.2f}s")
+        explained = [line for line in result.report if line.startswith("  explained:")]
         for line in result.report:
-            print(f"  {line}")
+            if args.verbose or line not in explained:
+                print(f"  {line}")
+        if explained and not args.verbose:
+            print("  (each explained total is listed with --verbose; they are published as such and not errors)")
     return 0
 
 

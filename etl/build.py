@@ -98,7 +98,8 @@ def build(
     parsed = {}
     for sid, result, seconds in results:
         parsed[sid] = result
-        log(f"  parsed {sid:<24} {len(result.observations):>8,} rows  {seconds:.2f}s")
+        rows = len(result.observations) + sum(len(t) for name, t in result.tables.items() if name != "ees_la")
+        log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
     source_rows = pd.DataFrame(
         [
             {

@@ -441,8 +441,9 @@ class Fetcher:
                     delay = min(exc.retry_after, MAX_RETRY_AFTER)
                 else:
                     delay = self.backoff * 2**attempt
+                planned = 1 if exc.reason == NO_HOST else self.retries
                 self.progress(
-                    f"{source.source_id}: {exc.reason} from {url}; retry {attempt + 1} of {self.retries} in {delay:g} s"
+                    f"{source.source_id}: {exc.reason} from {url}; retry {attempt + 1} of {planned} in {delay:g} s"
                 )
                 self._sleep(delay)
         assert last is not None

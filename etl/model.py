@@ -152,6 +152,14 @@ def parse_cell(raw: object) -> tuple[float | None, str | None]:
         return None, text
 
 
+def period_label(time_period: str) -> str:
+    """A period as the publications print it: '202425' -> '2024/25', '2023-24' and '2024' unchanged."""
+    p = str(time_period)
+    if len(p) == 6 and p.isdigit():
+        return f"{p[:4]}/{p[4:]}"
+    return p
+
+
 def source_file(mirror_root: Path, source: Source) -> Path:
     """Path of a source inside a mirror folder."""
     return mirror_root / source.mirror_path

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import duckdb
 
+from etl.model import period_label
+
 
 def print_sources(db_path: Path) -> None:
     """Print each source: publisher, release, file, retrieval time, SHA-256 and URL."""
@@ -28,7 +30,8 @@ def print_summary(db_path: Path) -> None:
             print(f"  {table:<22} {con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:>6,} rows")
         rows = con.execute(
             """
-            SELECT i.indicator_id, min(o.time_period), max(o.time_period), count(DISTINCT o.time_period),
+            SELECT i.indicator_id, arg_min(o.time_period, o.year), arg_max(o.time_period, o.year),
+                   count(DISTINCT o.time_period),
                    count(*) FILTER (WHERE o.geographic_level = 'Local authority' AND o.time_period =
                        (SELECT max(time_period) FROM observation x WHERE x.indicator_id = i.indicator_id)
                        AND o.breakdown = 'Total'),
@@ -39,4 +42,5 @@ def print_summary(db_path: Path) -> None:
         ).fetchall()
     print(f"\n  {'indicator':<40} {'periods':<22} {'LAs in latest':>13} {'markers':>8}")
     for iid, first, last, n, las, markers in rows:
-        print(f"  {iid:<40} {f'{first} to {last} ({n})':<22} {las:>13} {markers:>8}")
+        span = f"{period_label(first)} to {period_label(last)} ({n})"
+        print(f"  {iid:<40} {span:<22} {las:>13} {markers:>8}")

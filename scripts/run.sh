@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up, build the database (downloading the official files, cached) and start the dashboard.
+# Set up, build the database (downloading the official files, cached in data/cache) and start the dashboard.
 # Offline with a mirror at ../shared/data/sources beside the checkout: builds from the mirror and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -7,13 +7,23 @@ scripts/setup.sh requirements.txt
 mirror="$(cd .. && pwd)/shared/data/sources"
 if [ -n "${SEND_SOURCE_DIR:-}" ]; then
   .venv/bin/python -m etl build --source-dir "$SEND_SOURCE_DIR"
-elif ! .venv/bin/python -m etl build; then
-  if [ -d "$mirror" ]; then
-    echo "Could not download the sources (offline?). Using the local mirror at $mirror instead."
+else
+  status=0
+  errors="$(mktemp)"
+  .venv/bin/python -m etl build 2>"$errors" || status=$?
+  # Exit code 3: a source could not be downloaded (offline). Any other failure is a real problem: stop.
+  if [ "$status" = 3 ] && [ -d "$mirror" ]; then
+    echo "Offline (the sources could not be downloaded): building from the local mirror at $mirror instead."
+    rm -f "$errors"
     .venv/bin/python -m etl build --source-dir "$mirror"
+  elif [ "$status" != 0 ]; then
+    cat "$errors" >&2
+    rm -f "$errors"
+    exit "$status"
   else
-    exit 1
+    cat "$errors" >&2
+    rm -f "$errors"
   fi
 fi
 .venv/bin/python -m etl summary
-exec .venv/bin/streamlit run dashboard.py --server.headless true "$@"
+exec .venv/bin/streamlit run dashboard.py "$@"

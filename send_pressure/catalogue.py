@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl.model import MARKER_MEANINGS
+from etl.model import MARKER_MEANINGS, period_label  # noqa: F401  (period_label is part of this module's API)
 
 #: Authorities shown but left out of rankings and quartiles: too small to compare fairly.
 UNRANKED = {"E09000001": "City of London", "E06000053": "Isles of Scilly"}
@@ -59,14 +59,6 @@ def load_catalogue(frame: pd.DataFrame) -> dict[str, Indicator]:
 def has_value(v) -> bool:
     """True for a real figure; False for None, NaN and pandas' NA (markers are carried separately)."""
     return v is not None and not pd.isna(v)
-
-
-def period_label(time_period: str) -> str:
-    """A period as the publications print it: '202425' -> '2024/25', '2023-24' and '2024' unchanged."""
-    p = str(time_period)
-    if len(p) == 6 and p.isdigit():
-        return f"{p[:4]}/{p[4:]}"
-    return p
 
 
 def format_value(value: float | None, marker: str | None, unit: str, compact: bool = False) -> str:
