@@ -15,11 +15,10 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
+from send_pressure.compare import NEIGHBOURS
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
-SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
 HIGHLIGHT = "#D55E00"
 MUTED = "#9AA5B1"
 NO_DATA = "#E5E5E5"
@@ -61,54 +60,81 @@ def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
 
 
+#: Fixed styles for the comparison series, so England or the neighbours look the same on every chart.
+ROLE_STYLES = {
+    "England": ("#0072B2", "dash", "square"),
+    NEIGHBOURS: ("#009E73", "dot", "diamond"),
+}
+OTHER_STYLES = [("#E69F00", "dashdot", "triangle-up"), ("#CC79A7", "longdash", "x"), ("#56B4E9", "dot", "star")]
+GAP_FILL = "rgba(150, 150, 150, 0.18)"
+
+
+def _style(name: str, highlight: str | None, others: dict) -> tuple[str, str, str]:
+    """(colour, dash, symbol) for a series: the highlighted LA solid vermilion, England and the neighbours
+    fixed, anything else (a region, another LA) from the remaining styles in order of appearance."""
+    if name == highlight:
+        return HIGHLIGHT, "solid", "circle"
+    if name in ROLE_STYLES:
+        return ROLE_STYLES[name]
+    return others.setdefault(name, OTHER_STYLES[len(others) % len(OTHER_STYLES)])
+
+
 def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None = None) -> go.Figure:
     """Line chart of one indicator over time for several series.
 
     ``frame``: long rows with time_period, year, series, value, marker (as from
-    ``compare.benchmarks``). A marker leaves a gap; a small open symbol on the
-    axis carries the reason on hover. ``highlight``: series drawn thicker.
+    ``compare.benchmarks``). Periods before the first published figure are left out.
+    A period where a series has no figure is a gap in its line and a light grey
+    column whose hover says which series and why (never a point at zero).
+    ``highlight``: the series drawn as a thick solid line.
     """
     fig = go.Figure()
+    published = frame[frame.value.notna()]
+    if len(published):
+        frame = frame[frame.year >= published.year.min()]
     order = _ordered_periods(frame)
-    for i, (name, part) in enumerate(frame.groupby("series", sort=False)):
+    # Drawn first, so the lines sit on top of the grey columns.
+    gaps = frame[frame.value.isna()]
+    if len(gaps) and len(published):
+        top = float(published.value.max()) * 1.05
+        why = gaps.groupby("time_period").apply(
+            lambda g: "<br>".join(
+                f"{n}: {marker_reason(m) or 'no figure'}" for n, m in zip(g.series, g.marker, strict=True)
+            ),
+            include_groups=False,
+        )
+        fig.add_trace(
+            go.Bar(
+                x=[period_label(p) for p in why.index],
+                y=[top] * len(why),
+                marker=dict(color=GAP_FILL, line=dict(width=0)),
+                hovertext=[f"{period_label(p)}: not published<br>{t}" for p, t in why.items()],
+                hoverinfo="text",
+                name="Not published (hover for why)",
+            )
+        )
+    others: dict = {}
+    for name, part in frame.groupby("series", sort=False):
         part = part.sort_values("year")
-        x = [period_label(p) for p in part.time_period]
+        color, dash, symbol = _style(name, highlight, others)
         text = [
             f"{name}<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
             + (f"<br>{marker_reason(m)}" if isinstance(m, str) else "")
             for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
         ]
-        color = HIGHLIGHT if name == highlight else PALETTE[i % len(PALETTE)]
         fig.add_trace(
             go.Scatter(
-                x=x,
+                x=[period_label(p) for p in part.time_period],
                 y=part.value,
                 name=name,
                 mode="lines+markers",
                 connectgaps=False,
-                line=dict(color=color, width=4 if name == highlight else 2, dash=DASHES[i % len(DASHES)]),
-                marker=dict(symbol=SYMBOLS[i % len(SYMBOLS)], size=9, color=color),
+                line=dict(color=color, width=4 if name == highlight else 2, dash=dash),
+                marker=dict(symbol=symbol, size=9, color=color),
                 hovertext=text,
                 hoverinfo="text",
             )
         )
-        gaps = part[part.value.isna()]
-        if len(gaps):
-            fig.add_trace(
-                go.Scatter(
-                    x=[period_label(p) for p in gaps.time_period],
-                    y=[0] * len(gaps),
-                    mode="markers",
-                    marker=dict(symbol="line-ew-open", size=14, color=color),
-                    name=f"{name}: not published",
-                    hovertext=[
-                        f"{name}, {period_label(p)}: not published<br>{marker_reason(m) or 'no figure'}"
-                        for p, m in zip(gaps.time_period, gaps.marker, strict=True)
-                    ],
-                    hoverinfo="text",
-                    showlegend=False,
-                )
-            )
     _period_axis(fig, order)
     return _layout(fig, ind, title)
 

@@ -95,7 +95,7 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
         source_of = obs.drop_duplicates("year", keep="last").set_index("year").source_id
         rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None, source_id=g.year.map(source_of)))
     out = pd.concat(rows, ignore_index=True)
-    return out.sort_values(["year", "series"]).reset_index(drop=True)
+    return out.sort_values("year", kind="stable").reset_index(drop=True)  # series stay LA, region, England, neighbours
 
 
 NEIGHBOURS = "Statistical neighbours"

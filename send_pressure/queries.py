@@ -158,9 +158,10 @@ class Store:
         return df
 
     def periods(self, indicator_id: str) -> list[str]:
-        """The indicator's time periods, oldest first."""
+        """The indicator's time periods with at least one published figure, oldest first (periods in which
+        every area is a marker, e.g. before a measure was collected, are not offered)."""
         obs = self.observations(indicator_id)
-        return list(dict.fromkeys(obs.sort_values("year").time_period))
+        return list(dict.fromkeys(obs[obs.value.notna()].sort_values("year").time_period))
 
     def latest_period(self, indicator_id: str) -> str | None:
         """The most recent period with any figure for the indicator, or None if it has none."""
