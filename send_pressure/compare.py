@@ -77,28 +77,41 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     """
     ind = store.indicators[indicator_id]
     la = store.local_authorities.set_index("new_la_code")
-    region = la.at[la_code, "region_code"]
     obs = store.observations(indicator_id)
-    rows = []
-    for code, label in (
-        (la_code, la.at[la_code, "la_name"]),
-        (region, la.at[la_code, "region_name"]),
-        (ENGLAND, "England"),
-    ):
-        rows.append(
-            obs[obs.area_code == code][["time_period", "year", "value", "marker", "source_id"]].assign(series=label)
-        )
+    cols = ["time_period", "year", "value", "marker", "source_id"]
+    rows = [obs[obs.area_code == la_code][cols].assign(series=la.at[la_code, "la_name"])]
+    region = region_series(store, ind, la.at[la_code, "region_code"])
+    rows.append(region.assign(series=la.at[la_code, "region_name"]))
+    rows.append(obs[obs.area_code == ENGLAND][cols].assign(series="England"))
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:
         g = group_series(store, ind, neighbours).rename(columns={"n": "n_neighbours"})
-        # The neighbour figure comes from the release that published that period.
-        source_of = obs.drop_duplicates("year", keep="last").set_index("year").source_id
-        rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None, source_id=g.year.map(source_of)))
+        rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)))
     out = pd.concat(rows, ignore_index=True)
     return out.sort_values("year", kind="stable").reset_index(drop=True)  # series stay LA, region, England, neighbours
 
 
 NEIGHBOURS = "Statistical neighbours"
+
+
+def _source_by_year(obs: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
+    """For computed group rows, the release that published the indicator in each row's year."""
+    return rows.year.map(obs.drop_duplicates("year", keep="last").set_index("year").source_id)
+
+
+def region_series(store: Store, ind: Indicator, region_code: str) -> pd.DataFrame:
+    """A region's figures for one indicator: time_period, year, value, marker, source_id.
+
+    As published where the source has regional rows; for a rate whose source has none (the tribunal
+    appeal rate), recomputed from the region's LAs' numerators and denominators.
+    """
+    obs = store.observations(ind.indicator_id)
+    published = obs[obs.area_code == region_code][["time_period", "year", "value", "marker", "source_id"]]
+    if published.value.notna().any() or not ind.numerator_id:
+        return published
+    la = store.local_authorities
+    g = group_series(store, ind, la.new_la_code[la.region_code == region_code].tolist())
+    return g.drop(columns=["n", "method"]).assign(marker=None, source_id=_source_by_year(obs, g))
 
 
 def change(series: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:

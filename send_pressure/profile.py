@@ -22,7 +22,7 @@ from send_pressure.catalogue import (
     period_label,
     rank_text,
 )
-from send_pressure.compare import group_series, rank_authorities
+from send_pressure.compare import group_series, rank_authorities, region_series
 from send_pressure.queries import ENGLAND, Store
 
 #: Indicators shown on the profile besides those flagged ``headline`` in the catalogue.
@@ -55,7 +55,8 @@ COLUMNS = {
     "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked",
     "rank_basis": "what 1st means for this indicator (polarity-aware; neutral ranked high-to-low)",
     "quartile": "quartile band A-D (compare.QUARTILE_BANDS) or None",
-    "region_value": "the LA's region in the latest period (NaN when not published for regions)",
+    "region_value": "the LA's region in the latest period (rates the source gives no regions for are recomputed "
+    "from the region's LAs; NaN when not available)",
     "england_value": "England in the latest period",
     "neighbours_value": "statistical neighbours' figure (rates recomputed from numerators/denominators)",
     "neighbours_n": "how many of the neighbours had data for the latest period",
@@ -110,7 +111,11 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
             rtext = rank_text(rank, ranked_of, bool(mine.tied.iloc[0]))
             quartile = mine.quartile.iloc[0]
 
-    region_value, _, _ = _value_at(obs, region, latest)
+    region_rows = region_series(store, ind, region)
+    region_rows = region_rows[region_rows.time_period == latest]
+    region_value = (
+        float(region_rows.value.iloc[0]) if len(region_rows) and has_value(region_rows.value.iloc[0]) else math.nan
+    )
     england_value, _, _ = _value_at(obs, ENGLAND, latest)
     nb_value, nb_n, method = math.nan, 0, ""
     if neighbours and latest is not None:
@@ -175,21 +180,24 @@ def _headline_table(store: Store, la_code: str) -> pd.DataFrame:
     return out
 
 
-def display_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The headline table as people read it: formatted figures, periods as published, plain headers."""
+def display_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """The headline table as people read it: the comparisons beside the figure, then rank and change,
+    periods as published, and the source release of each figure (``sources``: the ``source`` table)."""
+    release = {s: f"{t} ({r})" for s, t, r in zip(sources.source_id, sources.title, sources.release, strict=True)}
     return pd.DataFrame(
         {
             "Indicator": table.indicator,
             "Latest period": table.latest_period.map(lambda p: period_label(p) if p else ""),
             "Latest": table.latest,
+            "England": table.england,
+            "Region": table.region,
+            "Statistical neighbours (with data)": table.neighbours,
+            "Rank": table.rank_text,
+            "Quartile": table.quartile.fillna(""),
             "Previous": table.previous,
             "Change": table.change_text,
-            "Rank": table.rank_text,
             "How ranked": table.rank_basis,
-            "Quartile": table.quartile.fillna(""),
-            "Region": table.region,
-            "England": table.england,
-            "Statistical neighbours (with data)": table.neighbours,
+            "Source": table.source_id.map(release),
         }
     )
 

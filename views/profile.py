@@ -25,15 +25,21 @@ st.markdown(
     "1st means. Quartile A is the top quarter of ranks. Neighbour figures are for the 10 statistical neighbours; "
     "rates are recomputed from their totals, counts are their average."
 )
-st.dataframe(profile.display_table(table), hide_index=True, width="stretch")
+shown = profile.display_table(table, store.sources)
+st.dataframe(shown, hide_index=True, width="stretch")
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
+# The CSV keeps the published figure and marker beside the formatted text.
+download = shown.assign(
+    time_period=table.latest_period, value=table.latest_value, marker=table.latest_marker, source_id=table.source_id
+)
 st.download_button(
     "Download this table (CSV)",
-    table.to_csv(index=False).encode("utf-8"),
+    lambda: download.to_csv(index=False).encode("utf-8"),
     file_name=f"profile_{la_code}.csv",
     mime="text/csv",
     key="dl_profile_table",
+    on_click="ignore",
 )
 
 st.subheader("Trends")
