@@ -86,6 +86,16 @@ def _build(args: argparse.Namespace) -> int:
     except BuildError as e:
         print(f"\n{e}\nThe existing database (if any) was not changed.", file=sys.stderr)
         return 5
+    except OSError as e:  # the database path: a folder, read-only, a full disk ...
+        print(
+            f"\nCould not write the database at {args.db}: {e.strerror or e}.\n"
+            "Choose another path with --db. The existing database (if any) was not changed.",
+            file=sys.stderr,
+        )
+        return 6
+    except KeyboardInterrupt:
+        print("\nBuild interrupted; the existing database (if any) was not changed.", file=sys.stderr)
+        return 130
     if result.status == "unchanged":
         print(f"Up to date: no source or code changed since the last build ({result.seconds:.2f}s).")
     else:

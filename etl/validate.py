@@ -41,6 +41,10 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
     for sid in sorted(set(obs.source_id) - known_sources):
         failures.append(f"observations from unknown source {sid}")
 
+    # Every indicator of the catalogue has figures (a source that lost its rows must not pass quietly).
+    for iid in sorted(set(units) - set(obs.indicator_id)):
+        failures.append(f"indicator {iid} has no observations")
+
     # One row per key.
     dupes = obs.duplicated(KEY).sum()
     if dupes:

@@ -87,7 +87,8 @@ class LinkState:
             else:
                 if key in CARRIED:
                     self.memory[f"link_{key}"] = str(value)
-                if self.params.get(key) != str(value):
+                given = self.params.get_all(key) if hasattr(self.params, "get_all") else [self.params.get(key)]
+                if given != [str(value)]:  # also collapses a parameter given twice to the one shown
                     self.params[key] = str(value)
 
 

@@ -368,3 +368,33 @@ def test_cli_without_database_fails(tmp_path):
     done = _run("summary", "--db", str(tmp_path / "missing.duckdb"))
     assert done.returncode != 0
     assert "python -m etl build" in done.stderr
+
+
+def test_header_only_member_fails_and_keeps_the_database(tmp_path, mirror):
+    """A release whose caseload.csv kept only its header must not replace a good database."""
+    import zipfile
+
+    from etl.build import build
+    from etl.fetch import Fetcher
+    from etl.model import SourceFormatError
+    from etl.parsers import ehcp
+    from etl.sources import source_by_id
+
+    source = source_by_id("ehcp_2025")
+    damaged = tmp_path / "release.zip"
+    with zipfile.ZipFile(mirror / source.mirror_path) as src, zipfile.ZipFile(damaged, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "data/caseload.csv":
+                data = data.split(b"\r\n", 1)[0] + b"\r\n"
+            out.writestr(info, data)
+    with pytest.raises(SourceFormatError, match="caseload.csv: has a header but no data rows"):
+        ehcp.parse_release(damaged, source, None)
+    db = tmp_path / "send.duckdb"
+    db.write_bytes(b"previous database")
+    copy = tmp_path / "mirror"
+    shutil.copytree(mirror, copy)
+    (copy / source.mirror_path).write_bytes(damaged.read_bytes())
+    with pytest.raises(SourceFormatError):
+        build(db, Fetcher(cache_dir=tmp_path / "cache", source_dir=copy), force=True, log=lambda _: None)
+    assert db.read_bytes() == b"previous database"

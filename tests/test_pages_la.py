@@ -198,3 +198,11 @@ def test_headline_table_unranked(store):
 
     t = headline_table(store, "E06000053")
     assert t["rank"].isna().all() and (t.note == UNRANKED_NOTE).all()
+
+
+def test_compare_never_plots_an_indicator_against_itself(db_path):
+    at = open_page("views/compare.py", ind="ehc_plans")  # ind2's default would be ehc_plans too
+    assert at.selectbox(key="w_ind2").value != "ehc_plans"
+    at = open_page("views/compare.py", ind="pct_within_20_weeks", ind2="pct_within_20_weeks")
+    assert at.selectbox(key="w_ind2").value != "pct_within_20_weeks"
+    assert any("Unknown indicator" in i.value for i in at.info)

@@ -75,7 +75,11 @@ c1, c2 = st.columns(2)
 with c1:
     st.markdown(f"Across: **{ind.label}**")
 with c2:
-    ind2 = ui.indicator_picker(state, options, key="ind2", label="Up the side", default="ehc_plans")
+    # A different indicator up the side (the same one on both axes says nothing).
+    others = [o for o in options if o != ind.indicator_id]
+    ind2 = ui.indicator_picker(
+        state, others, key="ind2", label="Up the side", default="ehc_plans" if "ehc_plans" in others else others[0]
+    )
 ui.show_notices(state)
 highlight = None
 if st.toggle("Highlight a local authority", value="la" in st.query_params, key="w_highlight"):

@@ -33,11 +33,16 @@ st.caption(
 own = store.series(hnb.indicator_id, [la_code]).assign(series=la_name)
 st.subheader(f"{la_name}: high needs block allocation")
 if own.value.notna().any():
-    latest, first = own.dropna(subset=["value"]).iloc[-1], own.dropna(subset=["value"]).iloc[0]
+    published = own.dropna(subset=["value"])
+    latest, first = published.iloc[-1], published.iloc[0]
     summary = (
         f"{la_name}'s high needs block was **{format_value(latest.value, None, 'gbp')}** in "
-        f"{period_label(latest.time_period)}, against {format_value(first.value, None, 'gbp')} in "
-        f"{period_label(first.time_period)}."
+        f"{period_label(latest.time_period)}"
+        + (
+            f", against {format_value(first.value, None, 'gbp')} in {period_label(first.time_period)}."
+            if len(published) > 1
+            else ", the only year with a published figure for this authority."
+        )
     )
     fig = charts.trend(own, hnb, f"High needs block allocation, {la_name} (£)", highlight=la_name)
     ui.chart_block(fig, own, hnb, key="funding_la", summary=summary)
@@ -90,8 +95,8 @@ ui.benchmark_chart(
 # 4. Growth of funding against growth of plans.
 st.subheader("Growth in funding against growth in EHC plans")
 growth = compare.indexed_growth(store, [la_code, ENGLAND], (hnb.indicator_id, plans.indicator_id))
-if growth.empty:
-    st.info(f"{la_name} has no year with both a high needs block and an EHC plan count.")
+if growth.year.nunique() < 2:
+    st.info(f"{la_name} has fewer than two years with both a high needs block and an EHC plan count: no growth yet.")
 else:
     base = growth.base_period.iloc[0]
     index_ind = plans  # the index is formatted as a whole number, like a count

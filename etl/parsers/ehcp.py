@@ -358,7 +358,7 @@ def _read_member(zf: _ZipReader, member: str, path: Path, keys: list[str], value
     """Read the wanted columns of one CSV member as strings; columns renamed to the spelling asked for.
 
     Matching is case-insensitive; when a name occurs more than once the first occurrence is used. Key columns
-    are stripped of padding.
+    are stripped of padding. Raises SourceFormatError for a missing column or a member with no data rows.
     """
     where = f"{path.name}:{member}"
     data = zf.read(member)
@@ -396,6 +396,8 @@ def _read_member(zf: _ZipReader, member: str, path: Path, keys: list[str], value
         )
     except pa.ArrowException as exc:
         raise SourceFormatError(f"{where}: cannot parse CSV ({exc})") from exc
+    if table.num_rows == 0:  # a truncated download or an export that lost its rows: never load it as "no data"
+        raise SourceFormatError(f"{where}: has a header but no data rows")
     table = table.rename_columns([selected[c] for c in table.column_names])
     for col in keys:
         table = table.set_column(table.schema.get_field_index(col), col, pc.utf8_trim_whitespace(table[col]))
