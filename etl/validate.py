@@ -80,7 +80,31 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
     f, r = _check_totals(headline, t.local_authority)
     failures += f
     report += r
+    report += _large_changes(headline)
     return failures, report
+
+
+#: An LA's EHC plan caseload moving by more than this share in a year is listed for a person to check.
+LARGE_CHANGE = 0.4
+
+
+def _large_changes(headline: pd.DataFrame) -> list[str]:
+    """Caseload jumps worth a look (not failures: they are published so), e.g. Newham 2023/24 -> 2024/25.
+
+    Only from January 2019 on: earlier years hold the transfer from statements to EHC plans.
+    """
+    plans = headline[(headline.indicator_id == "ehc_plans") & (headline.geographic_level == LOCAL_AUTHORITY)]
+    plans = plans[plans.year >= 2019].dropna(subset=["value"]).sort_values(["area_code", "year"])
+    plans = plans.assign(
+        prev=plans.groupby("area_code").value.shift(), prev_period=plans.groupby("area_code").time_period.shift()
+    )
+    jumps = plans[(plans.prev > 0) & ((plans.value / plans.prev - 1).abs() > LARGE_CHANGE)]
+    lines = [
+        f"  check: {r.area_code} EHC plans {r.prev_period} {r.prev:,.0f} -> {r.time_period} {r.value:,.0f} "
+        f"({(r.value / r.prev - 1) * 100:+.0f}%), as published"
+        for r in jumps.itertuples()
+    ]
+    return [f"large changes: {len(lines)} LA caseloads moved by more than {LARGE_CHANGE:.0%} in a year", *lines]
 
 
 def _check_totals(headline: pd.DataFrame, la: pd.DataFrame) -> tuple[list[str], list[str]]:
