@@ -64,11 +64,11 @@ st.caption(
 
 # --- the path from request to plan -------------------------------------------------------------------
 st.header("From request to plan, year by year")
-years = store.periods("requests_decided_to_assess")
 path = pd.concat([store.series(iid, [la]).assign(series=inds[iid].label) for iid in PATH], ignore_index=True)
-path = path[path.time_period.isin(years)]
+# Years in which at least two of the steps are published, so there is a path to compare.
+steps = path[path.value.notna()].groupby("time_period").series.nunique()
+path = path[path.time_period.isin(steps[steps >= 2].index)]
 path_fig = charts.grouped_bars(path, req, f"Requests, assessments and plans: {la_name}")
-path_fig.update_layout(legend=dict(y=-0.12, yanchor="top"), height=480)  # four long names: legend below the bars
 ui.chart_block(
     path_fig,
     path,
