@@ -101,8 +101,8 @@ st.markdown(UNRANKED_NOTE + " They are also not in the DSG (funding) tables.")
 
 st.subheader("Suppression and other markers")
 st.markdown(
-    "A marker replaces a figure the publisher did not print. It is shown as itself, never as zero, and "
-    "charts leave a gap."
+    "A marker replaces a figure the publisher did not print. It is shown as itself, never as zero; in charts "
+    "the line breaks and a grey column carries the marker's meaning on hover."
 )
 st.dataframe(
     pd.DataFrame({"Marker": list(MARKER_MEANINGS), "Meaning": list(MARKER_MEANINGS.values())}), hide_index=True

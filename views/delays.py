@@ -82,7 +82,7 @@ ui.benchmark_chart(
     f"{ind.label}: {la_name} against benchmarks",
     key=f"delays_trend_{ind.indicator_id}_{la}",
     summary=(
-        f"Thick line: {la_name}. Gaps mean no published figure (hover for the reason). "
+        f"Thick line: {la_name}. A break in a line and a grey column mean no published figure (hover for the reason). "
         "Statistical neighbours: the ten authorities the DfE judges most similar."
     ),
 )
