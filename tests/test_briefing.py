@@ -6,7 +6,6 @@ import html
 import io
 import math
 import sys
-import time
 from datetime import date
 
 import pandas as pd
@@ -39,15 +38,14 @@ def _db_latest(store, iid: str, code: str) -> tuple[str, float | None, str | Non
     return period, (None if pd.isna(v) else float(v)), (m if isinstance(m, str) else None)
 
 
+@pytest.mark.slow
 def test_every_current_authority_builds(store):
-    start = time.perf_counter()
     for code, name in zip(store.current_authorities.new_la_code, store.current_authorities.la_name, strict=True):
         page = briefing_html(store, code, TODAY, charts=False)
         assert page.startswith("<!DOCTYPE html>")
         assert f"<h1>SEND scrutiny briefing: {html.escape(name)}</h1>" in page
         assert ">nan<" not in page and " nan " not in page and ">None<" not in page, code
         assert "@page" in page and "size: A4" in page
-    assert time.perf_counter() - start < 600  # about 1 s an authority on a loaded 2-core machine
 
 
 @pytest.mark.parametrize("code", list(NAMED))
