@@ -16,6 +16,7 @@ import streamlit as st
 
 from send_pressure import charts, compare
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
+from send_pressure.escaping import csv_bytes, md
 from send_pressure.links import LinkState
 from send_pressure.queries import DatabaseMissing, Store, current_store
 
@@ -57,9 +58,9 @@ def link_state() -> LinkState:
 
 
 def show_notices(state: LinkState) -> None:
-    """Tell the user, briefly, which link parameters were not understood."""
+    """Tell the user, briefly, which link parameters were not understood (as plain text: notices quote the link)."""
     for notice in state.notices:
-        st.info(notice, icon="🔗")
+        st.info(md(notice), icon="🔗")
 
 
 def la_picker(state: LinkState, key: str = "la", label: str = "Local authority") -> str:
@@ -167,7 +168,7 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
         st.dataframe(shown[cols], hide_index=True, width="stretch")
         st.download_button(
             "Download CSV",
-            lambda: data.to_csv(index=False).encode("utf-8"),  # written only when clicked
+            lambda: csv_bytes(data),  # written only when clicked
             file_name=f"{key}.csv",
             mime="text/csv",
             key=f"dl_{key}",
