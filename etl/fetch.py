@@ -15,7 +15,7 @@
 
 Each cached file ``X`` has a JSON sidecar ``X.fetch.json`` with the URL, ``ETag``,
 ``Last-Modified``, SHA-256 and retrieval time. Files are written to a temporary
-``.X.*.part`` file beside the target and moved into place with :func:`os.replace`
+``.X.<pid>.*.part`` file beside the target and moved into place with :func:`os.replace`
 only once complete and valid, so a failed download never leaves a partial file and
 never damages an existing cached copy.
 
@@ -27,7 +27,8 @@ also checked on every read of the cache). A file whose completeness cannot be pr
 (no ``Content-Length``, no pin, not a self-checking format) is kept without its ``ETag``,
 so the next run downloads it again instead of being told "304 Not Modified". Each
 download has one overall deadline (``deadline`` seconds, ``Retry-After`` waits
-included). ``.part`` files left by a killed run are removed by :func:`clean_leftovers`.
+included). ``.part`` files left by a killed run are removed at the next build
+(``etl.leftovers.clean_leftovers``).
 """
 
 from __future__ import annotations
@@ -271,7 +272,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     target = _sidecar(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(meta, fh, indent=2, sort_keys=True)
@@ -672,7 +673,7 @@ class Fetcher:
         if length and length.isdigit():
             total = int(length)  # bytes on the wire (before any Content-Encoding is undone)
         ends = started + self.deadline
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
         tmp = Path(name)
         digest = hashlib.sha256()
         written = 0
@@ -751,7 +752,7 @@ class Fetcher:
                     )
                 member = matches[0]
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+                fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
                 tmp = Path(name)
                 digest = hashlib.sha256()
                 try:
