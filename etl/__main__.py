@@ -6,18 +6,31 @@ Examples::
     python -m etl build --source-dir ../shared/data/sources  # build from a local mirror
     python -m etl sources                                 # where each source came from, release, checksum
     python -m etl summary                                 # what the database holds
+
+Exit statuses (also in docs/operations.md): 0 built or already up to date; 1 unexpected error (a
+bug: the message says so); 2 bad command line or --db path; 3 a source could not be downloaded and
+has no usable cached copy; 4 a source file is not in the expected layout; 5 the data failed
+validation; 6 the database could not be written (read-only folder, disk full); 7 another build is
+running; 130 interrupted. Whenever the status is not 0, the existing database was not changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
+import traceback
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
 DEFAULT_CACHE = Path(os.environ.get("SEND_CACHE_DIR", ROOT / "data" / "cache"))
+
+#: Exit statuses of ``python -m etl build`` (documented in docs/operations.md).
+EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_FETCH, EXIT_LAYOUT, EXIT_INVALID, EXIT_WRITE, EXIT_LOCKED = 0, 1, 2, 3, 4, 5, 6, 7
+EXIT_INTERRUPTED = 130
+UNCHANGED = "The existing database (if any) was not changed."
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,19 +65,31 @@ def main(argv: list[str] | None = None) -> int:
         return _build(args)
     if not args.db.exists():
         print(f"No database at {args.db}. Build it with: python -m etl build", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     from etl.report import print_sources, print_summary
 
     (print_sources if args.command == "sources" else print_summary)(args.db)
-    return 0
+    return EXIT_OK
+
+
+def _fail(status: int, message: str) -> int:
+    print(f"\n{message}\n{UNCHANGED}", file=sys.stderr)
+    return status
 
 
 def _build(args: argparse.Namespace) -> int:
-    from etl.build import build
+    import duckdb
+
+    from etl.build import BuildLocked, TargetError, build, check_target
     from etl.fetch import Fetcher, FetchError
     from etl.load import BuildError
     from etl.model import SourceFormatError
 
+    try:
+        check_target(args.db)
+    except TargetError as e:
+        print(f"Cannot build: {e}", file=sys.stderr)
+        return EXIT_USAGE
     fetcher = Fetcher(cache_dir=args.cache_dir, source_dir=args.source_dir, offline=args.offline)
     where = (
         f"the mirror at {args.source_dir}"
@@ -75,27 +100,29 @@ def _build(args: argparse.Namespace) -> int:
     try:
         result = build(args.db, fetcher, force=args.force)
     except FetchError as e:
-        print(f"\nCould not get a source: {e}\nThe existing database (if any) was not changed.", file=sys.stderr)
-        return 3
+        return _fail(EXIT_FETCH, f"Could not get a source: {e}")
     except SourceFormatError as e:
-        print(
-            f"\nA source file is not in the expected layout: {e}\nThe existing database was not changed.",
-            file=sys.stderr,
-        )
-        return 4
+        return _fail(EXIT_LAYOUT, f"A source file is not in the expected layout: {e}")
     except BuildError as e:
-        print(f"\n{e}\nThe existing database (if any) was not changed.", file=sys.stderr)
-        return 5
-    except OSError as e:  # the database path: a folder, read-only, a full disk ...
-        print(
-            f"\nCould not write the database at {args.db}: {e.strerror or e}.\n"
-            "Choose another path with --db. The existing database (if any) was not changed.",
-            file=sys.stderr,
-        )
-        return 6
+        return _fail(EXIT_INVALID, str(e))
+    except TargetError as e:
+        return _fail(EXIT_USAGE, f"Cannot build: {e}")
+    except BuildLocked as e:
+        return _fail(EXIT_LOCKED, f"Cannot build: {e}")
+    except (OSError, duckdb.IOException) as e:  # the database folder: read-only, a full disk ...
+        return _fail(EXIT_WRITE, _write_problem(args.db, e))
     except KeyboardInterrupt:
-        print("\nBuild interrupted; the existing database (if any) was not changed.", file=sys.stderr)
-        return 130
+        return _fail(EXIT_INTERRUPTED, "Build interrupted.")
+    except Exception as e:  # noqa: BLE001  (a bug: say so plainly; the details go to --verbose)
+        if args.verbose:
+            traceback.print_exc()
+        return _fail(
+            EXIT_BUG,
+            f"Unexpected error ({type(e).__name__}: {e}). This is a bug in the ETL, not in your data or "
+            "setup; please report it with the output of the same command run with --verbose.",
+        )
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if result.status == "unchanged":
         print(f"Up to date: no source or code changed since the last build ({result.seconds:.2f}s).")
     else:
@@ -106,7 +133,20 @@ def _build(args: argparse.Namespace) -> int:
                 print(f"  {line}")
         if explained and not args.verbose:
             print("  (each explained total is listed with --verbose; they are published as such and not errors)")
-    return 0
+    return EXIT_OK
+
+
+def _write_problem(db: Path, e: BaseException) -> str:
+    """A one-paragraph reason the database (or its lock file) could not be written."""
+    code = getattr(e, "errno", None)
+    text = str(e).lower()
+    if code == errno.ENOSPC or "no space left" in text:
+        why = "the disk is full. Free some space (the build needs about twice the database's size) and run again"
+    elif code in (errno.EACCES, errno.EPERM, errno.EROFS) or "permission denied" in text or "read-only" in text:
+        why = "the folder is not writable. Choose a writable place with --db, or fix the folder's permissions"
+    else:
+        why = f"{getattr(e, 'strerror', None) or e}. Choose another path with --db"
+    return f"Could not write the database at {db}: {why}."
 
 
 if __name__ == "__main__":

@@ -3,35 +3,115 @@
 A build whose sources and code are unchanged since the database was written is
 skipped (the fingerprint of source checksums and ETL code is stored in
 ``build_info``), so it costs only the checksums.
+
+One build at a time writes a database: :func:`build_lock` holds an exclusive lock on
+``<db>.lock`` (released by the operating system if the build is killed), and the
+holder first removes the temporary files killed builds and downloads left behind
+(``etl.leftovers``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from etl.fetch import FetchedFile, Fetcher
-from etl.model import Source
+from etl.leftovers import clean_leftovers
+from etl.model import Source, SourceFormatError
 from etl.sources import SOURCES
 
 ETL_DIR = Path(__file__).resolve().parent
+#: Bytes 8-11 of every DuckDB database file.
+DUCKDB_MAGIC = b"DUCK"
+
+
+class TargetError(ValueError):
+    """The database path cannot be written: empty, a folder, or an existing file that is not a DuckDB database."""
+
+
+class BuildLocked(RuntimeError):
+    """Another build is writing the same database (the message names its process id)."""
 
 
 @dataclass
 class BuildResult:
-    """What a build did: ``status`` is 'built' or 'unchanged'; ``report`` the validation summary."""
+    """What a build did: ``status`` is 'built' or 'unchanged'; ``report`` the validation summary;
+    ``warnings`` the sources that could not be downloaded and were read from their cached copy."""
 
     status: str
     db_path: Path
     seconds: float
     observation_rows: int
     report: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_target(db_path: Path) -> None:
+    """Raise :class:`TargetError` unless ``db_path`` may be (over)written with a new database.
+
+    A path that does not exist yet is fine; an existing file must already be a DuckDB database,
+    so that a mistyped ``--db README.md`` can never replace a document.
+    """
+    if str(db_path) in ("", "."):
+        raise TargetError("the database path is empty; give a file name, e.g. --db data/send.duckdb")
+    if db_path.is_dir():
+        raise TargetError(f"{db_path} is a folder; give a file name, e.g. --db {db_path / 'send.duckdb'}")
+    if db_path.exists():
+        with open(db_path, "rb") as fh:
+            head = fh.read(12)
+        if head[8:12] != DUCKDB_MAGIC:
+            raise TargetError(
+                f"{db_path} exists and is not a DuckDB database; refusing to overwrite it. "
+                "Choose another path with --db, or move that file away."
+            )
+
+
+@contextmanager
+def build_lock(db_path: Path) -> Iterator[None]:
+    """Hold the exclusive build lock on ``<db>.lock`` (beside the database) for the ``with`` block.
+
+    Raises :class:`BuildLocked` at once when another process holds it, and ``OSError`` when the
+    folder cannot be written. The lock file holds the builder's pid and is removed on release; the
+    lock itself ends with the process, so a killed build never leaves the database locked (its
+    stale lock file is simply taken over).
+    """
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = db_path.with_name(db_path.name + ".lock")
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise BuildLocked(
+                f"another build (process {holder}) is writing {db_path}; only one build at a time. "
+                "Wait for it to finish, then run again."
+            ) from None
+        # The previous holder may have removed the file between our open and flock: lock the new one.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(lock_path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        lock_path.unlink(missing_ok=True)  # still holding the lock, so no other build can be using it
+        os.close(fd)
 
 
 def fingerprint(fetched: list[FetchedFile]) -> str:
@@ -66,17 +146,32 @@ def build(
 ) -> BuildResult:
     """Fetch, parse, assemble, validate and write the database at ``db_path``.
 
+    Runs under :func:`build_lock` and first removes leftovers of killed runs beside the database
+    and in the download cache (``log`` names each).
+
     Raises ``etl.fetch.FetchError`` when a source cannot be had, ``etl.model.SourceFormatError``
-    for a file that is not laid out as expected, and ``etl.load.BuildError`` when
-    the data fail validation. In every error case the existing database is left
-    exactly as it was.
+    for a file that is not laid out as expected (or not UTF-8 text), ``etl.load.BuildError`` when
+    the data fail validation, :class:`BuildLocked` when another build is running,
+    :class:`TargetError` for a path that must not be overwritten, and ``OSError`` (or
+    ``duckdb.IOException``) when the database cannot be written. In every error case the
+    existing database is left exactly as it was.
     """
+    with build_lock(db_path):
+        for path in clean_leftovers(db_path.parent) + clean_leftovers(fetcher.cache_dir, recursive=True):
+            log(f"  removed {path} (left by a build or download that was killed)")
+        return _build(db_path, fetcher, sources or SOURCES, force, log)
+
+
+def _build(
+    db_path: Path, fetcher: Fetcher, sources: list[Source], force: bool, log: Callable[[str], None]
+) -> BuildResult:
     start = time.perf_counter()
-    sources = sources or SOURCES
     fetched = {s.source_id: fetcher.get(s) for s in sources}
     fp = fingerprint(list(fetched.values()))
     if not force and stored_fingerprint(db_path) == fp:
-        return BuildResult("unchanged", db_path, time.perf_counter() - start, 0, ["no source or code changed"])
+        return BuildResult(
+            "unchanged", db_path, time.perf_counter() - start, 0, ["no source or code changed"], fetcher.warnings
+        )
 
     # Heavy imports only when there is work to do (keeps the no-change path fast).
     import pandas as pd
@@ -89,7 +184,15 @@ def build(
 
     def parse(s: Source):
         t = time.perf_counter()
-        result = get_parser(s.parser)(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
+        path = fetched[s.source_id].path
+        try:
+            result = get_parser(s.parser)(path, s, lambda sid: fetched[sid].path)
+        except UnicodeDecodeError as exc:
+            raise SourceFormatError(
+                f"{path.name} ({s.source_id}) is not UTF-8 text: byte {exc.object[exc.start : exc.start + 1]!r} "
+                f"at offset {exc.start} ({exc.reason}). It may have been saved as Windows-1252 (cp1252); "
+                "save it as UTF-8."
+            ) from exc
         return s.source_id, result, time.perf_counter() - t
 
     # Two workers: the heavy parsers spend their time in pyarrow, duckdb and calamine, which release the GIL.
@@ -123,5 +226,6 @@ def build(
         raise BuildError(
             "Validation failed; the database was not replaced:\n" + "\n".join(f"  - {f}" for f in failures)
         )
+    check_target(db_path)
     write_database(tables, db_path, fp)
-    return BuildResult("built", db_path, time.perf_counter() - start, len(tables.observation), report)
+    return BuildResult("built", db_path, time.perf_counter() - start, len(tables.observation), report, fetcher.warnings)

@@ -15,9 +15,20 @@
 
 Each cached file ``X`` has a JSON sidecar ``X.fetch.json`` with the URL, ``ETag``,
 ``Last-Modified``, SHA-256 and retrieval time. Files are written to a temporary
-``.X.*.part`` file beside the target and moved into place with :func:`os.replace`
+``.X.<pid>.*.part`` file beside the target and moved into place with :func:`os.replace`
 only once complete and valid, so a failed download never leaves a partial file and
 never damages an existing cached copy.
+
+Every download is checked before it can replace the cached copy (:func:`check_file`):
+the body must be as long as its ``Content-Length`` says, be the expected kind of file
+(zip, ods, xlsx, csv, parquet, geojson, from the file name) and open as one, and
+match its pinned SHA-256 when the source is a fixed file (``etl.sources.PINNED_SHA256``,
+also checked on every read of the cache). A file whose completeness cannot be proved
+(no ``Content-Length``, no pin, not a self-checking format) is kept without its ``ETag``,
+so the next run downloads it again instead of being told "304 Not Modified". Each
+download has one overall deadline (``deadline`` seconds, ``Retry-After`` waits
+included). ``.part`` files left by a killed run are removed at the next build
+(``etl.leftovers.clean_leftovers``).
 """
 
 from __future__ import annotations
@@ -39,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from etl.model import DirectUrl, EesRelease, GovUkAttachment, Source
 
@@ -55,6 +67,12 @@ PROGRESS_STEP = 1024 * 1024
 #: Longest Retry-After we honour (seconds); longer requests are capped.
 MAX_RETRY_AFTER = 120.0
 OFFLINE_HINT = "Are you offline? Use --source-dir DIR with a local mirror of the source files."
+#: Longest time one file may take, all attempts and waits included (seconds).
+DEFAULT_DEADLINE = 900.0
+#: The kinds of file :func:`check_file` knows, by file-name suffix.
+KINDS = {".zip": "zip", ".ods": "ods", ".xlsx": "xlsx", ".csv": "csv", ".parquet": "parquet", ".geojson": "geojson"}
+#: Members an OpenDocument spreadsheet / Office Open XML workbook cannot be without.
+REQUIRED_MEMBERS = {"ods": ("content.xml",), "xlsx": ("[Content_Types].xml", "xl/workbook.xml")}
 
 
 class FetchError(RuntimeError):
@@ -173,6 +191,73 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
+def kind_of(path: Path | str) -> str | None:
+    """The kind of file :func:`check_file` expects from a file name (``'zip'``, ``'csv'`` ...), or None."""
+    return KINDS.get(Path(path).suffix.lower())
+
+
+def check_file(path: Path, kind: str | None) -> tuple[str, bool] | None:
+    """Check that ``path`` is a readable, complete file of ``kind``; None when it is.
+
+    Otherwise returns ``(reason, damaged)``: ``damaged`` True when the file is the right
+    kind but cut short or corrupt (worth downloading again), False when it is another kind
+    of file altogether (e.g. an HTML error page served with status 200). Zip-based kinds
+    have every member's CRC checked; parquet needs its footer; GeoJSON must parse as a
+    FeatureCollection with features; CSV must not be HTML, must be text and have a header
+    and at least one row. ``kind`` None (an unknown suffix) accepts any file.
+    """
+    if kind is None:
+        return None
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    if not head:
+        return "the file is empty", True
+    if head.lstrip().lower().startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+        return f"it is an HTML or XML page, not a {kind} file (it starts with {head[:40]!r})", False
+    if kind in ("zip", "ods", "xlsx"):
+        if head[:4] != ZIP_MAGIC:
+            return f"the response is not a zip file (it starts with {head[:16]!r})", False
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+                bad = zf.testzip()
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            return f"the zip file is truncated or damaged ({exc})", True
+        if bad is not None:
+            return f"the zip file is damaged (member {bad!r} fails its CRC check)", True
+        missing = [m for m in REQUIRED_MEMBERS.get(kind, ()) if m not in names]
+        if missing:
+            return f"the zip file is not an {kind} workbook (no {', '.join(missing)})", False
+        return None
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        if head[:4] != b"PAR1":
+            return f"the response is not a parquet file (it starts with {head[:16]!r})", False
+        try:
+            pq.read_metadata(path)
+        except Exception as exc:  # noqa: BLE001  (pyarrow raises several types for a cut file)
+            return f"the parquet file is truncated or damaged ({exc})", True
+        return None
+    if kind == "geojson":
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except (ValueError, UnicodeDecodeError) as exc:
+            return f"the GeoJSON does not parse ({exc})", True
+        if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not data.get("features"):
+            return "the JSON is not a GeoJSON FeatureCollection with features", False
+        return None
+    # csv
+    if b"\x00" in head:
+        return "the file is binary, not CSV text", False
+    with open(path, "rb") as fh:
+        lines = [line for line in fh.read(1 << 20).splitlines() if line.strip()][:2]
+    if len(lines) < 2:
+        return "the CSV has no data rows", True
+    return None
+
+
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
@@ -187,7 +272,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 def _write_meta(path: Path, meta: dict[str, Any]) -> None:
     target = _sidecar(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(meta, fh, indent=2, sort_keys=True)
@@ -214,6 +299,12 @@ class Fetcher:
     ``Retry-After`` (capped at :data:`MAX_RETRY_AFTER`).
     ``progress``: called with one-line messages (default: print to stderr).
     ``offline``: never use the network; serve from the cache or raise.
+    ``deadline``: the longest one file may take, all attempts and ``Retry-After`` waits
+    included (seconds); a slow or trickling server then counts as a failed download.
+    ``pins``: source id -> expected SHA-256 of sources that are fixed files (default
+    ``etl.sources.PINNED_SHA256``); checked on every download and every read of the cache.
+
+    ``warnings`` collects one line per file that failed and was replaced by its cached copy.
     """
 
     def __init__(
@@ -228,7 +319,11 @@ class Fetcher:
         backoff: float = 1.0,
         progress: Callable[[str], None] | None = None,
         offline: bool = False,
+        deadline: float = DEFAULT_DEADLINE,
+        pins: dict[str, str] | None = None,
     ) -> None:
+        if pins is None:
+            from etl.sources import PINNED_SHA256 as pins
         self.cache_dir = Path(cache_dir)
         self.source_dir = Path(source_dir) if source_dir is not None else None
         self.session = session if session is not None else requests.Session()
@@ -239,7 +334,11 @@ class Fetcher:
         self.backoff = backoff
         self.progress = progress if progress is not None else _default_progress
         self.offline = offline
+        self.deadline = deadline
+        self.pins = dict(pins)
+        self.warnings: list[str] = []
         self._sleep = time.sleep
+        self._clock = time.monotonic
         self._json_seen: dict[str, Any] = {}
         self._downloads_seen: dict[tuple[str, Path], _Download] = {}
 
@@ -269,10 +368,12 @@ class Fetcher:
         except _DownloadFailed as exc:
             cached = self._cached(source)
             if cached is not None:
-                self.progress(
-                    f"warning: could not download {source.source_id} from {exc.url}: {exc.reason}; "
+                warning = (
+                    f"could not download {source.source_id} from {exc.url}: {exc.reason}; "
                     f"using the cached copy retrieved {cached.retrieved_at} ({cached.path})"
                 )
+                self.warnings.append(warning)
+                self.progress(f"warning: {warning}")
                 return cached
             hint = f" {OFFLINE_HINT}" if exc.offline else ""
             raise FetchError(f"could not download {self._name(source)} from {exc.url}: {exc.reason}.{hint}") from exc
@@ -305,15 +406,32 @@ class Fetcher:
             from_mirror=True,
         )
 
+    def _pin_problem(self, source: Source, digest: str) -> str | None:
+        """Why ``digest`` is not the source's pinned SHA-256 (None when it is, or nothing is pinned)."""
+        pin = self.pins.get(source.source_id)
+        if pin is None or pin == digest:
+            return None
+        return (
+            f"its SHA-256 {digest[:16]}… differs from the pinned {pin[:16]}… (the publisher may have replaced "
+            "the file: check the new file, then update PINNED_SHA256 in etl/sources.py)"
+        )
+
     def _cached(self, source: Source) -> FetchedFile | None:
+        """The cached copy of ``source`` if it passes its checks (kind, pinned SHA-256), else None."""
         path = self.cache_path(source)
         if not path.is_file():
+            return None
+        digest = sha256_file(path)
+        problem = self._pin_problem(source, digest)
+        bad = check_file(path, kind_of(path)) if problem is None else (problem, True)
+        if bad is not None:
+            self.progress(f"warning: the cached copy of {source.source_id} ({path}) is not used: {bad[0]}")
             return None
         meta = _read_meta(path)
         return FetchedFile(
             source_id=source.source_id,
             path=path,
-            sha256=sha256_file(path),
+            sha256=digest,
             file_url=meta.get("url") or official_url(source),
             retrieved_at=meta.get("retrieved_at") or _mtime_iso(path),
             from_cache=True,
@@ -334,7 +452,7 @@ class Fetcher:
             url = locator.url
         else:  # pragma: no cover - model guarantees one of the three
             raise FetchError(f"{self._name(source)}: unknown locator {locator!r}")
-        got = self._download(source, url, target, expect_zip=False)
+        got = self._download(source, url, target, kind_of(target))
         return self._as_fetched(source, got)
 
     def _as_fetched(self, source: Source, got: _Download, member: str | None = None) -> FetchedFile:
@@ -369,13 +487,13 @@ class Fetcher:
         release = chosen[0]
         zip_url = f"{self.ees_api}/releases/{release['id']}/files?fromPage=ReleaseDownloads"
         if locator.member is None:
-            got = self._download(source, zip_url, target, expect_zip=True)
+            got = self._download(source, zip_url, target, "zip")
             return self._as_fetched(source, got)
         # The release zip is cached beside the member, named as EES names it, so
         # that every source of the same release shares one download.
         slug = str(release.get("slug") or locator.release_slug)
         zip_path = target.parent / f"{locator.publication}_{slug}.zip"
-        got = self._download(source, zip_url, zip_path, expect_zip=True)
+        got = self._download(source, zip_url, zip_path, "zip", pinned=False)
         return self._extract_member(source, locator.member, got, target)
 
     def _resolve_govuk(self, source: Source, locator: GovUkAttachment) -> str:
@@ -425,9 +543,11 @@ class Fetcher:
             raise _Transient(reason, retry_after=wait)
         raise _DownloadFailed(url, reason)
 
-    def _retrying(self, source: Source, url: str, action: Callable[[], Any]) -> Any:
+    def _retrying(self, source: Source, url: str, action: Callable[[], Any], started: float | None = None) -> Any:
+        """Run ``action`` with retries; gives up early when the wait would pass the deadline from ``started``."""
         last: _Transient | None = None
         attempts = 0
+        ends = (self._clock() if started is None else started) + self.deadline
         for attempt in range(self.retries + 1):
             attempts += 1
             try:
@@ -441,6 +561,13 @@ class Fetcher:
                     delay = min(exc.retry_after, MAX_RETRY_AFTER)
                 else:
                     delay = self.backoff * 2**attempt
+                if self._clock() + delay > ends:
+                    raise _DownloadFailed(
+                        url,
+                        f"{exc.reason}; gave up after {attempts} attempt(s): waiting {delay:g} s more would pass "
+                        f"the {self.deadline:g} s deadline for one file",
+                        offline=exc.offline,
+                    ) from exc
                 planned = 1 if exc.reason == NO_HOST else self.retries
                 self.progress(
                     f"{source.source_id}: {exc.reason} from {url}; retry {attempt + 1} of {planned} in {delay:g} s"
@@ -467,15 +594,27 @@ class Fetcher:
         self._json_seen[url] = data
         return data
 
-    def _download(self, source: Source, url: str, target: Path, expect_zip: bool) -> _Download:
-        """Fetch ``url`` into ``target`` (conditionally when a valid cached copy exists)."""
+    def _download(self, source: Source, url: str, target: Path, kind: str | None, pinned: bool = True) -> _Download:
+        """Fetch ``url`` into ``target`` (conditionally when a valid cached copy exists).
+
+        The new body replaces the cached copy only once it passes :func:`check_file` for ``kind``,
+        its ``Content-Length`` and (when ``pinned``) the source's pinned SHA-256.
+        """
         key = (url, target)
         if key in self._downloads_seen:  # already fetched during this run (shared release zip)
             return self._downloads_seen[key]
+        started = self._clock()
         target.parent.mkdir(parents=True, exist_ok=True)
         meta = _read_meta(target)
         conditional: dict[str, str] = {}
-        if target.is_file() and meta.get("url") == url and meta.get("sha256") == sha256_file(target):
+        # A conditional request only for a cached copy that is still intact: a 304 must never keep a bad file.
+        if (
+            target.is_file()
+            and meta.get("url") == url
+            and meta.get("sha256") == sha256_file(target)
+            and not (pinned and self._pin_problem(source, meta["sha256"]))
+            and check_file(target, kind) is None
+        ):
             if meta.get("etag"):
                 conditional["If-None-Match"] = meta["etag"]
             if meta.get("last_modified"):
@@ -490,23 +629,26 @@ class Fetcher:
                         raise _DownloadFailed(url, "the server answered 304 Not Modified to a plain request")
                     self.progress(f"{source.source_id}: not modified since {meta.get('retrieved_at')}; using {target}")
                     return _Download(target, meta["sha256"], url, meta.get("retrieved_at") or _now(), True)
-                tmp, digest = self._stream(source, url, resp, target)
+                tmp, digest, length_checked = self._stream(source, url, resp, target, started)
             finally:
                 resp.close()
             try:
-                if expect_zip:
-                    self._check_zip(url, tmp)
+                self._check_body(source, url, tmp, digest, kind, pinned)
                 os.replace(tmp, target)
             except BaseException:
                 tmp.unlink(missing_ok=True)
                 raise
             retrieved = _now()
+            # Only a body known to be complete may be re-validated later: otherwise a file cut at a line
+            # end (no Content-Length, no pin, a format that cannot tell) would be kept by every later 304.
+            complete = length_checked or kind in ("zip", "ods", "xlsx", "parquet", "geojson")
+            complete = complete or (pinned and source.source_id in self.pins)
             _write_meta(
                 target,
                 {
                     "url": url,
-                    "etag": resp.headers.get("ETag"),
-                    "last_modified": resp.headers.get("Last-Modified"),
+                    "etag": resp.headers.get("ETag") if complete else None,
+                    "last_modified": resp.headers.get("Last-Modified") if complete else None,
                     "sha256": digest,
                     "retrieved_at": retrieved,
                 },
@@ -514,17 +656,24 @@ class Fetcher:
             self.progress(f"{source.source_id}: saved {target} ({_mb(target.stat().st_size)}, sha256 {digest[:12]}…)")
             return _Download(target, digest, url, retrieved, False)
 
-        got = self._retrying(source, url, action)
+        got = self._retrying(source, url, action, started)
         self._downloads_seen[key] = got
         return got
 
-    def _stream(self, source: Source, url: str, resp: requests.Response, target: Path) -> tuple[Path, str]:
-        """Write the body to a temporary file beside ``target``; returns (temp path, sha256)."""
+    def _stream(
+        self, source: Source, url: str, resp: requests.Response, target: Path, started: float
+    ) -> tuple[Path, str, bool]:
+        """Write the body to a temporary file beside ``target``.
+
+        Returns (temp path, sha256, whether a ``Content-Length`` was given and met). Reads return
+        as soon as some bytes arrive, so the deadline is checked even against a trickling server.
+        """
         total = None
         length = resp.headers.get("Content-Length")
-        if length and length.isdigit() and not resp.headers.get("Content-Encoding"):
-            total = int(length)
-        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+        if length and length.isdigit():
+            total = int(length)  # bytes on the wire (before any Content-Encoding is undone)
+        ends = started + self.deadline
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
         tmp = Path(name)
         digest = hashlib.sha256()
         written = 0
@@ -532,7 +681,7 @@ class Fetcher:
         try:
             with os.fdopen(fd, "wb") as fh:
                 try:
-                    for chunk in resp.iter_content(CHUNK_SIZE):
+                    while chunk := resp.raw.read1(CHUNK_SIZE, decode_content=True):
                         fh.write(chunk)
                         digest.update(chunk)
                         written += len(chunk)
@@ -540,23 +689,35 @@ class Fetcher:
                             of = f" of {_mb(total)}" if total else ""
                             self.progress(f"{source.source_id}: {_mb(written)}{of}")
                             next_report += PROGRESS_STEP
-                except requests.RequestException as exc:
+                        if self._clock() > ends:
+                            raise _DownloadFailed(
+                                url,
+                                f"no complete file within the {self.deadline:g} s deadline for one file "
+                                f"({written} bytes received)",
+                                offline=True,
+                            )
+                except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
                     raise _Transient(f"connection cut after {written} bytes ({_describe(exc)})", offline=True) from exc
-            if total is not None and written != total:
-                raise _Transient(f"connection cut: received {written} of {total} bytes", offline=True)
+            received = resp.raw.tell()
+            if total is not None and received != total:
+                raise _Transient(f"connection cut: received {received} of {total} bytes", offline=True)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        return tmp, digest.hexdigest()
+        return tmp, digest.hexdigest(), total is not None
 
-    @staticmethod
-    def _check_zip(url: str, path: Path) -> None:
-        with open(path, "rb") as fh:
-            head = fh.read(4)
-        if head != ZIP_MAGIC:
-            raise _DownloadFailed(url, f"the response is not a zip file (it starts with {head!r})")
-        if not zipfile.is_zipfile(path):
-            raise _Transient("the zip file is truncated or damaged", offline=True)
+    def _check_body(self, source: Source, url: str, path: Path, digest: str, kind: str | None, pinned: bool) -> None:
+        """Raise unless the downloaded file is a complete file of ``kind`` (and the pinned one, if any)."""
+        problem = self._pin_problem(source, digest) if pinned else None
+        if problem is not None:
+            raise _DownloadFailed(url, problem)
+        bad = check_file(path, kind)
+        if bad is None:
+            return
+        reason, damaged = bad
+        if damaged:  # a cut or corrupted body of the right kind: another attempt may succeed
+            raise _Transient(reason, offline=True)
+        raise _DownloadFailed(url, reason)
 
     # ------------------------------------------------------------ zip members
 
@@ -567,6 +728,7 @@ class Fetcher:
             and meta.get("zip_sha256") == got.sha256
             and meta.get("sha256")
             and meta.get("sha256") == sha256_file(target)
+            and self._pin_problem(source, meta["sha256"]) is None
         ):
             return FetchedFile(
                 source_id=source.source_id,
@@ -590,7 +752,7 @@ class Fetcher:
                     )
                 member = matches[0]
                 target.parent.mkdir(parents=True, exist_ok=True)
-                fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+                fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".part")
                 tmp = Path(name)
                 digest = hashlib.sha256()
                 try:
@@ -598,6 +760,11 @@ class Fetcher:
                         for block in iter(lambda: src.read(CHUNK_SIZE), b""):
                             out.write(block)
                             digest.update(block)
+                    problem = self._pin_problem(source, digest.hexdigest())
+                    if problem is not None:
+                        raise FetchError(
+                            f"{self._name(source)}: member {member!r} of the release zip from {got.url}: {problem}"
+                        )
                     os.replace(tmp, target)
                 except BaseException:
                     tmp.unlink(missing_ok=True)

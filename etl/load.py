@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+from duckdb import ConstraintException
 
 from etl import corrections, geography
 from etl.catalogue import INDICATORS, Indicator
@@ -387,7 +388,12 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                 frame = getattr(tables, name)
                 con.register("frame", frame)
                 cols = ", ".join(frame.columns)
-                con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM frame")
+                try:
+                    con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM frame")
+                except ConstraintException as exc:  # e.g. a source that lists the same row twice
+                    raise BuildError(
+                        f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})"
+                    ) from exc
                 con.unregister("frame")
             built_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])

@@ -8,6 +8,7 @@ bundle. Its ``observations`` frame has exactly :data:`OBS_COLUMNS`; the loader
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,25 +132,44 @@ def empty_observations() -> pd.DataFrame:
     return pd.DataFrame(columns=OBS_COLUMNS)
 
 
-def parse_cell(raw: object) -> tuple[float | None, str | None]:
+def parse_cell(raw: object, where: str = "") -> tuple[float | None, str | None]:
     """Split one published cell into (value, marker).
 
     Handles thousands separators, ``%`` signs, padding and float artefacts.
     Anything that is not a number comes back as its stripped text in ``marker``
-    (an empty cell gives marker ``""`` so that it is never taken for zero).
+    (an empty cell gives marker ``""`` so that it is never taken for zero; the
+    loader rejects text outside :data:`MARKER_MEANINGS`).
+
+    Raises :class:`SourceFormatError` (prefixed with ``where``: file, row and column)
+    for text that Python reads as a non-finite number (``NaN``, ``nan``, ``inf``,
+    ``-Infinity`` ...): no publisher writes those, and a NaN would otherwise pass for an
+    empty cell and vanish without a marker.
     """
     if raw is None:
         return None, ""
     if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        if pd.isna(raw):
+        if pd.isna(raw):  # a reader's empty cell
             return None, ""
+        if not math.isfinite(raw):
+            raise SourceFormatError(f"{where or 'a cell'}: {raw!r} is not a published figure")
         return float(raw), None
     text = str(raw).strip()
     cleaned = text.replace(",", "").replace("%", "").replace("£", "").strip()
     try:
-        return float(cleaned), None
+        value = float(cleaned)
     except ValueError:
         return None, text
+    if not math.isfinite(value):
+        raise SourceFormatError(non_finite_message(text, where))
+    return value, None
+
+
+def non_finite_message(text: str, where: str = "") -> str:
+    """The error for a cell reading ``NaN``/``inf``: names the place (``where``: file, row, column) and the text."""
+    return (
+        f"{where or 'a cell'}: {text!r} is neither a number nor a known marker "
+        f"({', '.join(MARKER_MEANINGS)}); NaN and infinity are not published figures"
+    )
 
 
 def period_label(time_period: str) -> str:

@@ -174,3 +174,20 @@ def source_by_id(source_id: str) -> Source:
         if source.source_id == source_id:
             return source
     raise KeyError(f"unknown source {source_id!r}; known: {', '.join(s.source_id for s in SOURCES)}")
+
+
+#: Expected SHA-256 of the sources that are fixed files (a closed year's allocations, a dated
+#: workbook, a supporting file of a published release). Every download and every read of the
+#: cache is checked against it (``etl.fetch.Fetcher``): a file the publisher replaced fails
+#: with a message saying so, and the previous copy stays in use. Files that change in place
+#: (the MP look-up, LAIT on its main branch, generated zips and ArcGIS queries) are not pinned.
+#: A local mirror (``--source-dir``) is read as it is.
+PINNED_SHA256: dict[str, str] = {
+    "dsg_2020_21": "9838690f076b3ed75ee78cca431b32dba5dd73cc7b05f228f21b113719f85cc5",
+    "dsg_2021_22": "d73a07670583649dfbd87b4d0dab7301ec6d5ade4f5d382d80e4567211771111",
+    "dsg_2022_23": "26e40dbf2999784d0577dafef15460d210ee5b008cac997f2b7dfbedfe666e64",
+    "dsg_2023_24": "efa4ecae92b0b03c71e080c3a6a64f1b3bb881281f454210b4349b74dee3cdc6",
+    "dsg_combined": "aeaa3d64b43389e79b41e1b5fdb20ccfe7e1e2a87432bad3a207b8f277c0ab9a",
+    "statistical_neighbours": "8741494be7bbced69706589b7064b57d33737fc42ebbb3e778770f6bb78b1739",
+    "tribunal_2025": "3a0d9e0c3b8d6da3678213d759e128f9e636e570079050c3e1ed4e8452c4ba89",
+}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import html
 import io
 import re
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from datetime import date
 
 import pandas as pd
 
+from send_pressure import escaping
 from send_pressure.catalogue import UNRANKED, Indicator, format_value, has_value, marker_reason, ordinal, period_label
 from send_pressure.compare import benchmarks, rank_authorities
 from send_pressure.profile import headline_table, reorganisation_notes
@@ -79,7 +79,7 @@ INDEX_PERIODS = 6
 
 
 def _e(text) -> str:
-    return html.escape(str(text), quote=True)
+    return escaping.html(text)
 
 
 def period_phrase(ind: Indicator, time_period: str, year: int | None) -> str:

@@ -3,11 +3,14 @@
 :class:`Store` opens the DuckDB file read-only, so a build can swap in a new file
 while the dashboard runs; every method returns a pandas DataFrame (or plain
 values) and is memoised, because the data in one file never change.
+:func:`current_store` hands out the store of the file now at a path, opening a new
+one when a build has replaced the file and retiring the old one.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from pathlib import Path
 
@@ -28,34 +31,92 @@ class DatabaseMissing(RuntimeError):
     """The database file does not exist or is not a SEND dashboard database (message says how to build it)."""
 
 
+def file_identity(path: Path) -> tuple[int, int, int, int] | None:
+    """(device, inode, mtime in ns, size) of the file at ``path``, or None when there is none.
+
+    A build swaps a new file in with ``os.replace``, which changes the inode even when the
+    modification time and size happen to match.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size
+
+
 class Store:
     """Read-only access to one database file.
+
+    The file is attached to a private in-memory DuckDB instance rather than opened with
+    ``duckdb.connect(path)``: DuckDB hands every ``connect`` of a path the instance that is
+    already open for it, so after a build replaced the file a new store would still read the
+    old (deleted) one. ``identity`` is the :func:`file_identity` of the file as opened.
 
     Raises :class:`DatabaseMissing` when ``db_path`` is missing or unreadable.
     """
 
     def __init__(self, db_path: Path):
         self.db_path = Path(db_path)
-        if not self.db_path.exists():
+        # Taken before opening: if the file is replaced in between, the next check sees a new identity.
+        self.identity = file_identity(self.db_path)
+        if self.identity is None:
             raise DatabaseMissing(
                 f"No database at {self.db_path}. Build it with `python -m etl build` "
                 "(or `python -m etl build --source-dir ../shared/data/sources` offline)."
             )
-        try:
-            self._con = duckdb.connect(str(self.db_path), read_only=True)
-            self._con.execute("SELECT count(*) FROM build_info").fetchone()
-        except duckdb.Error as e:
-            raise DatabaseMissing(f"{self.db_path} is not a readable SEND dashboard database: {e}") from e
         self._lock = threading.Lock()
+        self._active = 0
+        self._retired = False
+        self._con: duckdb.DuckDBPyConnection | None = self._open()
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        try:
+            path = str(self.db_path).replace("'", "''")
+            con.execute(f"ATTACH '{path}' AS db (READ_ONLY)")
+            con.execute("USE db")
+            con.execute("SELECT count(*) FROM build_info").fetchone()
+        except duckdb.Error as e:
+            con.close()
+            raise DatabaseMissing(f"{self.db_path} is not a readable SEND dashboard database: {e}") from e
+        return con
 
     def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
-        """Run one read-only query (a cursor per call, so Streamlit threads can share the store)."""
+        """Run one read-only query (a cursor per call, so Streamlit threads can share the store).
+
+        A store that was retired and closed reopens the file now at its path for a late caller
+        (a page that started before the swap), so such a page never fails.
+        """
         with self._lock:
+            if self._con is None:
+                self._con = self._open()
+            self._active += 1
             cur = self._con.cursor()
         try:
+            cur.execute("USE db")  # a cursor does not inherit the parent's USE
             return cur.execute(sql, params or []).df()
         finally:
             cur.close()
+            with self._lock:
+                self._active -= 1
+                self._close_if_done()
+
+    def retire(self) -> None:
+        """Mark the store as replaced by a newer file: it closes as soon as no query is running."""
+        with self._lock:
+            self._retired = True
+            self._close_if_done()
+
+    @property
+    def closed(self) -> bool:
+        """True once the connection has been closed (a later query reopens it)."""
+        return self._con is None
+
+    def _close_if_done(self) -> None:
+        # Caller holds self._lock. Closing releases the old file (and its disk space, when deleted).
+        if self._retired and self._active == 0 and self._con is not None:
+            self._con.close()
+            self._con = None
 
     # --- reference -------------------------------------------------------------------------------
 
@@ -209,3 +270,27 @@ class Store:
         names = dict(zip(self.local_authorities.new_la_code, self.local_authorities.la_name, strict=True))
         names.update(zip(self.regions.region_code, self.regions.region_name, strict=True))
         return names
+
+
+_current: dict[Path, Store] = {}
+_current_lock = threading.Lock()
+
+
+def current_store(db_path: Path) -> Store:
+    """The process-wide store for the file now at ``db_path``.
+
+    When a build has replaced the file since the last call (a different :func:`file_identity`),
+    a new store is opened and returned, and the previous one is retired (closed once its
+    running queries end). Raises :class:`DatabaseMissing` when there is no readable database.
+    """
+    key = Path(db_path).absolute()
+    identity = file_identity(key)
+    with _current_lock:
+        old = _current.get(key)
+        if old is not None and old.identity == identity:
+            return old
+        new = Store(key)
+        _current[key] = new
+    if old is not None:
+        old.retire()
+    return new

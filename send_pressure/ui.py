@@ -16,8 +16,9 @@ import streamlit as st
 
 from send_pressure import charts, compare
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
+from send_pressure.escaping import csv_bytes, md
 from send_pressure.links import LinkState
-from send_pressure.queries import DatabaseMissing, Store
+from send_pressure.queries import DatabaseMissing, Store, current_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_PATH = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
@@ -28,18 +29,16 @@ PLOTLY_CONFIG = {
 }
 
 
-@st.cache_resource(show_spinner=False)
-def _open_store(path: str, mtime: float) -> Store:
-    return Store(Path(path))
-
-
 def store() -> Store:
-    """The read-only store for the current database file (reopened when a build replaces it).
+    """The read-only store for the current database file.
 
-    Stops the page with instructions when the database is missing.
+    Every call checks the file's identity, so the first rerun after a build replaced the file
+    reads the new one (the old store closes once its running queries end); see
+    :func:`send_pressure.queries.current_store`. Stops the page with instructions when the
+    database is missing.
     """
     try:
-        return _open_store(str(DB_PATH), DB_PATH.stat().st_mtime if DB_PATH.exists() else 0.0)
+        return current_store(DB_PATH)
     except DatabaseMissing as e:
         st.error(f"**The database is not built yet.** {e}")
         st.stop()
@@ -59,9 +58,9 @@ def link_state() -> LinkState:
 
 
 def show_notices(state: LinkState) -> None:
-    """Tell the user, briefly, which link parameters were not understood."""
+    """Tell the user, briefly, which link parameters were not understood (as plain text: notices quote the link)."""
     for notice in state.notices:
-        st.info(notice, icon="🔗")
+        st.info(md(notice), icon="🔗")
 
 
 def la_picker(state: LinkState, key: str = "la", label: str = "Local authority") -> str:
@@ -169,7 +168,7 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
         st.dataframe(shown[cols], hide_index=True, width="stretch")
         st.download_button(
             "Download CSV",
-            lambda: data.to_csv(index=False).encode("utf-8"),  # written only when clicked
+            lambda: csv_bytes(data),  # written only when clicked
             file_name=f"{key}.csv",
             mime="text/csv",
             key=f"dl_{key}",
@@ -209,7 +208,7 @@ def cite_this(source_ids, page_title: str, url_path: str | None = None) -> str:
 
 
 @st.cache_data(show_spinner="Preparing the briefing…", max_entries=32)
-def _briefing_html(la_code: str, db_mtime: float) -> str:
+def _briefing_html(la_code: str, db_identity: tuple) -> str:
     from datetime import date
 
     from send_pressure.briefing import briefing_html
@@ -218,20 +217,20 @@ def _briefing_html(la_code: str, db_mtime: float) -> str:
 
 
 @st.cache_data(show_spinner="Preparing the PDF…", max_entries=32)
-def _briefing_pdf(la_code: str, db_mtime: float) -> bytes:
+def _briefing_pdf(la_code: str, db_identity: tuple) -> bytes:
     from send_pressure.briefing import briefing_pdf
 
-    return briefing_pdf(_briefing_html(la_code, db_mtime))
+    return briefing_pdf(_briefing_html(la_code, db_identity))
 
 
 def briefing_html_cached(la_code: str) -> str:
     """The LA's scrutiny briefing as HTML (send_pressure.briefing), cached per LA and database file."""
-    return _briefing_html(la_code, store().db_path.stat().st_mtime)
+    return _briefing_html(la_code, store().identity)
 
 
 def briefing_pdf_cached(la_code: str) -> bytes:
     """The briefing as PDF; raises RuntimeError when the PDF engine cannot load."""
-    return _briefing_pdf(la_code, store().db_path.stat().st_mtime)
+    return _briefing_pdf(la_code, store().identity)
 
 
 def _is_total(ind: Indicator) -> bool:

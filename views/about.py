@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import ui
 from send_pressure.catalogue import MARKER_MEANINGS, UNRANKED_NOTE
+from send_pressure.escaping import csv_bytes
 
 store = ui.store()
 state = ui.link_state()
@@ -31,7 +32,7 @@ for r in src.itertuples():
         )
 st.download_button(
     "Download the source list (CSV)",
-    src.to_csv(index=False).encode("utf-8"),
+    csv_bytes(src),
     file_name="sources.csv",
     mime="text/csv",
     key="dl_sources",

@@ -7,6 +7,7 @@ Link parameters: ``pcon`` (constituency code, e.g. E14001076), ``mp`` (a search 
 import streamlit as st
 
 from send_pressure import mp
+from send_pressure.escaping import md
 from send_pressure.ui import cite_this, link_state, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
@@ -57,16 +58,16 @@ state.write(pcon=code, mp=text.strip() or None)
 if text.strip():
     found = mp.find(store(), text)
     if found.message:
-        st.warning(found.message)
+        st.warning(md(found.message))  # quotes the search text
     shown = found.suggestions or [(c, labels[c]) for c in found.codes[:12]]
     if found.codes and len(found.codes) > 1:
         st.markdown(
-            f"'{text.strip()[:60]}' matches {len(found.codes)} constituencies"
+            f"'{md(text.strip()[:60])}' matches {len(found.codes)} constituencies"
             + (" (first 12 shown)" if len(found.codes) > 12 else "")
             + ":"
         )
     for c, lbl in shown:
-        st.button(lbl, key=f"pick_{c}", on_click=_pick, args=(c,), type="tertiary", icon=":material/arrow_forward:")
+        st.button(md(lbl), key=f"pick_{c}", on_click=_pick, args=(c,), type="tertiary", icon=":material/arrow_forward:")
 
 if code is None:
     st.markdown(
@@ -77,9 +78,9 @@ if code is None:
 
 row = cons.set_index("pcon_code").loc[code]
 las = mp.authorities(store(), code)
-st.subheader(row.pcon_name)
-mp_line = f"**MP:** {row.mp_name} ({row.party})" if isinstance(row.mp_name, str) else "**MP:** none listed"
-names = list(las.la_name)
+st.subheader(md(row.pcon_name))
+mp_line = f"**MP:** {md(row.mp_name)} ({md(row.party)})" if isinstance(row.mp_name, str) else "**MP:** none listed"
+names = [md(n) for n in las.la_name]
 served = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 st.markdown(f"{mp_line}  \n**Local {'authority' if len(names) == 1 else f'authorities ({len(names)})'}:** {served}")
 st.caption(
@@ -94,7 +95,7 @@ figures = {
 }
 for f in figures.values():
     source_ids = list(dict.fromkeys([*f.source_id, *source_ids]))
-sentences = [mp.summary_sentence(f, name) for name, f in figures.items()]
+sentences = [mp.summary_sentence(f, md(name)) for name, f in figures.items()]
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
 st.table(mp.combined_table(figures))
 st.markdown("**Full profiles** (trends, rankings and benchmarks):")
@@ -103,7 +104,7 @@ for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=
     with col:
         st.page_link(
             "views/profile.py",
-            label=name,
+            label=md(name),
             query_params={"la": la_code},
             icon=":material/open_in_new:",
         )

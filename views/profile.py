@@ -5,6 +5,7 @@ import streamlit as st
 from send_pressure import profile, ui
 from send_pressure.briefing import pdf_engine_problem
 from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, period_label
+from send_pressure.escaping import csv_bytes, md
 
 store = ui.store()
 state = ui.link_state()
@@ -14,8 +15,11 @@ st.title("Local authority profile")
 la_code = ui.la_picker(state)
 ui.show_notices(state)
 la_name = store.area_name(la_code)
+la_md = md(la_name)  # source text, shown in Markdown below
 la = store.local_authorities.set_index("new_la_code")
-st.markdown(f"**{la_name}** ({la_code}, DfE number {la.at[la_code, 'old_la_code']}), {la.at[la_code, 'region_name']}.")
+st.markdown(
+    f"**{la_md}** ({la_code}, DfE number {la.at[la_code, 'old_la_code']}), {md(la.at[la_code, 'region_name'])}."
+)
 
 table = profile.headline_table(store, la_code)
 st.subheader("Headline figures")
@@ -35,7 +39,7 @@ download = shown.assign(
 )
 st.download_button(
     "Download this table (CSV)",
-    lambda: download.to_csv(index=False).encode("utf-8"),
+    lambda: csv_bytes(download),
     file_name=f"profile_{la_code}.csv",
     mime="text/csv",
     key="dl_profile_table",
@@ -49,7 +53,7 @@ for i, row in enumerate(table.itertuples()):
     with cols[i % 2]:
         summary = (
             (
-                f"{la_name}, {period_label(row.latest_period)}: **{row.latest}** "
+                f"{la_md}, {period_label(row.latest_period)}: **{row.latest}** "
                 f"({row.rank_text or 'not ranked'}; England {row.england})."
             )
             if row.latest_period
@@ -60,10 +64,10 @@ for i, row in enumerate(table.itertuples()):
 st.subheader("Statistical neighbours")
 nbrs = store.neighbours(la_code)
 if nbrs.empty:
-    st.info(f"{la_name} has no published statistical neighbours.")
+    st.info(f"{la_md} has no published statistical neighbours.")
 else:
     st.markdown(
-        f"The 10 authorities most like {la_name} (children's services statistical neighbours, "
+        f"The 10 authorities most like {la_md} (children's services statistical neighbours, "
         f"{nbrs.version.iloc[0]}), closest first."
     )
     st.dataframe(
@@ -77,24 +81,26 @@ else:
 st.subheader("Data notes for this authority")
 notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
 if not notes:
-    st.markdown(f"No authority-specific caveats are recorded for {la_name}. General caveats are on *About the data*.")
+    st.markdown(f"No authority-specific caveats are recorded for {la_md}. General caveats are on *About the data*.")
 else:
     for note in notes:
         st.markdown(f"- {note}")
 
-st.subheader(f"MPs whose constituencies {la_name} serves")
+st.subheader(f"MPs whose constituencies {la_md} serves")
 mps = store.constituencies()
 mps = mps[mps.new_la_code == la_code]
 if mps.empty:
     st.markdown("No constituency in the MP look-up is served by this authority.")
 for row in mps.itertuples():
     st.page_link(
-        "views/mp.py", label=f"{row.pcon_name}: {row.mp_name} ({row.party})", query_params={"pcon": row.pcon_code}
+        "views/mp.py",
+        label=md(f"{row.pcon_name}: {row.mp_name} ({row.party})"),
+        query_params={"pcon": row.pcon_code},
     )
 
 st.subheader("Scrutiny briefing")
 st.markdown(
-    f"A printable briefing on {la_name}: headline table, charts, sentences computed from these figures, caveats and "
+    f"A printable briefing on {la_md}: headline table, charts, sentences computed from these figures, caveats and "
     "suggested scrutiny questions. Opens in any browser; print it to A4, or take the PDF."
 )
 col_html, col_pdf = st.columns(2)

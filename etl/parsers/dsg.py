@@ -198,7 +198,8 @@ def _parse_sheet(rows: list[list[object]], fy: str, where: str) -> tuple[list[tu
 
     def emit(level: str, old_code: str | None, la_name: str | None, region: str | None, row: list[object]) -> None:
         for letter, indicator in LETTER_INDICATORS.items():
-            value, marker = parse_cell(row[letters[letter]])
+            cell_at = f"{where}, row {_text(row[name_col]) or _text(row[code_col])!r}, column [{letter}]"
+            value, marker = parse_cell(row[letters[letter]], cell_at)
             if marker == "":
                 continue
             if value is not None:

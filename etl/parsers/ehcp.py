@@ -40,6 +40,7 @@ from etl.model import (
     Source,
     SourceFormatError,
     make_note,
+    non_finite_message,
     parse_cell,
 )
 
@@ -399,9 +400,29 @@ def _read_member(zf: _ZipReader, member: str, path: Path, keys: list[str], value
     if table.num_rows == 0:  # a truncated download or an export that lost its rows: never load it as "no data"
         raise SourceFormatError(f"{where}: has a header but no data rows")
     table = table.rename_columns([selected[c] for c in table.column_names])
+    _reject_non_finite(table, [c for c in dict.fromkeys(values) if c not in keys], where)
     for col in keys:
         table = table.set_column(table.schema.get_field_index(col), col, pc.utf8_trim_whitespace(table[col]))
     return table
+
+
+#: Text that Python's float() reads as NaN or infinity (never a published figure).
+_NON_FINITE = r"^\s*[+-]?(?i:nan|inf|infinity)\s*$"
+
+
+def _reject_non_finite(table: pa.Table, columns: list[str], where: str) -> None:
+    """Raise SourceFormatError naming the row (line of the CSV) and column of the first NaN/inf cell."""
+    for col in columns:
+        # Distinct values first: a column has few, and most files have no such cell at all.
+        if not pc.any(pc.match_substring_regex(pc.unique(table[col]), _NON_FINITE)).as_py():
+            continue
+        hits = pc.match_substring_regex(table[col], _NON_FINITE)
+        if pc.any(hits).as_py():
+            row = pc.index(hits, True).as_py()
+            # Line 1 is the header.
+            raise SourceFormatError(
+                non_finite_message(table[col][row].as_py(), f"{where}, row {row + 2}, column {col}")
+            )
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Year labels are interpreted with the data dictionary's ``Year_Type`` (see
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from etl.model import (
     Source,
     SourceFormatError,
     make_note,
+    non_finite_message,
 )
 
 #: LAIT ``Short Desc`` -> our indicator id. Adding a measure is a one-line change
@@ -219,6 +221,9 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
                 raise SourceFormatError(
                     f"{path.name}: {measure} {label} {name!r} has unexpected value {raw_value!r}"
                 ) from None
+            if not math.isfinite(value):
+                where = f"{path.name}, row {measure} {label} {name!r} (LA Number {number}), column 'Values'"
+                raise SourceFormatError(non_finite_message(raw_value, where))
         records.append(
             (MEASURES[measure], level, la_code, la_name, region, TOTAL, TOTAL, period[0], period[1], value, marker)
         )

@@ -197,7 +197,7 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
         )
 
     records = []
-    for row in rows[measure_i + 1 :]:
+    for line, row in enumerate(rows[measure_i + 1 :], start=measure_i + 2):
         cells = {col: row[col] for col in columns if row[col].strip()}
         if not cells:
             continue  # blank row, region banner, Sources/Notes block, footnote or legend
@@ -235,7 +235,7 @@ def parse(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
             level, old_code, la_name = LOCAL_AUTHORITY, code, label
         for col, raw in cells.items():
             indicator, year = columns[col]
-            value, marker = parse_cell(raw)
+            value, marker = parse_cell(raw, f"{name}, row {line} ({label}), column {col + 1} ({indicator} {year})")
             if marker == "":
                 continue
             records.append((indicator, level, old_code, la_name, None, TOTAL, TOTAL, str(year), year, value, marker))
