@@ -7,17 +7,18 @@ skipped (the fingerprint of source checksums and ETL code is stored in
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from etl.fetch import FetchedFile, Fetcher
-from etl.model import Source
+from etl.fetch import FetchedFile, Fetcher, FetchError
+from etl.model import EesRelease, Source, SourceFormatError
 from etl.sources import SOURCES
 
 ETL_DIR = Path(__file__).resolve().parent
@@ -25,13 +26,18 @@ ETL_DIR = Path(__file__).resolve().parent
 
 @dataclass
 class BuildResult:
-    """What a build did: ``status`` is 'built' or 'unchanged'; ``report`` the validation summary."""
+    """What a build did: ``status`` is 'built' or 'unchanged'; ``report`` the validation summary.
+
+    ``stale``: source id -> why its last good copy (the previous database's rows) was used instead of a
+    fresh file; empty when every source was read.
+    """
 
     status: str
     db_path: Path
     seconds: float
     observation_rows: int
     report: list[str]
+    stale: dict[str, str] = field(default_factory=dict)
 
 
 def fingerprint(fetched: list[FetchedFile]) -> str:
@@ -73,55 +79,164 @@ def build(
     """
     start = time.perf_counter()
     sources = sources or SOURCES
-    fetched = {s.source_id: fetcher.get(s) for s in sources}
-    fp = fingerprint(list(fetched.values()))
-    if not force and stored_fingerprint(db_path) == fp:
+    fetched, failed = _fetch_all(sources, fetcher, log)
+    sources = _one_copy_per_release(sources, fetched, log)
+    fp = fingerprint(list(fetched.values()) + [_failed_marker(sid) for sid in sorted(failed)])
+    if not failed and not force and stored_fingerprint(db_path) == fp:
         return BuildResult("unchanged", db_path, time.perf_counter() - start, 0, ["no source or code changed"])
 
     # Heavy imports only when there is work to do (keeps the no-change path fast).
     import pandas as pd
 
-    from etl.load import BuildError, assemble, write_database
+    from etl.load import BuildError, assemble, previous_copy, write_database
     from etl.parsers import get_parser
     from etl.validate import validate
 
-    by_id = {s.source_id: s for s in sources}
-
     def parse(s: Source):
         t = time.perf_counter()
-        result = get_parser(s.parser)(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
+        try:
+            result = get_parser(s.parser)(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
+        except SourceFormatError as exc:
+            return s.source_id, exc, time.perf_counter() - t
         return s.source_id, result, time.perf_counter() - t
 
     # Two workers: the heavy parsers spend their time in pyarrow, duckdb and calamine, which release the GIL.
+    readable = [s for s in sources if s.source_id in fetched and get_parser(s.parser) is not None]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(parse, [s for s in sources if get_parser(s.parser) is not None]))
+        results = list(pool.map(parse, readable))
     parsed = {}
     for sid, result, seconds in results:
+        if isinstance(result, SourceFormatError):
+            failed[sid] = result
+            continue
         parsed[sid] = result
         rows = len(result.observations) + sum(len(t) for name, t in result.tables.items() if name != "ees_la")
         log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
-    source_rows = pd.DataFrame(
-        [
+
+    stale, old_sources = {}, {}
+    for s in [s for s in sources if s.source_id in failed]:
+        error = failed[s.source_id]
+        copy = previous_copy(db_path, s.source_id)
+        if copy is None:
+            if not s.required:
+                log(f"  skipped {s.source_id}: {error} (optional; no earlier copy)")
+                continue
+            raise error
+        parsed[s.source_id], old_sources[s.source_id] = copy
+        stale[s.source_id] = _stale_reason(s, error)
+        log(f"  {s.source_id}: {stale[s.source_id]}")
+    sources = [s for s in sources if s.source_id in parsed or (s.source_id in fetched and s.parser == "none")]
+
+    rows = []
+    for s in sources:
+        if s.source_id in old_sources:
+            rows.append({**old_sources[s.source_id], "status": "previous copy", "status_note": stale[s.source_id]})
+            continue
+        f = fetched[s.source_id]
+        rows.append(
             {
                 "source_id": s.source_id,
                 "title": s.title,
                 "publisher": s.publisher,
                 "page_url": s.page_url,
-                "file_url": fetched[s.source_id].file_url,
-                "release": s.release,
-                "file_name": Path(s.mirror_path).name,
-                "sha256": fetched[s.source_id].sha256,
-                "retrieved_at": pd.to_datetime(fetched[s.source_id].retrieved_at, utc=True).tz_convert(None),
+                "file_url": f.file_url,
+                "release": release_label(s, f),
+                "file_name": Path(f.member or s.mirror_path).name,
+                "sha256": f.sha256,
+                "retrieved_at": pd.to_datetime(f.retrieved_at, utc=True).tz_convert(None),
                 "licence": s.licence,
+                "publication": s.publication,
+                "release_slug": f.release,
+                "newest_release": None,
+                "status": "cached copy" if f.fallback else "current",
+                "status_note": f.fallback,
             }
-            for s in sources
-        ]
-    )
-    tables = assemble(parsed, by_id, source_rows)
+        )
+    source_rows = _newest_known(pd.DataFrame(rows), fetched)
+    ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
+    tables = assemble(parsed, ranked, source_rows)
     failures, report = validate(tables)
     if failures:
         raise BuildError(
             "Validation failed; the database was not replaced:\n" + "\n".join(f"  - {f}" for f in failures)
         )
     write_database(tables, db_path, fp)
-    return BuildResult("built", db_path, time.perf_counter() - start, len(tables.observation), report)
+    stale.update({sid: f"cached copy used: {f.fallback}" for sid, f in fetched.items() if f.fallback})
+    return BuildResult("built", db_path, time.perf_counter() - start, len(tables.observation), report, stale)
+
+
+def _fetch_all(sources: list[Source], fetcher: Fetcher, log) -> tuple[dict[str, FetchedFile], dict[str, Exception]]:
+    """Fetch every source; a source that cannot be had is returned in the second dict with its error."""
+    fetched, failed = {}, {}
+    for s in sources:
+        try:
+            fetched[s.source_id] = fetcher.get(s)
+        except FetchError as exc:
+            failed[s.source_id] = exc
+            log(f"  could not get {s.source_id}: {exc}")
+    return fetched, failed
+
+
+def _failed_marker(source_id: str) -> FetchedFile:
+    """A stand-in for a source that failed, so that the fingerprint differs from a complete build."""
+    return FetchedFile(source_id, Path(), "failed", "", "", False, False)
+
+
+def _one_copy_per_release(sources: list[Source], fetched: dict[str, FetchedFile], log) -> list[Source]:
+    """Drop a pinned source whose release the latest-following source of its publication resolved to.
+
+    (The pinned release is then the latest: reading it twice would only duplicate every row.)
+    """
+    latest = {
+        (s.publication, s.parser, fetched[s.source_id].release)
+        for s in sources
+        if s.follows_latest and s.source_id in fetched
+    }
+    keep = []
+    for s in sources:
+        f = fetched.get(s.source_id)
+        if not s.follows_latest and f is not None and (s.publication, s.parser, f.release) in latest:
+            log(f"  {s.source_id}: release {f.release} is the latest release, read once")
+            del fetched[s.source_id]
+            continue
+        keep.append(s)
+    return keep
+
+
+def release_label(source: Source, fetched: FetchedFile) -> str:
+    """How the release of a fetched file is named: the label of the mirror copy, else the resolved release."""
+    if fetched.from_mirror or not fetched.release or fetched.release == source.mirror_release:
+        return source.release
+    return fetched.release_title or f"Release {fetched.release}"
+
+
+def _newest_known(rows, fetched: dict[str, FetchedFile]):
+    """Fill ``newest_release``: per publication, the newest release any source saw (listed or loaded)."""
+    from etl.model import release_rank
+
+    seen: dict[str, set[str]] = {}
+    for r in rows.itertuples():
+        f = fetched.get(r.source_id)
+        for slug in (r.release_slug, f.newest_release if f else None):
+            if isinstance(slug, str) and slug:
+                seen.setdefault(r.publication, set()).add(slug)
+    newest = {pub: max(slugs, key=release_rank) for pub, slugs in seen.items()}
+    rows["newest_release"] = rows.publication.map(newest)
+    return rows
+
+
+def _ranked(source: Source, source_rows) -> Source:
+    """The source with its precedence set from the release it resolved to (EES releases rank by year)."""
+    from etl.model import release_rank
+
+    if not isinstance(source.locator, EesRelease):
+        return source
+    slug = source_rows.set_index("source_id").release_slug.get(source.source_id)
+    return dataclasses.replace(source, precedence=release_rank(slug, source.precedence))
+
+
+def _stale_reason(source: Source, error: Exception) -> str:
+    """One line for the build summary and the screen: which copy is used and why."""
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    what = "could not be read" if isinstance(error, SourceFormatError) else "could not be fetched"
+    return f"the newest copy {what} on {today}; figures from the previous build are kept ({error})"

@@ -51,7 +51,8 @@ def _pct(iid, label, definition, source_id, polarity, headline=False, time_ident
     return Indicator(iid, label, "percent", polarity, definition, source_id, time_identifier, ratio, headline=headline)
 
 
-EHCP = "ehcp_2025"  # newest release; older periods come from ehcp_2022 (each observation names its source)
+EHCP = "ehcp"  # the latest release; older periods come from older releases (each observation names its source)
+TRIBUNAL = "tribunal"  # the latest release's tribunal table; older years from older releases
 
 INDICATORS: list[Indicator] = [
     _count(
@@ -247,7 +248,7 @@ INDICATORS: list[Indicator] = [
         "tribunal_appeals",
         "SEND Tribunal appeals registered",
         "Appeals to the SEND Tribunal registered against the local authority in the calendar year (HMCTS).",
-        "tribunal_2025",
+        TRIBUNAL,
         CALENDAR,
     ),
     _count(
@@ -255,7 +256,7 @@ INDICATORS: list[Indicator] = [
         "Appealable decisions",
         "Decisions that could be appealed: refusals to assess, decisions not to issue a plan, the following "
         "January's EHC plans and plans ceased because needs were met (DfE definition).",
-        "tribunal_2025",
+        TRIBUNAL,
         CALENDAR,
     ),
     _pct(
@@ -263,7 +264,7 @@ INDICATORS: list[Indicator] = [
         "SEND Tribunal appeal rate",
         "Appeals registered as a percentage of appealable decisions, as published. The 2023 and 2024 figures "
         "follow a change in the tribunal data collection.",
-        "tribunal_2025",
+        TRIBUNAL,
         "lower_is_better",
         headline=True,
         ratio=("tribunal_appeals", "appealable_decisions", 100.0),

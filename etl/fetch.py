@@ -22,6 +22,7 @@ never damages an existing cached copy.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import fnmatch
 import hashlib
@@ -70,6 +71,9 @@ class FetchedFile:
     ``retrieved_at`` is ISO-8601 UTC: the download time, or the file's mtime for a
     mirror file. ``from_cache``: served from the cache without new bytes (304, offline,
     or network failure). ``member``: the zip member extracted, for EES member sources.
+    ``release``: the release the file belongs to (EES slug as resolved, or the mirror copy's
+    ``Source.mirror_release``), ``release_title`` its title, ``newest_release`` the newest
+    release the publisher listed (EES ``latestRelease``), when known.
     """
 
     source_id: str
@@ -80,6 +84,10 @@ class FetchedFile:
     from_cache: bool
     from_mirror: bool
     member: str | None = None
+    release: str | None = None
+    release_title: str | None = None
+    newest_release: str | None = None
+    fallback: str | None = None
 
 
 class _Transient(Exception):
@@ -197,6 +205,24 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
         raise
 
 
+def _with_release(fetched: FetchedFile, release: dict, releases: list) -> FetchedFile:
+    """``fetched`` labelled with the EES release it came from and the publication's newest release.
+
+    The labels are also kept in the file's sidecar, so that a cached copy still says which release it is.
+    """
+    latest = [r for r in releases if isinstance(r, dict) and r.get("latestRelease") is True]
+    title = " ".join(str(release.get(k) or "") for k in ("coverageTitle", "yearTitle")).strip()
+    labels = {
+        "release": str(release.get("slug") or "") or None,
+        "release_title": title or release.get("title"),
+        "newest_release": str(latest[0].get("slug")) if latest else None,
+    }
+    meta = _read_meta(fetched.path)
+    if meta and any(meta.get(k) != v for k, v in labels.items()):
+        _write_meta(fetched.path, {**meta, **labels})
+    return dataclasses.replace(fetched, **labels)
+
+
 def _default_progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -273,7 +299,7 @@ class Fetcher:
                     f"warning: could not download {source.source_id} from {exc.url}: {exc.reason}; "
                     f"using the cached copy retrieved {cached.retrieved_at} ({cached.path})"
                 )
-                return cached
+                return dataclasses.replace(cached, fallback=f"could not download from {exc.url}: {exc.reason}")
             hint = f" {OFFLINE_HINT}" if exc.offline else ""
             raise FetchError(f"could not download {self._name(source)} from {exc.url}: {exc.reason}.{hint}") from exc
 
@@ -303,6 +329,7 @@ class Fetcher:
             retrieved_at=_mtime_iso(path),
             from_cache=False,
             from_mirror=True,
+            release=source.mirror_release or None,
         )
 
     def _cached(self, source: Source) -> FetchedFile | None:
@@ -319,6 +346,9 @@ class Fetcher:
             from_cache=True,
             from_mirror=False,
             member=meta.get("member"),
+            release=meta.get("release"),
+            release_title=meta.get("release_title"),
+            newest_release=meta.get("newest_release"),
         )
 
     # ------------------------------------------------------------- resolution
@@ -370,13 +400,13 @@ class Fetcher:
         zip_url = f"{self.ees_api}/releases/{release['id']}/files?fromPage=ReleaseDownloads"
         if locator.member is None:
             got = self._download(source, zip_url, target, expect_zip=True)
-            return self._as_fetched(source, got)
+            return _with_release(self._as_fetched(source, got), release, releases)
         # The release zip is cached beside the member, named as EES names it, so
         # that every source of the same release shares one download.
         slug = str(release.get("slug") or locator.release_slug)
         zip_path = target.parent / f"{locator.publication}_{slug}.zip"
         got = self._download(source, zip_url, zip_path, expect_zip=True)
-        return self._extract_member(source, locator.member, got, target)
+        return _with_release(self._extract_member(source, locator.member, got, target), release, releases)
 
     def _resolve_govuk(self, source: Source, locator: GovUkAttachment) -> str:
         url = f"{self.govuk_api}/{locator.content_path.lstrip('/')}"

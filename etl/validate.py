@@ -52,15 +52,7 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
 
     # LA counts per period.
     la_rows = headline[headline.geographic_level == LOCAL_AUTHORITY]
-    # Figures withdrawn as publisher errors (corrections.WITHDRAWN) still count as published rows.
-    withdrawn = t.data_note.dropna(subset=["indicator_id", "time_period", "area_code"])
-    counts = (
-        la_rows.groupby(["indicator_id", "time_period"])
-        .size()
-        .add(withdrawn.groupby(["indicator_id", "time_period"]).size(), fill_value=0)
-        .astype(int)
-    )
-    counts = counts[counts.index.isin(la_rows.set_index(["indicator_id", "time_period"]).index)]
+    counts = la_rows.groupby(["indicator_id", "time_period"]).size()
     lo, hi = LA_ROWS_RANGE
     for (iid, period), n in counts.items():
         if not lo <= n <= hi:
