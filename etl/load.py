@@ -24,6 +24,8 @@ from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, 
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 KEY = ["indicator_id", "geographic_level", "area_code", "breakdown_topic", "breakdown", "time_period"]
+#: Columns of the ``new_period`` table: periods of an indicator that only the newest release of its table has.
+NEW_PERIOD_COLUMNS = ["indicator_id", "time_period", "year", "source_id"]
 #: Columns of the ``revision`` table: a figure two loaded releases both publish, as each prints it.
 REVISION_COLUMNS = [
     *KEY,
@@ -57,6 +59,7 @@ class Tables:
     data_note: pd.DataFrame
     series_break: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=breaks.BREAK_COLUMNS))
     revision: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REVISION_COLUMNS))
+    new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
@@ -123,6 +126,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         sample = dupes.sort_values(KEY).head(6)[KEY + ["source_id"]].to_string(index=False)
         raise BuildError(f"Build stopped: {len(dupes)} rows share a key within one source:\n{sample}")
     series_breaks = breaks.found(obs, sources)
+    new_periods = _new_periods(obs, sources)
     obs, revisions = _newest_wins(obs, series_breaks, sources, notes)
     for c, sid, area in corrections.caveats(obs, by_code, ledger):
         notes.append(_note(sid, area, c.description, time_period=c.period, indicator_id=c.indicator_id))
@@ -142,10 +146,31 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         data_note=pd.DataFrame(notes, columns=["source_id", "area_code", "time_period", "indicator_id", "note"]),
         series_break=series_breaks,
         revision=revisions,
+        new_period=new_periods,
         correction=ledger.table(),
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
+
+
+def _new_periods(obs: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
+    """(indicator, period) pairs published only by the newest loaded release of a table that has older ones."""
+    families: dict[tuple[str, str], list[Source]] = {}
+    for s in sources.values():
+        families.setdefault(corrections.table_of(s), []).append(s)
+    frames = []
+    for family in families.values():
+        if len(family) < 2:
+            continue
+        newest = max(family, key=lambda s: s.precedence).source_id
+        rows = obs[obs.source_id.isin([s.source_id for s in family])]
+        pairs = rows[["indicator_id", "time_period", "year", "source_id"]].drop_duplicates()
+        older = pairs[pairs.source_id != newest].set_index(["indicator_id", "time_period"]).index
+        mine = pairs[pairs.source_id == newest]
+        frames.append(mine[~mine.set_index(["indicator_id", "time_period"]).index.isin(older)])
+    if not frames:
+        return pd.DataFrame(columns=NEW_PERIOD_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[NEW_PERIOD_COLUMNS]
 
 
 def _newest_wins(obs: pd.DataFrame, series_breaks: pd.DataFrame, sources: dict[str, Source], notes: list):
@@ -489,6 +514,7 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                 "data_note",
                 "series_break",
                 "revision",
+                "new_period",
                 "correction",
             ]
             for name in order:

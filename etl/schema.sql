@@ -132,6 +132,14 @@ CREATE TABLE revision (
     series_break     BOOLEAN NOT NULL    -- the two figures are counted by different methods
 );
 
+CREATE TABLE new_period (
+    indicator_id VARCHAR NOT NULL,
+    time_period  VARCHAR NOT NULL,
+    year         INTEGER NOT NULL,
+    source_id    VARCHAR NOT NULL,      -- the newest release of its table, the only one to publish the period
+    PRIMARY KEY (indicator_id, time_period)
+);
+
 CREATE TABLE correction (
     correction_id VARCHAR PRIMARY KEY,
     publication   VARCHAR NOT NULL,

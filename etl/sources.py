@@ -59,7 +59,7 @@ SOURCES: list[Source] = [
     # newer one wins; a pinned release that the latest resolves to is read once.
     Source(
         source_id="ehcp",
-        title="Education, health and care plans (SEN2), latest release",
+        title="Education, health and care plans (SEN2)",
         publisher="Department for Education",
         page_url=EES_PAGE,
         locator=EesRelease(EHCP, None),
@@ -99,7 +99,7 @@ SOURCES: list[Source] = [
     # (2025: "SEND Tribunals and appeal rate 2014-2024.csv", 2026: "SEND appealable decisions rate 2024-2025.csv").
     Source(
         source_id="tribunal",
-        title="SEND Tribunal appeals and appealable decisions (supporting file), latest release",
+        title="SEND Tribunal appeals and appealable decisions (supporting file)",
         publisher="Ministry of Justice / Department for Education",
         page_url=EES_PAGE,
         locator=EesRelease(EHCP, None, member=TRIBUNAL_MEMBER),
