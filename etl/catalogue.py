@@ -39,11 +39,21 @@ class Indicator:
     derived: bool = False
     additive: bool = False  # counts whose regional/national totals are sums of LAs
     headline: bool = False  # shown on profiles, briefings and overview tiles
+    first_release: str | None = None  # first release that publishes it: no figures before is not an error
 
 
-def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral"):
+def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral", first_release=None):
     return Indicator(
-        iid, label, "count", polarity, definition, source_id, time_identifier, additive=True, headline=headline
+        iid,
+        label,
+        "count",
+        polarity,
+        definition,
+        source_id,
+        time_identifier,
+        additive=True,
+        headline=headline,
+        first_release=first_release,
     )
 
 
@@ -243,6 +253,16 @@ INDICATORS: list[Indicator] = [
         "Annual review meetings recorded for plans whose review was due in the year (published from 2024).",
         EHCP,
         CALENDAR,
+    ),
+    _count(
+        "annual_reviews_completed",
+        "Annual reviews completed in the year",
+        "Annual reviews of EHC plans completed in the calendar year, for plans whose review was due in it (published "
+        "from the 2026 release). Not the same measure as 'Annual review meetings held', which counted meetings "
+        "recorded at any time, including before the year.",
+        EHCP,
+        CALENDAR,
+        first_release="2026",
     ),
     _count(
         "tribunal_appeals",
