@@ -18,6 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
 DEFAULT_CACHE = Path(os.environ.get("SEND_CACHE_DIR", ROOT / "data" / "cache"))
+#: Exit status of a build that wrote the database but kept an older copy of some source (listed in the summary).
+EXIT_STALE = 7
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -106,6 +108,11 @@ def _build(args: argparse.Namespace) -> int:
                 print(f"  {line}")
         if explained and not args.verbose:
             print("  (each explained total is listed with --verbose; they are published as such and not errors)")
+        if result.stale:
+            print("\nBuilt with an older copy of some sources (the pages say so):", file=sys.stderr)
+            for sid, why in result.stale.items():
+                print(f"  {sid}: {why}", file=sys.stderr)
+            return EXIT_STALE
     return 0
 
 

@@ -130,7 +130,16 @@ def build(
     rows = []
     for s in sources:
         if s.source_id in old_sources:
-            rows.append({**old_sources[s.source_id], "status": "previous copy", "status_note": stale[s.source_id]})
+            old = old_sources[s.source_id]
+            rows.append(
+                {
+                    **old,
+                    "publication": s.publication,
+                    "follows_latest": s.follows_latest,
+                    "status": "previous copy",
+                    "status_note": stale[s.source_id],
+                }
+            )
             continue
         f = fetched[s.source_id]
         rows.append(
@@ -148,6 +157,7 @@ def build(
                 "publication": s.publication,
                 "release_slug": f.release,
                 "newest_release": None,
+                "follows_latest": s.follows_latest,
                 "status": "cached copy" if f.fallback else "current",
                 "status_note": f.fallback,
             }

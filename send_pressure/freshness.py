@@ -49,7 +49,7 @@ def figures_line(sources: pd.DataFrame, shown: dict[str, list[str]]) -> list[str
             continue
         row = s.loc[sid]
         lines.append(f"{row.title}: {row.release}, periods {span(periods)}.")
-        if _is_newer(row.get("newest_release"), row.get("release_slug")):
+        if row.get("follows_latest") and _is_newer(row.get("newest_release"), row.get("release_slug")):
             newer.setdefault(row.publication, (row.newest_release, set()))[1].add(str(row.release))
     for _pub, (newest, loaded) in newer.items():
         lines.append(

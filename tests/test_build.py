@@ -373,6 +373,10 @@ def test_cli_sources_prints_each_source_and_checksum(db_path):
     for sid, sha in rows:
         assert sid in done.stdout
         assert sha in done.stdout
+    # each publication with the newest release known (the mirror's tribunal table is from the 2026 release),
+    # and what was loaded from it
+    assert "Publication education-health-and-care-plans: newest release known 2026" in done.stdout
+    assert "loaded Reporting year 2025 (June 2025) (newer release 2026 not loaded from this file)" in done.stdout
 
 
 def test_cli_summary_prints_tables_and_indicators(db_path):
