@@ -11,7 +11,8 @@ Exit statuses (also in docs/operations.md): 0 built or already up to date; 1 une
 bug: the message says so); 2 bad command line or --db path; 3 a source could not be downloaded and
 has no usable cached copy; 4 a source file is not in the expected layout; 5 the data failed
 validation; 6 the database could not be written (read-only folder, disk full); 7 another build is
-running; 130 interrupted. Whenever the status is not 0, the existing database was not changed.
+running; 8 built, but some source could not be fetched or read and its last good copy was used (listed);
+130 interrupted. Whenever the status is neither 0 nor 8, the existing database was not changed.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
 DEFAULT_CACHE = Path(os.environ.get("SEND_CACHE_DIR", ROOT / "data" / "cache"))
-
-#: Exit statuses of ``python -m etl build`` (documented in docs/operations.md).
+#: Exit statuses of ``python -m etl build`` (documented in docs/operations.md). EXIT_STALE: the database was
+#: written, but with the last good copy of some source (listed in the summary and on the pages).
 EXIT_OK, EXIT_BUG, EXIT_USAGE, EXIT_FETCH, EXIT_LAYOUT, EXIT_INVALID, EXIT_WRITE, EXIT_LOCKED = 0, 1, 2, 3, 4, 5, 6, 7
+EXIT_STALE = 8
 EXIT_INTERRUPTED = 130
 UNCHANGED = "The existing database (if any) was not changed."
 
@@ -121,8 +123,6 @@ def _build(args: argparse.Namespace) -> int:
             f"Unexpected error ({type(e).__name__}: {e}). This is a bug in the ETL, not in your data or "
             "setup; please report it with the output of the same command run with --verbose.",
         )
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     if result.status == "unchanged":
         print(f"Up to date: no source or code changed since the last build ({result.seconds:.2f}s).")
     else:
@@ -133,6 +133,11 @@ def _build(args: argparse.Namespace) -> int:
                 print(f"  {line}")
         if explained and not args.verbose:
             print("  (each explained total is listed with --verbose; they are published as such and not errors)")
+        if result.stale:
+            print("\nBuilt with an older copy of some sources (the pages say so):", file=sys.stderr)
+            for sid, why in result.stale.items():
+                print(f"  {sid}: {why}", file=sys.stderr)
+            return EXIT_STALE
     return EXIT_OK
 
 

@@ -12,6 +12,7 @@ holder first removes the temporary files killed builds and downloads left behind
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import os
@@ -24,9 +25,9 @@ from pathlib import Path
 
 import duckdb
 
-from etl.fetch import FetchedFile, Fetcher
+from etl.fetch import FetchedFile, Fetcher, FetchError
 from etl.leftovers import clean_leftovers
-from etl.model import Source, SourceFormatError
+from etl.model import EesRelease, Source, SourceFormatError
 from etl.sources import SOURCES
 
 ETL_DIR = Path(__file__).resolve().parent
@@ -44,15 +45,18 @@ class BuildLocked(RuntimeError):
 
 @dataclass
 class BuildResult:
-    """What a build did: ``status`` is 'built' or 'unchanged'; ``report`` the validation summary;
-    ``warnings`` the sources that could not be downloaded and were read from their cached copy."""
+    """What a build did: ``status`` is 'built' or 'unchanged'; ``report`` the validation summary.
+
+    ``stale``: source id -> why its last good copy (the previous database's rows) was used instead of a
+    fresh file; empty when every source was read.
+    """
 
     status: str
     db_path: Path
     seconds: float
     observation_rows: int
     report: list[str]
-    warnings: list[str] = field(default_factory=list)
+    stale: dict[str, str] = field(default_factory=dict)
 
 
 def check_target(db_path: Path) -> None:
@@ -166,61 +170,92 @@ def _build(
     db_path: Path, fetcher: Fetcher, sources: list[Source], force: bool, log: Callable[[str], None]
 ) -> BuildResult:
     start = time.perf_counter()
-    fetched = {s.source_id: fetcher.get(s) for s in sources}
-    fp = fingerprint(list(fetched.values()))
-    if not force and stored_fingerprint(db_path) == fp:
-        return BuildResult(
-            "unchanged", db_path, time.perf_counter() - start, 0, ["no source or code changed"], fetcher.warnings
-        )
+    fetched, failed = _fetch_all(sources, fetcher, log)
+    sources = _one_copy_per_release(sources, fetched, log)
+    fp = fingerprint(list(fetched.values()) + [_failed_marker(sid) for sid in sorted(failed)])
+    if not failed and not force and stored_fingerprint(db_path) == fp:
+        return BuildResult("unchanged", db_path, time.perf_counter() - start, 0, ["no source or code changed"])
 
     # Heavy imports only when there is work to do (keeps the no-change path fast).
     import pandas as pd
 
-    from etl.load import BuildError, assemble, write_database
+    from etl.load import BuildError, assemble, previous_copy, write_database
     from etl.parsers import get_parser
     from etl.validate import validate
 
-    by_id = {s.source_id: s for s in sources}
-
     def parse(s: Source):
         t = time.perf_counter()
-        path = fetched[s.source_id].path
         try:
-            result = get_parser(s.parser)(path, s, lambda sid: fetched[sid].path)
-        except UnicodeDecodeError as exc:
-            raise SourceFormatError(
-                f"{path.name} ({s.source_id}) is not UTF-8 text: byte {exc.object[exc.start : exc.start + 1]!r} "
-                f"at offset {exc.start} ({exc.reason}). It may have been saved as Windows-1252 (cp1252); "
-                "save it as UTF-8."
-            ) from exc
+            result = get_parser(s.parser)(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
+        except SourceFormatError as exc:
+            return s.source_id, exc, time.perf_counter() - t
         return s.source_id, result, time.perf_counter() - t
 
     # Two workers: the heavy parsers spend their time in pyarrow, duckdb and calamine, which release the GIL.
+    readable = [s for s in sources if s.source_id in fetched and get_parser(s.parser) is not None]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(parse, [s for s in sources if get_parser(s.parser) is not None]))
+        results = list(pool.map(parse, readable))
     parsed = {}
     for sid, result, seconds in results:
+        if isinstance(result, SourceFormatError):
+            failed[sid] = result
+            continue
         parsed[sid] = result
         rows = len(result.observations) + sum(len(t) for name, t in result.tables.items() if name != "ees_la")
         log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
-    source_rows = pd.DataFrame(
-        [
+
+    stale, old_sources = {}, {}
+    for s in [s for s in sources if s.source_id in failed]:
+        error = failed[s.source_id]
+        copy = previous_copy(db_path, s.source_id)
+        if copy is None:
+            if not s.required:
+                log(f"  skipped {s.source_id}: {error} (optional; no earlier copy)")
+                continue
+            raise error
+        parsed[s.source_id], old_sources[s.source_id] = copy
+        stale[s.source_id] = _stale_reason(s, error)
+        log(f"  {s.source_id}: {stale[s.source_id]}")
+    sources = [s for s in sources if s.source_id in parsed or (s.source_id in fetched and s.parser == "none")]
+
+    rows = []
+    for s in sources:
+        if s.source_id in old_sources:
+            old = old_sources[s.source_id]
+            rows.append(
+                {
+                    **old,
+                    "publication": s.publication,
+                    "follows_latest": s.follows_latest,
+                    "status": "previous copy",
+                    "status_note": stale[s.source_id],
+                }
+            )
+            continue
+        f = fetched[s.source_id]
+        rows.append(
             {
                 "source_id": s.source_id,
                 "title": s.title,
                 "publisher": s.publisher,
                 "page_url": s.page_url,
-                "file_url": fetched[s.source_id].file_url,
-                "release": s.release,
-                "file_name": Path(s.mirror_path).name,
-                "sha256": fetched[s.source_id].sha256,
-                "retrieved_at": pd.to_datetime(fetched[s.source_id].retrieved_at, utc=True).tz_convert(None),
+                "file_url": f.file_url,
+                "release": release_label(s, f),
+                "file_name": Path(f.member or s.mirror_path).name,
+                "sha256": f.sha256,
+                "retrieved_at": pd.to_datetime(f.retrieved_at, utc=True).tz_convert(None),
                 "licence": s.licence,
+                "publication": s.publication,
+                "release_slug": f.release,
+                "newest_release": None,
+                "follows_latest": s.follows_latest,
+                "status": "cached copy" if f.fallback else "current",
+                "status_note": f.fallback,
             }
-            for s in sources
-        ]
-    )
-    tables = assemble(parsed, by_id, source_rows)
+        )
+    source_rows = _newest_known(pd.DataFrame(rows), fetched)
+    ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
+    tables = assemble(parsed, ranked, source_rows)
     failures, report = validate(tables)
     if failures:
         raise BuildError(
@@ -228,4 +263,82 @@ def _build(
         )
     check_target(db_path)
     write_database(tables, db_path, fp)
-    return BuildResult("built", db_path, time.perf_counter() - start, len(tables.observation), report, fetcher.warnings)
+    stale.update({sid: f"cached copy used: {f.fallback}" for sid, f in fetched.items() if f.fallback})
+    return BuildResult("built", db_path, time.perf_counter() - start, len(tables.observation), report, stale)
+
+
+def _fetch_all(sources: list[Source], fetcher: Fetcher, log) -> tuple[dict[str, FetchedFile], dict[str, Exception]]:
+    """Fetch every source; a source that cannot be had is returned in the second dict with its error."""
+    fetched, failed = {}, {}
+    for s in sources:
+        try:
+            fetched[s.source_id] = fetcher.get(s)
+        except FetchError as exc:
+            failed[s.source_id] = exc
+            log(f"  could not get {s.source_id}: {exc}")
+    return fetched, failed
+
+
+def _failed_marker(source_id: str) -> FetchedFile:
+    """A stand-in for a source that failed, so that the fingerprint differs from a complete build."""
+    return FetchedFile(source_id, Path(), "failed", "", "", False, False)
+
+
+def _one_copy_per_release(sources: list[Source], fetched: dict[str, FetchedFile], log) -> list[Source]:
+    """Drop a pinned source whose release the latest-following source of its publication resolved to.
+
+    (The pinned release is then the latest: reading it twice would only duplicate every row.)
+    """
+    latest = {
+        (s.publication, s.parser, fetched[s.source_id].release)
+        for s in sources
+        if s.follows_latest and s.source_id in fetched
+    }
+    keep = []
+    for s in sources:
+        f = fetched.get(s.source_id)
+        if not s.follows_latest and f is not None and (s.publication, s.parser, f.release) in latest:
+            log(f"  {s.source_id}: release {f.release} is the latest release, read once")
+            del fetched[s.source_id]
+            continue
+        keep.append(s)
+    return keep
+
+
+def release_label(source: Source, fetched: FetchedFile) -> str:
+    """How the release of a fetched file is named: the label of the mirror copy, else the resolved release."""
+    if fetched.from_mirror or not fetched.release or fetched.release == source.mirror_release:
+        return source.release
+    return fetched.release_title or f"Release {fetched.release}"
+
+
+def _newest_known(rows, fetched: dict[str, FetchedFile]):
+    """Fill ``newest_release``: per publication, the newest release any source saw (listed or loaded)."""
+    from etl.model import release_rank
+
+    seen: dict[str, set[str]] = {}
+    for r in rows.itertuples():
+        f = fetched.get(r.source_id)
+        for slug in (r.release_slug, f.newest_release if f else None):
+            if isinstance(slug, str) and slug:
+                seen.setdefault(r.publication, set()).add(slug)
+    newest = {pub: max(slugs, key=release_rank) for pub, slugs in seen.items()}
+    rows["newest_release"] = rows.publication.map(newest)
+    return rows
+
+
+def _ranked(source: Source, source_rows) -> Source:
+    """The source with its precedence set from the release it resolved to (EES releases rank by year)."""
+    from etl.model import release_rank
+
+    if not isinstance(source.locator, EesRelease):
+        return source
+    slug = source_rows.set_index("source_id").release_slug.get(source.source_id)
+    return dataclasses.replace(source, precedence=release_rank(slug, source.precedence))
+
+
+def _stale_reason(source: Source, error: Exception) -> str:
+    """One line for the build summary and the screen: which copy is used and why."""
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    what = "could not be read" if isinstance(error, SourceFormatError) else "could not be fetched"
+    return f"the newest copy {what} on {today}; figures from the previous build are kept ({error})"

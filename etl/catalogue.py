@@ -39,11 +39,21 @@ class Indicator:
     derived: bool = False
     additive: bool = False  # counts whose regional/national totals are sums of LAs
     headline: bool = False  # shown on profiles, briefings and overview tiles
+    first_release: str | None = None  # first release that publishes it: no figures before is not an error
 
 
-def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral"):
+def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral", first_release=None):
     return Indicator(
-        iid, label, "count", polarity, definition, source_id, time_identifier, additive=True, headline=headline
+        iid,
+        label,
+        "count",
+        polarity,
+        definition,
+        source_id,
+        time_identifier,
+        additive=True,
+        headline=headline,
+        first_release=first_release,
     )
 
 
@@ -51,7 +61,8 @@ def _pct(iid, label, definition, source_id, polarity, headline=False, time_ident
     return Indicator(iid, label, "percent", polarity, definition, source_id, time_identifier, ratio, headline=headline)
 
 
-EHCP = "ehcp_2025"  # newest release; older periods come from ehcp_2022 (each observation names its source)
+EHCP = "ehcp"  # the latest release; older periods come from older releases (each observation names its source)
+TRIBUNAL = "tribunal"  # the latest release's tribunal table; older years from older releases
 
 INDICATORS: list[Indicator] = [
     _count(
@@ -244,10 +255,20 @@ INDICATORS: list[Indicator] = [
         CALENDAR,
     ),
     _count(
+        "annual_reviews_completed",
+        "Annual reviews completed in the year",
+        "Annual reviews of EHC plans completed in the calendar year, for plans whose review was due in it (published "
+        "from the 2026 release). Not the same measure as 'Annual review meetings held', which counted meetings "
+        "recorded at any time, including before the year.",
+        EHCP,
+        CALENDAR,
+        first_release="2026",
+    ),
+    _count(
         "tribunal_appeals",
         "SEND Tribunal appeals registered",
         "Appeals to the SEND Tribunal registered against the local authority in the calendar year (HMCTS).",
-        "tribunal_2025",
+        TRIBUNAL,
         CALENDAR,
     ),
     _count(
@@ -255,7 +276,7 @@ INDICATORS: list[Indicator] = [
         "Appealable decisions",
         "Decisions that could be appealed: refusals to assess, decisions not to issue a plan, the following "
         "January's EHC plans and plans ceased because needs were met (DfE definition).",
-        "tribunal_2025",
+        TRIBUNAL,
         CALENDAR,
     ),
     _pct(
@@ -263,7 +284,7 @@ INDICATORS: list[Indicator] = [
         "SEND Tribunal appeal rate",
         "Appeals registered as a percentage of appealable decisions, as published. The 2023 and 2024 figures "
         "follow a change in the tribunal data collection.",
-        "tribunal_2025",
+        TRIBUNAL,
         "lower_is_better",
         headline=True,
         ratio=("tribunal_appeals", "appealable_decisions", 100.0),

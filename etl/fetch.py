@@ -33,6 +33,7 @@ included). ``.part`` files left by a killed run are removed at the next build
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import fnmatch
 import hashlib
@@ -88,6 +89,9 @@ class FetchedFile:
     ``retrieved_at`` is ISO-8601 UTC: the download time, or the file's mtime for a
     mirror file. ``from_cache``: served from the cache without new bytes (304, offline,
     or network failure). ``member``: the zip member extracted, for EES member sources.
+    ``release``: the release the file belongs to (EES slug as resolved, or the mirror copy's
+    ``Source.mirror_release``), ``release_title`` its title, ``newest_release`` the newest
+    release the publisher listed (EES ``latestRelease``), when known.
     """
 
     source_id: str
@@ -98,6 +102,10 @@ class FetchedFile:
     from_cache: bool
     from_mirror: bool
     member: str | None = None
+    release: str | None = None
+    release_title: str | None = None
+    newest_release: str | None = None
+    fallback: str | None = None
 
 
 class _Transient(Exception):
@@ -282,6 +290,24 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
         raise
 
 
+def _with_release(fetched: FetchedFile, release: dict, releases: list) -> FetchedFile:
+    """``fetched`` labelled with the EES release it came from and the publication's newest release.
+
+    The labels are also kept in the file's sidecar, so that a cached copy still says which release it is.
+    """
+    latest = [r for r in releases if isinstance(r, dict) and r.get("latestRelease") is True]
+    title = " ".join(str(release.get(k) or "") for k in ("coverageTitle", "yearTitle")).strip()
+    labels = {
+        "release": str(release.get("slug") or "") or None,
+        "release_title": title or release.get("title"),
+        "newest_release": str(latest[0].get("slug")) if latest else None,
+    }
+    meta = _read_meta(fetched.path)
+    if meta and any(meta.get(k) != v for k, v in labels.items()):
+        _write_meta(fetched.path, {**meta, **labels})
+    return dataclasses.replace(fetched, **labels)
+
+
 def _default_progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -304,7 +330,8 @@ class Fetcher:
     ``pins``: source id -> expected SHA-256 of sources that are fixed files (default
     ``etl.sources.PINNED_SHA256``); checked on every download and every read of the cache.
 
-    ``warnings`` collects one line per file that failed and was replaced by its cached copy.
+    A file that fails to download is replaced by its cached copy when one passes its checks; the
+    returned :class:`FetchedFile` then says why in ``fallback``.
     """
 
     def __init__(
@@ -336,7 +363,6 @@ class Fetcher:
         self.offline = offline
         self.deadline = deadline
         self.pins = dict(pins)
-        self.warnings: list[str] = []
         self._sleep = time.sleep
         self._clock = time.monotonic
         self._json_seen: dict[str, Any] = {}
@@ -372,9 +398,8 @@ class Fetcher:
                     f"could not download {source.source_id} from {exc.url}: {exc.reason}; "
                     f"using the cached copy retrieved {cached.retrieved_at} ({cached.path})"
                 )
-                self.warnings.append(warning)
                 self.progress(f"warning: {warning}")
-                return cached
+                return dataclasses.replace(cached, fallback=f"could not download from {exc.url}: {exc.reason}")
             hint = f" {OFFLINE_HINT}" if exc.offline else ""
             raise FetchError(f"could not download {self._name(source)} from {exc.url}: {exc.reason}.{hint}") from exc
 
@@ -404,6 +429,7 @@ class Fetcher:
             retrieved_at=_mtime_iso(path),
             from_cache=False,
             from_mirror=True,
+            release=source.mirror_release or None,
         )
 
     def _pin_problem(self, source: Source, digest: str) -> str | None:
@@ -437,6 +463,9 @@ class Fetcher:
             from_cache=True,
             from_mirror=False,
             member=meta.get("member"),
+            release=meta.get("release"),
+            release_title=meta.get("release_title"),
+            newest_release=meta.get("newest_release"),
         )
 
     # ------------------------------------------------------------- resolution
@@ -488,13 +517,13 @@ class Fetcher:
         zip_url = f"{self.ees_api}/releases/{release['id']}/files?fromPage=ReleaseDownloads"
         if locator.member is None:
             got = self._download(source, zip_url, target, "zip")
-            return self._as_fetched(source, got)
+            return _with_release(self._as_fetched(source, got), release, releases)
         # The release zip is cached beside the member, named as EES names it, so
         # that every source of the same release shares one download.
         slug = str(release.get("slug") or locator.release_slug)
         zip_path = target.parent / f"{locator.publication}_{slug}.zip"
         got = self._download(source, zip_url, zip_path, "zip", pinned=False)
-        return self._extract_member(source, locator.member, got, target)
+        return _with_release(self._extract_member(source, locator.member, got, target), release, releases)
 
     def _resolve_govuk(self, source: Source, locator: GovUkAttachment) -> str:
         url = f"{self.govuk_api}/{locator.content_path.lstrip('/')}"

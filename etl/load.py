@@ -19,12 +19,25 @@ import numpy as np
 import pandas as pd
 from duckdb import ConstraintException
 
-from etl import corrections, geography
+from etl import breaks, corrections, geography
 from etl.catalogue import INDICATORS, Indicator
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 KEY = ["indicator_id", "geographic_level", "area_code", "breakdown_topic", "breakdown", "time_period"]
+#: Columns of the ``new_period`` table: periods of an indicator that only the newest release of its table has.
+NEW_PERIOD_COLUMNS = ["indicator_id", "time_period", "year", "source_id"]
+#: Columns of the ``revision`` table: a figure two loaded releases both publish, as each prints it.
+REVISION_COLUMNS = [
+    *KEY,
+    "old_value",
+    "old_marker",
+    "old_source_id",
+    "new_value",
+    "new_marker",
+    "new_source_id",
+    "series_break",
+]
 
 
 class BuildError(RuntimeError):
@@ -45,6 +58,10 @@ class Tables:
     constituency: pd.DataFrame
     boundary: pd.DataFrame
     data_note: pd.DataFrame
+    series_break: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=breaks.BREAK_COLUMNS))
+    revision: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REVISION_COLUMNS))
+    new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
+    correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -71,6 +88,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     marker or duplicate key.
     """
     problems = _Problems()
+    ledger = corrections.Ledger(sources)
     ees_la = pd.concat([p.tables["ees_la"] for p in parsed.values() if "ees_la" in p.tables], ignore_index=True)
     la = geography.build_local_authorities(ees_la)
     by_code = la.set_index("old_la_code")
@@ -78,12 +96,10 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     for sid, p in parsed.items():
         for n in p.notes:
             code = n.get("old_la_code")
-            area = by_code.at[code, "new_la_code"] if code in by_code.index else None
+            area = n.get("area_code") or (by_code.at[code, "new_la_code"] if code in by_code.index else None)
             notes.append(
                 _note(sid, area, n["note"], time_period=n.get("time_period"), indicator_id=n.get("indicator_id"))
             )
-    for sid, code, period, text in corrections.CAVEATS:
-        notes.append(_note(sid, by_code.at[code, "new_la_code"], text, time_period=period))
 
     frames = []
     for sid, p in parsed.items():
@@ -93,13 +109,16 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         missing = set(OBS_COLUMNS) - set(obs.columns)
         if missing:
             raise BuildError(f"parser for {sid} returned no {sorted(missing)} column(s)")
-        obs = obs[OBS_COLUMNS].copy()
+        resolved = "area_code" in obs.columns  # a previous build's rows (a source's last good copy)
+        obs = obs[OBS_COLUMNS + (["area_code"] if resolved else [])].copy()
         obs["source_id"] = sid
         obs["precedence"] = sources[sid].precedence
-        frames.append(_resolve_codes(obs, sid, by_code, problems, notes))
+        frames.append(obs if resolved else _resolve_codes(obs, sid, by_code, problems, notes, ledger))
     obs = pd.concat(frames, ignore_index=True)
-    obs = _withdraw(obs, la, notes)
     obs = _check_markers(obs, problems)
+    for c, sid, area, printed in corrections.withhold(obs, la.set_index("new_la_code").region_code, ledger):
+        text = f"{c.description} Printed figure: {printed:,.0f}."
+        notes.append(_note(sid, area, text, time_period=c.period, indicator_id=c.indicator_id))
     obs = _drop_outside_lifetime(obs, la, notes)
     problems.raise_if_any("Build stopped: source rows do not resolve to known local authorities")
 
@@ -107,9 +126,11 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     if len(dupes):
         sample = dupes.sort_values(KEY).head(6)[KEY + ["source_id"]].to_string(index=False)
         raise BuildError(f"Build stopped: {len(dupes)} rows share a key within one source:\n{sample}")
-    # Newest release wins where releases overlap (it carries revisions).
-    obs = obs.sort_values("precedence", ascending=False).drop_duplicates(KEY, keep="first")
-    obs = obs.drop(columns=["precedence"])
+    series_breaks = breaks.found(obs, sources)
+    new_periods = _new_periods(obs, sources)
+    obs, revisions = _newest_wins(obs, series_breaks, sources, notes)
+    for c, sid, area in corrections.caveats(obs, by_code, ledger):
+        notes.append(_note(sid, area, c.description, time_period=c.period, indicator_id=c.indicator_id))
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
 
@@ -120,19 +141,105 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         indicator=_indicator_table(),
         observation=obs[KEY[:5] + ["time_period", "year", "value", "marker", "source_id"]].reset_index(drop=True),
         source=source_rows,
-        statistical_neighbour=_neighbours(parsed, by_code, problems, notes),
-        constituency=_constituencies(parsed, by_code, problems, notes),
+        statistical_neighbour=_neighbours(parsed, by_code, problems, notes, ledger),
+        constituency=_constituencies(parsed, by_code, problems, notes, ledger),
         boundary=_boundaries(parsed, la, problems),
         data_note=pd.DataFrame(notes, columns=["source_id", "area_code", "time_period", "indicator_id", "note"]),
+        series_break=series_breaks,
+        revision=revisions,
+        new_period=new_periods,
+        correction=ledger.table(),
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
 
 
-def _check_name(sid: str, code: str, name: str, by_code: pd.DataFrame, problems: _Problems) -> str | None:
+def _new_periods(obs: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
+    """(indicator, period) pairs published only by the newest loaded release of a table that has older ones."""
+    families: dict[tuple[str, str], list[Source]] = {}
+    for s in sources.values():
+        families.setdefault(corrections.table_of(s), []).append(s)
+    frames = []
+    for family in families.values():
+        if len(family) < 2:
+            continue
+        newest = max(family, key=lambda s: s.precedence).source_id
+        rows = obs[obs.source_id.isin([s.source_id for s in family])]
+        pairs = rows[["indicator_id", "time_period", "year", "source_id"]].drop_duplicates()
+        older = pairs[pairs.source_id != newest].set_index(["indicator_id", "time_period"]).index
+        mine = pairs[pairs.source_id == newest]
+        frames.append(mine[~mine.set_index(["indicator_id", "time_period"]).index.isin(older)])
+    if not frames:
+        return pd.DataFrame(columns=NEW_PERIOD_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[NEW_PERIOD_COLUMNS]
+
+
+def _newest_wins(obs: pd.DataFrame, series_breaks: pd.DataFrame, sources: dict[str, Source], notes: list):
+    """One row per key: the newest release's, except where it prints only a marker and an older one a number.
+
+    Returns (observations without ``precedence``, the ``revision`` table). An older release's number fills a
+    newer release's marker (with a note naming both releases) unless a series break lies between them: figures
+    of releases older than a break's source are never used for periods from the break on. The revision table
+    lists every key two releases publish differently (newest vs the next older).
+    """
+    obs = obs.sort_values("precedence", ascending=False, kind="stable")
+    shared = obs.duplicated(KEY, keep=False)
+    if not shared.any():
+        return obs.drop(columns=["precedence"]), pd.DataFrame(columns=REVISION_COLUMNS)
+    multi = obs[shared].copy()
+    multi["rank"] = multi.groupby(KEY, sort=False).cumcount()
+    # Across a break: which (indicator, year) rows of which releases belong to the old method.
+    multi["old_method"] = False
+    for b in series_breaks.itertuples():
+        after = (multi.indicator_id == b.indicator_id) & (multi.year >= b.first_year)
+        multi.loc[after & (multi.precedence < sources[b.source_id].precedence), "old_method"] = True
+    newest = multi[multi["rank"] == 0]
+    older = multi[multi["rank"] > 0]
+    nxt = older.drop_duplicates(KEY, keep="first")[[*KEY, "value", "marker", "source_id", "old_method"]]
+    rev = newest.merge(nxt, on=KEY, suffixes=("", "_old"))
+    changed = (rev.value.isna() != rev.value_old.isna()) | ((rev.value - rev.value_old).abs() > 1e-9)
+    changed |= rev.marker.fillna("") != rev.marker_old.fillna("")
+    rev = rev[changed]
+    revisions = pd.DataFrame(
+        {
+            **{k: rev[k] for k in KEY},
+            "old_value": rev.value_old,
+            "old_marker": rev.marker_old,
+            "old_source_id": rev.source_id_old,
+            "new_value": rev.value,
+            "new_marker": rev.marker,
+            "new_source_id": rev.source_id,
+            "series_break": rev.old_method_old & ~rev.old_method,
+        }
+    )[REVISION_COLUMNS]
+
+    # Fill a marker of the newest release with the newest older number of the same method.
+    gaps = newest[newest.value.isna() & (newest.marker != "w")]
+    donors = older[older.value.notna()].drop_duplicates(KEY, keep="first")
+    fill = gaps[KEY + ["old_method", "source_id", "marker"]].merge(donors, on=KEY, suffixes=("_new", ""))
+    fill = fill[fill.old_method_new == fill.old_method]
+    for (iid, new_sid, marker, sid), rows in fill.groupby(["indicator_id", "source_id_new", "marker_new", "source_id"]):
+        periods = ", ".join(sorted(set(rows.time_period)))
+        notes.append(
+            _note(
+                sid,
+                None,
+                f"{len(rows)} figures ({periods}) are shown from {sources[sid].release} where the newer "
+                f"{sources[new_sid].release} prints {marker!r} for them.",
+                indicator_id=iid,
+            )
+        )
+    keep = pd.concat([newest[~newest.set_index(KEY).index.isin(fill.set_index(KEY).index)], fill[newest.columns]])
+    out = pd.concat([obs[~shared], keep], ignore_index=True)
+    return out.drop(columns=["precedence", "rank", "old_method"], errors="ignore"), revisions
+
+
+def _check_name(
+    sid: str, code: str, name: str, by_code: pd.DataFrame, problems: _Problems, ledger: corrections.Ledger
+) -> str | None:
     """Return the old_la_code a published (code, name) pair belongs to, or None after reporting it."""
     key = geography.name_key(name)
-    corrected = corrections.KNOWN_CODE_ERRORS.get((sid, code, key))
+    corrected = ledger.code_for(sid, code, key)
     if corrected:
         return corrected
     if code not in by_code.index:
@@ -141,7 +248,7 @@ def _check_name(sid: str, code: str, name: str, by_code: pd.DataFrame, problems:
     if name and key != geography.name_key(by_code.at[code, "la_name"]):
         problems.add(
             f"{sid}: code {code} is printed as {name!r} but EES code {code} is {by_code.at[code, 'la_name']!r} "
-            "(publisher error: add it to corrections.KNOWN_CODE_ERRORS once checked)"
+            "(publisher error: add it to corrections.CORRECTIONS once checked)"
         )
         return None
     return code
@@ -158,7 +265,7 @@ def _note(sid: str, area_code: str | None, text: str, time_period=None, indicato
     }
 
 
-def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, problems: _Problems, notes: list):
+def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, problems: _Problems, notes: list, ledger):
     """The old_la_code each published (code, name) pair belongs to, aligned with ``codes`` (None if unresolved).
 
     Each distinct pair is checked once (:func:`_check_name`); a declared correction adds a note.
@@ -168,7 +275,7 @@ def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, proble
     resolved = []
     for code, name in pairs.itertuples(index=False):
         text = "" if pd.isna(name) else str(name)
-        to = _check_name(sid, str(code), text, by_code, problems)
+        to = _check_name(sid, str(code), text, by_code, problems, ledger)
         resolved.append(to)
         if to and to != code:
             gss, proper = by_code.at[to, "new_la_code"], by_code.at[to, "la_name"]
@@ -181,22 +288,15 @@ def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, proble
 
 
 def _resolve_codes(
-    obs: pd.DataFrame, sid: str, by_code: pd.DataFrame, problems: _Problems, notes: list
+    obs: pd.DataFrame, sid: str, by_code: pd.DataFrame, problems: _Problems, notes: list, ledger
 ) -> pd.DataFrame:
     """Give every row its area_code, checking LA (code, name) pairs and applying declared corrections."""
     is_la = obs.geographic_level == LOCAL_AUTHORITY
     obs.loc[is_la, "old_la_code"] = _resolve_pairs(
-        sid, obs.old_la_code[is_la], obs.la_name[is_la], by_code, problems, notes
+        sid, obs.old_la_code[is_la], obs.la_name[is_la], by_code, problems, notes, ledger
     )
-    for src, code, last_year, to in corrections.REATTRIBUTIONS:
-        move = (obs.old_la_code == code) & (obs.year <= last_year) & is_la
-        if src == sid and move.any():
-            obs.loc[move, "old_la_code"] = to
-            text = (
-                f"Figures printed under {code} ({by_code.at[code, 'la_name']}) up to {last_year} belong to the "
-                f"predecessor {by_code.at[to, 'la_name']} ({to}) and are loaded under it."
-            )
-            notes.append(_note(sid, by_code.at[to, "new_la_code"], text))
+    for c, _ in corrections.reattribute(obs, sid, ledger):
+        notes.append(_note(sid, by_code.at[c.to, "new_la_code"], c.description))
     bad_regions = obs.loc[obs.geographic_level == REGIONAL, "region_code"]
     for code in sorted(set(bad_regions) - set(geography.REGIONS)):
         problems.add(f"{sid}: region code {code!r} is not an English region")
@@ -208,23 +308,6 @@ def _resolve_codes(
     )
     obs["area_code"] = area
     return obs[obs.area_code.notna() | ~is_la]
-
-
-def _withdraw(obs: pd.DataFrame, la: pd.DataFrame, notes: list) -> pd.DataFrame:
-    """Drop LA rows a publisher filled with another area's figure (declared in corrections.WITHDRAWN)."""
-    region_of = la.set_index("new_la_code").region_code
-    for sid, iid, period, region, text in corrections.WITHDRAWN:
-        hit = (
-            (obs.source_id == sid)
-            & (obs.indicator_id == iid)
-            & (obs.time_period == period)
-            & (obs.geographic_level == LOCAL_AUTHORITY)
-            & (obs.area_code.map(region_of) == region)
-        )
-        for area in sorted(set(obs.area_code[hit])):
-            notes.append(_note(sid, area, text, time_period=period, indicator_id=iid))
-        obs = obs[~hit]
-    return obs
 
 
 def _check_markers(obs: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
@@ -313,14 +396,14 @@ def _reference(parsed: dict[str, Parsed], name: str) -> tuple[str, pd.DataFrame]
     return None
 
 
-def _neighbours(parsed, by_code, problems, notes) -> pd.DataFrame:
+def _neighbours(parsed, by_code, problems, notes, ledger) -> pd.DataFrame:
     ref = _reference(parsed, "statistical_neighbour")
     cols = ["new_la_code", "neighbour_code", "rank", "closeness", "version"]
     if ref is None:
         return pd.DataFrame(columns=cols)
     sid, sn = ref
     out = sn.copy()
-    out["new_la_code"] = _resolve_pairs(sid, sn.old_la_code, sn.la_name, by_code, problems, notes).map(
+    out["new_la_code"] = _resolve_pairs(sid, sn.old_la_code, sn.la_name, by_code, problems, notes, ledger).map(
         by_code["new_la_code"]
     )
     out["neighbour_code"] = sn.neighbour_old_la_code.map(by_code["new_la_code"])
@@ -329,14 +412,14 @@ def _neighbours(parsed, by_code, problems, notes) -> pd.DataFrame:
     return out[cols]
 
 
-def _constituencies(parsed, by_code, problems, notes) -> pd.DataFrame:
+def _constituencies(parsed, by_code, problems, notes, ledger) -> pd.DataFrame:
     ref = _reference(parsed, "constituency")
     cols = ["pcon_code", "pcon_name", "mp_name", "party", "new_la_code"]
     if ref is None:
         return pd.DataFrame(columns=cols)
     sid, mp = ref
     out = mp.copy()
-    out["new_la_code"] = _resolve_pairs(sid, mp.old_la_code, mp.la_name, by_code, problems, notes).map(
+    out["new_la_code"] = _resolve_pairs(sid, mp.old_la_code, mp.la_name, by_code, problems, notes, ledger).map(
         by_code["new_la_code"]
     )
     differ = out[out.new_la_code.notna() & (out.new_la_code != out.new_la_code_2024)]
@@ -357,6 +440,53 @@ def _boundaries(parsed, la: pd.DataFrame, problems) -> pd.DataFrame:
     for code in sorted(set(shapes.new_la_code) - set(la.new_la_code)):
         problems.add(f"{sid}: boundary {code} matches no local authority")
     return shapes[cols]
+
+
+def previous_copy(db_path: Path, source_id: str) -> tuple[Parsed, dict] | None:
+    """A source's last good copy: its rows in the database a previous build wrote, or None.
+
+    Returns (Parsed, source row). ``Parsed.observations`` carries the published (not derived) figures with
+    their ``area_code`` already resolved; ``tables['ees_la']`` the authorities they were printed for (so
+    the local authority list stays whole); ``notes`` the source's data notes. None when there is no database,
+    it cannot be read, or it holds nothing from ``source_id``.
+    """
+    if not db_path.exists():
+        return None
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            source = con.execute("SELECT * FROM source WHERE source_id = ?", [source_id]).df()
+            obs = con.execute(
+                """
+                SELECT o.*, l.old_la_code, l.la_name,
+                       CASE WHEN o.geographic_level = 'Regional' THEN o.area_code END AS region_code
+                FROM observation o JOIN indicator i USING (indicator_id)
+                LEFT JOIN local_authority l ON l.new_la_code = o.area_code AND o.geographic_level = 'Local authority'
+                WHERE o.source_id = ? AND NOT i.derived
+                """,
+                [source_id],
+            ).df()
+            ees_la = con.execute(
+                """
+                SELECT DISTINCT l.old_la_code, l.new_la_code, l.la_name, l.region_code, l.region_name, o.year
+                FROM observation o JOIN local_authority l ON l.new_la_code = o.area_code
+                WHERE o.source_id = ?
+                """,
+                [source_id],
+            ).df()
+            notes = con.execute(
+                "SELECT area_code, time_period, indicator_id, note FROM data_note WHERE source_id = ?", [source_id]
+            ).df()
+    except duckdb.Error:
+        return None
+    if source.empty or obs.empty:
+        return None
+    row = {k: (None if pd.isna(v) else v) for k, v in source.iloc[0].to_dict().items()}
+    parsed = Parsed(
+        observations=obs[[*OBS_COLUMNS, "area_code"]],
+        tables={"ees_la": ees_la} if len(ees_la) else {},
+        notes=[{k: (None if pd.isna(v) else v) for k, v in n.items()} for n in notes.to_dict("records")],
+    )
+    return parsed, row
 
 
 def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
@@ -383,6 +513,10 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                 "constituency",
                 "boundary",
                 "data_note",
+                "series_break",
+                "revision",
+                "new_period",
+                "correction",
             ]
             for name in order:
                 frame = getattr(tables, name)

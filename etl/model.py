@@ -9,6 +9,7 @@ bundle. Its ``observations`` frame has exactly :data:`OBS_COLUMNS`; the loader
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,9 +85,12 @@ class Source:
     """One official file the build reads: where it comes from and how to parse it.
 
     ``mirror_path`` is the file's place inside a local mirror laid out like
-    ``../shared/data/sources``. ``precedence`` orders sources that publish the same
-    figure: the higher number wins (newer releases carry revisions).
-    ``options`` is handed to the parser unchanged.
+    ``../shared/data/sources``; ``mirror_release`` the release slug that copy belongs
+    to. ``release`` labels the mirror copy (a live build labels the release it resolved).
+    ``precedence`` orders sources that publish the same figure: the higher number wins
+    (newer releases carry revisions); EES sources rank by their resolved release year.
+    ``required=False``: the build goes on without the source when no copy of it can be
+    had. ``options`` is handed to the parser unchanged.
     """
 
     source_id: str
@@ -100,6 +104,29 @@ class Source:
     licence: str = "Open Government Licence v3.0"
     precedence: int = 0
     options: dict = field(default_factory=dict)
+    mirror_release: str = ""
+    required: bool = True
+
+    @property
+    def publication(self) -> str:
+        """The publication the source belongs to (EES slug or GOV.UK path; the URL for a direct file)."""
+        loc = self.locator
+        if isinstance(loc, EesRelease):
+            return loc.publication
+        if isinstance(loc, GovUkAttachment):
+            return loc.content_path
+        return loc.url
+
+    @property
+    def follows_latest(self) -> bool:
+        """True when the source is resolved to its publication's latest release at run time."""
+        return isinstance(self.locator, EesRelease) and self.locator.release_slug is None
+
+
+def release_rank(slug: str | None, default: int = 0) -> int:
+    """Order of a release by its slug ('2026', '2024-25' -> 2026, 2024); ``default`` when it has no year."""
+    m = re.match(r"(\d{4})", slug) if isinstance(slug, str) else None
+    return int(m.group(1)) if m else default
 
 
 @dataclass
@@ -197,4 +224,7 @@ MARKER_MEANINGS = {
     "..": "not available",
     "-": "nil or not applicable (published as '-')",
     ":": "not available",
+    # Our own marker, never a publisher's: a published figure this dashboard does not show because the
+    # publisher's own evidence says it is wrong (a data_note names the error; etl/corrections.py).
+    "w": "withheld by this dashboard: the published figure is known to be wrong (see the note)",
 }

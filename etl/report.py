@@ -10,15 +10,28 @@ from etl.model import period_label
 
 
 def print_sources(db_path: Path) -> None:
-    """Print each source: publisher, release, file, retrieval time, SHA-256 and URL."""
+    """Print each publication (its newest release known, the build time), then each source read from it:
+    publisher, release loaded, file, retrieval time, status (current, or the older copy kept and why),
+    SHA-256 and URL."""
     with duckdb.connect(str(db_path), read_only=True) as con:
+        built = con.execute("SELECT built_at FROM build_info").fetchone()[0]
         rows = con.execute(
-            "SELECT source_id, title, publisher, release, file_name, retrieved_at, sha256,"
-            " coalesce(file_url, page_url), licence FROM source ORDER BY source_id"
+            "SELECT publication, newest_release, source_id, title, publisher, release,"
+            " CASE WHEN follows_latest THEN release_slug END, file_name,"
+            " retrieved_at, sha256, coalesce(file_url, page_url), licence, status, status_note"
+            " FROM source ORDER BY publication, source_id"
         ).fetchall()
-    for sid, title, publisher, release, file_name, retrieved, sha, url, licence in rows:
-        print(f"{sid}\n  {title}\n  {publisher}; {release}\n  file {file_name}, retrieved {retrieved:%Y-%m-%d %H:%M}")
-        print(f"  sha256 {sha}\n  {url}\n  {licence}\n")
+    print(f"Database built {built:%Y-%m-%d %H:%M} UTC\n")
+    publication = object()
+    for pub, newest, sid, title, publisher, release, slug, file_name, retrieved, sha, url, licence, status, why in rows:
+        if pub != publication:
+            publication = pub
+            print(f"Publication {pub}" + (f": newest release known {newest}" if newest else ""))
+        # Only a source that follows the newest release is behind; a pinned one is older by design.
+        behind = f" (newer release {newest} not loaded from this file)" if newest and slug and slug < newest else ""
+        print(f"  {sid}\n    {title}\n    {publisher}; loaded {release}{behind}")
+        print(f"    file {file_name}, retrieved {retrieved:%Y-%m-%d %H:%M}; {status}" + (f": {why}" if why else ""))
+        print(f"    sha256 {sha}\n    {url}\n    {licence}\n")
 
 
 def print_summary(db_path: Path) -> None:

@@ -11,7 +11,13 @@ CREATE TABLE source (
     file_name    VARCHAR NOT NULL,
     sha256       VARCHAR NOT NULL,
     retrieved_at TIMESTAMP,
-    licence      VARCHAR NOT NULL
+    licence      VARCHAR NOT NULL,
+    publication  VARCHAR,              -- EES publication slug, GOV.UK page path or direct URL
+    release_slug VARCHAR,              -- the release the file belongs to ('2026'), when the publisher names one
+    newest_release VARCHAR,            -- newest release of the publication the build knew of
+    follows_latest BOOLEAN NOT NULL DEFAULT false, -- resolved to the newest release (else a pinned older one)
+    status       VARCHAR NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'cached copy', 'previous copy')),
+    status_note  VARCHAR               -- why a cached or previous copy stands in for the newest file
 );
 
 CREATE TABLE local_authority (
@@ -100,6 +106,50 @@ CREATE TABLE data_note (
     time_period  VARCHAR,
     indicator_id VARCHAR,
     note         VARCHAR NOT NULL
+);
+
+CREATE TABLE series_break (
+    indicator_id VARCHAR NOT NULL,
+    first_period VARCHAR NOT NULL,      -- first period counted the new way (time_period convention)
+    first_year   INTEGER NOT NULL,
+    description  VARCHAR NOT NULL,      -- what changed
+    source_id    VARCHAR NOT NULL,      -- the first loaded release using the new method
+    PRIMARY KEY (indicator_id, first_period)
+);
+
+CREATE TABLE revision (
+    indicator_id     VARCHAR NOT NULL,
+    geographic_level VARCHAR NOT NULL,
+    area_code        VARCHAR NOT NULL,
+    breakdown_topic  VARCHAR NOT NULL,
+    breakdown        VARCHAR NOT NULL,
+    time_period      VARCHAR NOT NULL,
+    old_value        DOUBLE,             -- as the next older release printed it (value or marker)
+    old_marker       VARCHAR,
+    old_source_id    VARCHAR NOT NULL,
+    new_value        DOUBLE,             -- as the newest release prints it
+    new_marker       VARCHAR,
+    new_source_id    VARCHAR NOT NULL,
+    series_break     BOOLEAN NOT NULL    -- the two figures are counted by different methods
+);
+
+CREATE TABLE new_period (
+    indicator_id VARCHAR NOT NULL,
+    time_period  VARCHAR NOT NULL,
+    year         INTEGER NOT NULL,
+    source_id    VARCHAR NOT NULL,      -- the newest release of its table, the only one to publish the period
+    PRIMARY KEY (indicator_id, time_period)
+);
+
+CREATE TABLE correction (
+    correction_id VARCHAR PRIMARY KEY,
+    publication   VARCHAR NOT NULL,
+    source_table  VARCHAR NOT NULL,     -- the parser of the table the error occurs in
+    kind          VARCHAR NOT NULL CHECK (kind IN ('code', 'reattribute', 'caveat', 'withhold')),
+    description   VARCHAR NOT NULL,
+    status        VARCHAR NOT NULL CHECK (status IN ('active', 'retired', 'not loaded')),
+    applied_to    VARCHAR,              -- source ids whose files showed the error (comma-separated)
+    newest_source_id VARCHAR            -- the newest loaded source of that table
 );
 
 CREATE TABLE build_info (

@@ -1,9 +1,13 @@
 """The declarative list of official sources the build reads.
 
-Adding next year's release is a data change: append a :class:`Source` with the
-new release slug (or GOV.UK page), its place in the mirror and a higher
-``precedence``. The parser named in ``parser`` must already know the layout;
-``etl/parsers/__init__.py`` maps parser names to functions.
+A source names a *publication* and, usually, follows its latest release: an
+:class:`~etl.model.EesRelease` with ``release_slug=None`` is resolved at run time
+through the EES release list (``latestRelease``), so a new release is picked up
+with no change here. Pinned releases (a slug) stay listed only for what the latest
+lacks (older periods, dropped files); where both publish a figure the newer release
+wins (``etl/load.py``). ``mirror_path``/``mirror_release`` say which file of a local
+mirror stands for the source, and which release that copy is. A source with
+``required=False`` may be missing from a build without failing it.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ ONS_CTYUA_2023 = (
 )
 
 EHCP = "education-health-and-care-plans"
+#: The tribunal table among a release's supporting files, under either of its published names.
+TRIBUNAL_MEMBER = "supporting-files/SEND*appeal*rate*.csv"
 
 
 def _dsg(fy: str, mirror_name: str, published: str) -> Source:
@@ -48,6 +54,23 @@ def _dsg(fy: str, mirror_name: str, published: str) -> Source:
 
 
 SOURCES: list[Source] = [
+    # The EHC plans publication: its latest release (resolved at run time), then pinned older releases that
+    # fill what the latest lacks (periods it no longer carries, files it dropped). Where releases overlap the
+    # newer one wins; a pinned release that the latest resolves to is read once.
+    Source(
+        source_id="ehcp",
+        title="Education, health and care plans (SEN2)",
+        publisher="Department for Education",
+        page_url=EES_PAGE,
+        locator=EesRelease(EHCP, None),
+        mirror_path=f"{EHCP}/education-health-and-care-plans_2025.zip",
+        mirror_release="2025",
+        parser="ehcp_release",
+        release="Reporting year 2025 (June 2025)",
+        # Headline rows and primary need only; list e.g. "Sex" or "Age when plan started" here to load those
+        # breakdowns too (about 280,000 more rows and a slower build).
+        options={"breakdown_topics": []},
+    ),
     Source(
         source_id="ehcp_2025",
         title="Education, health and care plans, reporting year 2025 (SEN2)",
@@ -55,11 +78,10 @@ SOURCES: list[Source] = [
         page_url=f"{EES_PAGE}/2025",
         locator=EesRelease(EHCP, "2025"),
         mirror_path=f"{EHCP}/education-health-and-care-plans_2025.zip",
+        mirror_release="2025",
         parser="ehcp_release",
         release="Reporting year 2025 (June 2025)",
-        precedence=2025,
-        # Headline rows and primary need only; list e.g. "Sex" or "Age when plan started" here to load those
-        # breakdowns too (about 280,000 more rows and a slower build).
+        required=False,
         options={"breakdown_topics": []},
     ),
     Source(
@@ -69,20 +91,34 @@ SOURCES: list[Source] = [
         page_url=f"{EES_PAGE}/2022",
         locator=EesRelease(EHCP, "2022"),
         mirror_path=f"{EHCP}/education-health-and-care-plans_2022.zip",
+        mirror_release="2022",
         parser="ehcp_release_2022",
         release="Reporting year 2022 (June 2022)",
-        precedence=2022,
+    ),
+    # The SEND Tribunal table is a supporting file of the same publication; its name changes with each release
+    # (2025: "SEND Tribunals and appeal rate 2014-2024.csv", 2026: "SEND appealable decisions rate 2024-2025.csv").
+    Source(
+        source_id="tribunal",
+        title="SEND Tribunal appeals and appealable decisions (supporting file)",
+        publisher="Ministry of Justice / Department for Education",
+        page_url=EES_PAGE,
+        locator=EesRelease(EHCP, None, member=TRIBUNAL_MEMBER),
+        mirror_path=f"{EHCP}/SEND appealable decisions rate 2024-2025.csv",
+        mirror_release="2026",
+        parser="tribunal_appeal_rate",
+        release="Reporting year 2026 (June 2026)",
     ),
     Source(
         source_id="tribunal_2025",
         title="SEND Tribunals and appeal rate 2014-2024 (supporting file)",
         publisher="Ministry of Justice / Department for Education",
         page_url=f"{EES_PAGE}/2025",
-        locator=EesRelease(EHCP, "2025", member="supporting-files/SEND Tribunals*.csv"),
+        locator=EesRelease(EHCP, "2025", member=TRIBUNAL_MEMBER),
         mirror_path=f"{EHCP}/SEND Tribunals and appeal rate 2014-2024.csv",
+        mirror_release="2025",
         parser="tribunal_appeal_rate",
         release="Reporting year 2025 (June 2025)",
-        precedence=2025,
+        required=False,
     ),
     _dsg("2020-21", "dedicated-schools-grant_2021_11_18.ods", "18 November 2021"),
     _dsg("2021-22", "dedicated-schools-grant_2022_07_18.ods", "18 July 2022"),

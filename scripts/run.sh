@@ -6,17 +6,18 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh requirements.txt
 mirror="$(cd .. && pwd)/shared/data/sources"
 if [ -n "${SEND_SOURCE_DIR:-}" ]; then
-  .venv/bin/python -m etl build --source-dir "$SEND_SOURCE_DIR"
+  .venv/bin/python -m etl build --source-dir "$SEND_SOURCE_DIR" || [ $? = 8 ]
 else
   status=0
   errors="$(mktemp)"
   .venv/bin/python -m etl build 2>"$errors" || status=$?
-  # Exit code 3: a source could not be downloaded (offline). Any other failure is a real problem: stop.
+  # Exit code 3: a source could not be downloaded (offline). Exit code 8: built, but some source is an older
+  # copy (the summary and the pages say which): start the app. Any other failure is a real problem: stop.
   if [ "$status" = 3 ] && [ -d "$mirror" ]; then
     echo "Offline (the sources could not be downloaded): building from the local mirror at $mirror instead."
     rm -f "$errors"
     .venv/bin/python -m etl build --source-dir "$mirror"
-  elif [ "$status" != 0 ]; then
+  elif [ "$status" != 0 ] && [ "$status" != 8 ]; then
     cat "$errors" >&2
     rm -f "$errors"
     exit "$status"

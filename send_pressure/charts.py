@@ -79,7 +79,13 @@ def _style(name: str, highlight: str | None, others: dict) -> tuple[str, str, st
     return others.setdefault(name, OTHER_STYLES[len(others) % len(OTHER_STYLES)])
 
 
-def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None = None) -> go.Figure:
+def trend(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    title: str,
+    highlight: str | None = None,
+    breaks: pd.DataFrame | None = None,
+) -> go.Figure:
     """Line chart of one indicator over time for several series.
 
     ``frame``: long rows with time_period, year, series, value, marker (as from
@@ -87,6 +93,8 @@ def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None
     A period where a series has no figure is a gap in its line and a light grey
     column whose hover says which series and why (never a point at zero).
     ``highlight``: the series drawn as a thick solid line.
+    ``breaks``: the indicator's rows of the ``series_break`` table; each is drawn as a dashed
+    vertical line before its first period, labelled "New method", with what changed on hover.
     """
     fig = go.Figure()
     published = frame[frame.value.notna()]
@@ -136,7 +144,35 @@ def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None
             )
         )
     _period_axis(fig, order)
+    _draw_breaks(fig, breaks, order)
     return _layout(fig, ind, title)
+
+
+BREAK_COLOUR = "#444444"
+
+
+def _draw_breaks(fig: go.Figure, breaks: pd.DataFrame | None, order: list[str]) -> None:
+    """A dashed line between the last period of the old method and the first of the new, for each break shown."""
+    if breaks is None:
+        return
+    for b in breaks.itertuples():
+        label = period_label(b.first_period)
+        if label not in order or order.index(label) == 0:
+            continue
+        x = order.index(label) - 0.5
+        fig.add_vline(x=x, line=dict(color=BREAK_COLOUR, width=2, dash="dash"))
+        fig.add_annotation(
+            x=x,
+            y=1,
+            yref="paper",
+            text=f"New method from {label}",
+            hovertext=b.description,
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            font=dict(size=12, color=BREAK_COLOUR),
+            bgcolor="rgba(255,255,255,0.85)",
+        )
 
 
 def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str | None, england: float | None):

@@ -97,14 +97,19 @@ class LinkState:
 RELEASE_KEY = "rel"
 
 
+#: The figure whose release a link records: the EHC plans caseload (its source follows the latest release).
+RELEASE_INDICATOR = "ehc_plans"
+
+
 def current_release(store: Store) -> str | None:
-    """source_id of the newest SEN2 (EHC plans) release in the database: the ``ehcp_*`` source with the
-    highest release (ties broken by id), or None when the database has none."""
-    s = store.sources
-    s = s[s.source_id.str.startswith("ehcp_")]
-    if s.empty:
+    """The release of the EHC plans figures in the database: the ``release_slug`` (e.g. '2025') of the source
+    the caseload indicator names, or that source's id when it has no slug; None when the database has neither."""
+    ind = store.indicators.get(RELEASE_INDICATOR)
+    s = store.sources.set_index("source_id")
+    if ind is None or ind.source_id not in s.index:
         return None
-    return s.sort_values(["release", "source_id"]).source_id.iloc[-1]
+    slug = s.at[ind.source_id, "release_slug"]
+    return slug if isinstance(slug, str) and slug else ind.source_id
 
 
 def release_notice(store: Store, link_release: str | None) -> str | None:
@@ -116,10 +121,14 @@ def release_notice(store: Store, link_release: str | None) -> str | None:
     current = current_release(store)
     if not link_release or current is None or link_release == current:
         return None
-    titles = dict(zip(store.sources.source_id, store.sources.title, strict=True))
-    old = titles.get(link_release) or f"a release this database does not hold ('{link_release[:40]}')"
+    s = store.sources.sort_values("source_id")  # 'ehcp' names a release before the tables of the same release
+    labels: dict[str, str] = {}
+    for slug, title, release in zip(s.release_slug, s.title, s.release, strict=True):
+        if isinstance(slug, str):
+            labels.setdefault(slug, f"{title}, {release}")
+    old = labels.get(link_release) or f"a release this database does not hold ('{link_release[:40]}')"
     return (
-        f"This link showed figures from {old}; the database now holds {titles[current]}. "
+        f"This link showed figures from {old}; the database now holds {labels.get(current, current)}. "
         "The page shows the current figures."
     )
 

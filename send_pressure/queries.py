@@ -161,6 +161,26 @@ class Store:
         return self.query("SELECT * FROM source ORDER BY source_id")
 
     @functools.cached_property
+    def series_breaks(self) -> pd.DataFrame:
+        """The ``series_break`` table: indicator_id, first_period, first_year, description, source_id."""
+        return self.query("SELECT * FROM series_break ORDER BY indicator_id, first_year")
+
+    @functools.cached_property
+    def revisions(self) -> pd.DataFrame:
+        """The ``revision`` table: figures two loaded releases print differently (old and new value, sources)."""
+        return self.query("SELECT * FROM revision")
+
+    @functools.cached_property
+    def corrections(self) -> pd.DataFrame:
+        """The ``correction`` table: each declared publisher error, where it applied and whether it is retired."""
+        return self.query("SELECT * FROM correction ORDER BY status, correction_id")
+
+    @functools.cached_property
+    def new_periods(self) -> pd.DataFrame:
+        """The ``new_period`` table: indicator_id, time_period, year, source_id of periods only the newest has."""
+        return self.query("SELECT * FROM new_period ORDER BY indicator_id, year")
+
+    @functools.cached_property
     def built_at(self) -> pd.Timestamp:
         """When the database was built (UTC)."""
         return self.query("SELECT built_at FROM build_info").built_at.iloc[0]

@@ -50,11 +50,36 @@ def link_state() -> LinkState:
     Also stamps the link with the data release it shows (``rel``), noting when a shared
     link was made with an older release than the database now holds.
     """
+    from send_pressure.freshness import stale_notices
     from send_pressure.links import record_release
 
+    st.session_state[_SHOWN] = {}  # a new page run: no figures drawn yet
     state = LinkState(store(), st.query_params, st.session_state)
     record_release(state)
+    for notice in stale_notices(store().sources):
+        st.warning(notice, icon="⏳")
     return state
+
+
+#: Session key of the sources and periods drawn on the current page run (for the freshness line and citation).
+_SHOWN = "_figures_shown"
+
+
+def record_rows(frame: pd.DataFrame) -> None:
+    """Note the sources and periods of rows drawn on this page (needs source_id, time_period, year).
+
+    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows.
+    """
+    from send_pressure.freshness import shown_periods
+
+    shown = st.session_state.setdefault(_SHOWN, {})
+    for sid, periods in shown_periods(frame).items():
+        shown[sid] = list(dict.fromkeys([*shown.get(sid, []), *periods]))
+
+
+def _shown_sources() -> dict[str, list[str]]:
+    """source_id -> periods drawn on this page so far, each source's periods in time order."""
+    return {sid: sorted(p, key=lambda x: (x[:4], x)) for sid, p in st.session_state.get(_SHOWN, {}).items()}
 
 
 def show_notices(state: LinkState) -> None:
@@ -151,6 +176,7 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
         key=f"chart_{key}",
     )
     if "source_id" in frame:
+        record_rows(frame)
         st.caption(source_caption(frame))
     if summary:
         st.markdown(summary)
@@ -193,14 +219,24 @@ def current_view_url(url_path: str | None = None) -> str:
     return f"{base}?{query}" if query else (base or "/")
 
 
-def cite_this(source_ids, page_title: str, url_path: str | None = None) -> str:
-    """A 'Cite this' expander with a copyable citation of the current view (sources, release, file, date
-    accessed and the view's link); returns the citation text."""
+def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...] = ()) -> str:
+    """The page's freshness line (release and periods of the figures drawn, newer releases known) and a 'Cite
+    this' expander with a copyable citation of the current view; returns the citation text.
+
+    The citation names the sources of the rows the page drew (recorded by :func:`chart_block` and
+    :func:`record_rows`) plus ``also``: reference tables that are not observation rows (MP look-up,
+    statistical neighbours).
+    """
     from datetime import date
 
     from send_pressure.citation import citation
+    from send_pressure.freshness import figures_line
 
-    text = citation(store(), [s for s in source_ids if s], page_title, current_view_url(url_path), date.today())
+    shown = _shown_sources()
+    lines = figures_line(store().sources, shown)
+    if lines:
+        st.caption("**Figures on this page.** " + " ".join(lines))
+    text = citation(store(), [*shown, *also], page_title, current_view_url(url_path), date.today())
     with st.expander("Cite this"):
         st.caption("Copy with the icon at the top right. The link records this view and the data release it showed.")
         st.code(text, language=None, wrap_lines=True)
@@ -254,7 +290,15 @@ def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
 @functools.lru_cache(maxsize=2048)
 def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
     rows = _chart_rows(db, indicator_id, la_code)
-    return charts.trend(rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code))
+    return charts.trend(
+        rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code), breaks=breaks_for(indicator_id)
+    )
+
+
+def breaks_for(indicator_id: str) -> pd.DataFrame:
+    """The ``series_break`` rows of one indicator (for :func:`send_pressure.charts.trend`)."""
+    b = store().series_breaks
+    return b[b.indicator_id == indicator_id]
 
 
 def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:

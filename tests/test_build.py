@@ -29,6 +29,7 @@ from etl.sources import SOURCES, source_by_id
 ROOT = Path(__file__).resolve().parents[1]
 EHCP = "education-health-and-care-plans"
 TRIBUNAL = f"{EHCP}/SEND Tribunals and appeal rate 2014-2024.csv"
+TRIBUNAL_2026 = f"{EHCP}/SEND appealable decisions rate 2024-2025.csv"
 ZIP_2025 = f"{EHCP}/education-health-and-care-plans_2025.zip"
 ZIP_2022 = f"{EHCP}/education-health-and-care-plans_2022.zip"
 COMBINED_ODS = "dedicated-schools-grant/dedicated-schools-grant_allocations_2019-20_to_2023-24.ods"
@@ -101,16 +102,37 @@ TRIBUNAL_SUBSET = [source_by_id("ehcp_2025"), source_by_id("tribunal_2025")]
 # ------------------------------------------------------------------------------------------ damaged sources
 
 
-def test_truncated_zip_raises_and_keeps_previous_database(copy_mirror, old_db, tmp_path):
+@pytest.mark.slow
+def test_truncated_zip_keeps_the_last_good_copy_and_says_so(copy_mirror, old_db, tmp_path):
     target = copy_mirror / ZIP_2025
     data = target.read_bytes()
     target.write_bytes(data[: len(data) // 2])
-    before, info = digest(old_db), build_info(old_db)
-    with pytest.raises(SourceFormatError, match="education-health-and-care-plans_2025.zip"):
-        build(old_db, fetcher(copy_mirror, tmp_path), log=quiet)
-    assert digest(old_db) == before
-    assert build_info(old_db) == info
+    with duckdb.connect(str(old_db), read_only=True) as con:
+        before = con.execute("SELECT count(*) FROM observation WHERE source_id = 'ehcp'").fetchone()
+    result = build(old_db, fetcher(copy_mirror, tmp_path), log=quiet)
+    assert result.status == "built"
+    assert "education-health-and-care-plans_2025.zip" in result.stale["ehcp"]
+    with duckdb.connect(str(old_db), read_only=True) as con:
+        status = con.execute("SELECT status, status_note FROM source WHERE source_id = 'ehcp'").fetchone()
+        after = con.execute("SELECT count(*) FROM observation WHERE source_id = 'ehcp'").fetchone()
+        # caseload.csv 202425 Kent ehcplans, as the previous build loaded it
+        kent = con.execute(
+            "SELECT value FROM observation WHERE indicator_id = 'ehc_plans' AND area_code = 'E10000016' "
+            "AND time_period = '202425' AND breakdown = 'Total'"
+        ).fetchone()
+    assert status[0] == "previous copy" and "could not be read" in status[1]
+    assert after == before and kent == (20635,)
     assert leftovers(old_db.parent) == []
+
+
+def test_truncated_zip_on_a_first_run_fails_naming_the_file(copy_mirror, tmp_path):
+    target = copy_mirror / ZIP_2022
+    data = target.read_bytes()
+    target.write_bytes(data[: len(data) // 2])
+    db = tmp_path / "first" / "send.duckdb"
+    with pytest.raises(SourceFormatError, match="education-health-and-care-plans_2022.zip"):
+        build(db, fetcher(copy_mirror, tmp_path), sources=[source_by_id("ehcp_2022")], log=quiet)
+    assert not db.exists()
 
 
 def test_csv_missing_a_column_raises_naming_it(copy_mirror, old_db, tmp_path):
@@ -123,8 +145,9 @@ def test_csv_missing_a_column_raises_naming_it(copy_mirror, old_db, tmp_path):
 
     rewrite_zip_member(copy_mirror / ZIP_2022, "data/sen2_mi.csv", drop_inreq)
     before = digest(old_db)
+    # No earlier copy of the source at this path: the layout error stops the build and names the column.
     with pytest.raises(SourceFormatError, match="InreqEHC"):
-        build(old_db, fetcher(copy_mirror, tmp_path), sources=[source_by_id("ehcp_2022")], log=quiet)
+        build(tmp_path / "new.duckdb", fetcher(copy_mirror, tmp_path), sources=[source_by_id("ehcp_2022")], log=quiet)
     assert digest(old_db) == before
 
 
@@ -159,22 +182,22 @@ def test_code_name_disagreement_names_the_pair(copy_mirror, old_db, tmp_path):
 
 @pytest.fixture(scope="module")
 def changed_build(mirror: Path, tmp_path_factory) -> Path:
-    """One full build from a mirror whose tribunal table gained a 2025 column and whose combined DSG .ods
+    """One full build from a mirror whose newest tribunal table gained a 2026 column and whose combined DSG .ods
     lost its ``mimetype`` entry (two independent changes checked on one build to keep the suite fast)."""
     base = tmp_path_factory.mktemp("changed")
     sources = base / "sources"
     shutil.copytree(mirror, sources)
 
-    path = sources / TRIBUNAL
+    path = sources / TRIBUNAL_2026
     rows = read_tribunal(path)
-    header_at = next(i for i, r in enumerate(rows) if r[:2] == ["Local Authority", "LA code"])
+    header_at = next(i for i, r in enumerate(rows) if r[:3] == ["", "", "2024"])
     for i, row in enumerate(rows):
         if i == header_at:
-            row += ["2025", "", ""]
+            row += ["2026", "", ""]
         elif i == header_at + 1:
-            row += ["Appeals registered4", "Total Appealable Decisions1", "SEND Tribunal Appeal Rate2"]
+            row += ["Appeals", "Total Appealable decisions", "SEND Tribunal Appeal Rate"]
         elif i > header_at + 1:
-            row += row[32:35]  # the 2024 figures again, as a stand-in for a new year's
+            row += row[5:8]  # the 2025 figures again, as a stand-in for a new year's
         else:
             row += ["", "", ""]
     write_tribunal(path, rows)
@@ -197,18 +220,18 @@ def test_tribunal_new_year_column_is_loaded(changed_build):
     with duckdb.connect(str(changed_build), read_only=True) as con:
         kent = con.execute(
             "SELECT value, year FROM observation WHERE indicator_id = 'tribunal_appeals' AND area_code = 'E10000016' "
-            "AND time_period = '2025'"
+            "AND time_period = '2026'"
         ).fetchone()
         england = con.execute(
             "SELECT value FROM observation WHERE indicator_id = 'appealable_decisions' AND area_code = 'E92000001' "
-            "AND time_period = '2025'"
+            "AND time_period = '2026'"
         ).fetchone()
         n_las = con.execute(
-            "SELECT count(*) FROM observation WHERE indicator_id = 'tribunal_appeals' AND time_period = '2025' "
+            "SELECT count(*) FROM observation WHERE indicator_id = 'tribunal_appeals' AND time_period = '2026' "
             "AND geographic_level = 'Local authority'"
         ).fetchone()[0]
-    assert kent == (1559, 2025)  # copied from Kent's 2024 column ('1,559')
-    assert england == (689739,)
+    assert kent == (1756, 2026)  # copied from Kent's 2025 column (1756)
+    assert england == (405735,)  # copied from England Total's 2025 column
     assert 150 <= n_las <= 155
 
 
@@ -335,7 +358,7 @@ def test_offline_build_without_cache_or_mirror_fails_naming_source_and_url(tmp_p
     db = tmp_path / "send.duckdb"
     done = _run("build", "--offline", "--cache-dir", str(tmp_path / "empty-cache"), "--db", str(db))
     assert done.returncode != 0
-    assert "ehcp_2025" in done.stderr
+    assert "ehcp (" in done.stderr
     assert "https://explore-education-statistics.service.gov.uk/" in done.stderr
     assert not db.exists()
 
@@ -345,10 +368,15 @@ def test_cli_sources_prints_each_source_and_checksum(db_path):
     assert done.returncode == 0, done.stderr
     with duckdb.connect(str(db_path), read_only=True) as con:
         rows = con.execute("SELECT source_id, sha256 FROM source").fetchall()
-    assert len(rows) == len(SOURCES)
+    # every source, except a pinned release the latest release already is (read once)
+    assert {sid for sid, _ in rows} == {s.source_id for s in SOURCES} - {"ehcp_2025"}
     for sid, sha in rows:
         assert sid in done.stdout
         assert sha in done.stdout
+    # each publication with the newest release known (the mirror's tribunal table is from the 2026 release),
+    # and what was loaded from it
+    assert "Publication education-health-and-care-plans: newest release known 2026" in done.stdout
+    assert "loaded Reporting year 2025 (June 2025) (newer release 2026 not loaded from this file)" in done.stdout
 
 
 def test_cli_summary_prints_tables_and_indicators(db_path):

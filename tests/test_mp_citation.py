@@ -38,7 +38,7 @@ def test_constituency_spanning_two_authorities_shows_both(db_path, lookup):
     columns = list(at.table[0].value.columns)
     assert {"England", "Cumberland", "Westmorland and Furness", "Cumberland: neighbours"} <= set(columns)
     assert "England" in text and "within 20 weeks" in text
-    assert at.query_params["rel"] in ("ehcp_2025", ["ehcp_2025"])  # the link records the release it showed
+    assert at.query_params["rel"] in ("2025", ["2025"])  # the link records the release it showed
     citation = at.code[0].value
     assert "mp_lookup.csv" in citation and f"pcon={row['pcon_code']}" in citation
 
@@ -73,12 +73,12 @@ def test_citation_names_publisher_release_file_and_date(store):
 
     text = citation(
         store,
-        ["ehcp_2025", "nonexistent"],
+        ["ehcp", "nonexistent"],
         "MPs and constituencies",
         "http://localhost/mp?pcon=E14001076",
         date(2026, 11, 29),
     )
-    assert text.startswith("Department for Education (2025). Education, health and care plans, reporting year 2025")
+    assert text.startswith("Department for Education (2025). Education, health and care plans (SEN2).")
     assert "Release: Reporting year 2025 (June 2025)" in text
     assert "education-health-and-care-plans_2025.zip" in text
     assert "Accessed 29 November 2026" in text
@@ -88,20 +88,20 @@ def test_citation_names_publisher_release_file_and_date(store):
 def test_release_check(store):
     from send_pressure.links import current_release, release_notice
 
-    assert current_release(store) == "ehcp_2025"
-    assert release_notice(store, "ehcp_2025") is None
+    assert current_release(store) == "2025"
+    assert release_notice(store, "2025") is None
     assert release_notice(store, None) is None
-    old = release_notice(store, "ehcp_2022")
+    old = release_notice(store, "2022")
     assert old.startswith("This link showed figures from Education, health and care plans, reporting year 2022")
 
 
 def test_stale_release_link_shows_notice(db_path, lookup):
-    at = open_page("views/mp.py", pcon=lookup[BARROW]["pcon_code"], rel="ehcp_2024")
+    at = open_page("views/mp.py", pcon=lookup[BARROW]["pcon_code"], rel="2024")
     notices = [i.value for i in at.info]
     assert any(
         n.startswith("This link showed figures from")
-        and "ehcp_2024" in n
-        and "the database now holds Education, health and care plans, reporting year 2025" in n
+        and "'2024'" in n
+        and "the database now holds Education, health and care plans (SEN2), Reporting year 2025" in n
         for n in notices
     ), notices
-    assert at.query_params["rel"] in ("ehcp_2025", ["ehcp_2025"])
+    assert at.query_params["rel"] in ("2025", ["2025"])

@@ -82,8 +82,11 @@ def test_requests_kent_figures(db_path):
     assert not at.exception
     body = text(at)
     assert "Kent received **4,001** initial requests in 2024" in body
-    assert "1,559 appeals registered against Kent in 2024" in body
-    assert "change in the tribunal data collection" in "\n".join(w.value for w in at.warning)
+    # SEND appealable decisions rate 2024-2025.csv (2026 release), Kent 886: 2025 appeals 1756
+    assert "1,756 appeals registered against Kent in 2025" in body
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "change in the tribunal data collection" in warnings
+    assert "series break from 2024" in warnings  # the 2026 release's new appealable-decisions method
     assert "Per 1,000 pupils" in "\n".join(c.value for c in at.caption)
 
 

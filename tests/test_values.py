@@ -24,6 +24,7 @@ DORSET_COUNTY = "E10000009"  # DfE 835, before April 2019
 DORSET_COUNCIL = "E06000059"  # DfE 838, from April 2019
 LEICESTER = "E06000016"  # DfE 856
 ISLES_OF_SCILLY = "E06000053"  # DfE 420
+BLACKPOOL = "E06000009"  # DfE 890
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +74,7 @@ def value(con, indicator: str, area: str, period: str) -> float:
 )
 def test_ehcp_2025_figures(con, indicator, area, period, expected, level):
     v, marker, source_id, geographic_level = obs(con, indicator, area, period)
-    assert (v, marker, source_id, geographic_level) == (expected, None, "ehcp_2025", level)
+    assert (v, marker, source_id, geographic_level) == (expected, None, "ehcp", level)
 
 
 # ------------------------------------------------------------------------------------------------ EHCP 2022
@@ -120,11 +121,11 @@ def test_2022_caseload_calendar_labels_are_not_loaded(con):
 def test_overlap_period_comes_from_newer_release(con):
     # January 2019 caseload is in both releases: 2022 zip sen2_age_caseload.csv 2019 Total_ehc = 353995 and
     # 2025 zip caseload.csv 201819 ehcplans = 353995. The 2025 release must be the one loaded.
-    assert obs(con, "ehc_plans", ENGLAND, "201819") == (353995, None, "ehcp_2025", "National")
+    assert obs(con, "ehc_plans", ENGLAND, "201819") == (353995, None, "ehcp", "National")
     # Kent: 2022 file 2019 Total_ehc 11763; 2025 file 201819 ehcplans 11763.
-    assert obs(con, "ehc_plans", KENT, "201819")[2] == "ehcp_2025"
+    assert obs(con, "ehc_plans", KENT, "201819")[2] == "ehcp"
     # 2022 release sen2_mi.csv National 2021 InreqEHC = 93302 = 2025 requests.csv 2021; loaded from 2025.
-    assert obs(con, "initial_requests", ENGLAND, "2021") == (93302, None, "ehcp_2025", "National")
+    assert obs(con, "initial_requests", ENGLAND, "2021") == (93302, None, "ehcp", "National")
 
 
 # ------------------------------------------------------------------------------------------------- tribunal
@@ -133,15 +134,13 @@ def test_overlap_period_comes_from_newer_release(con):
 @pytest.mark.parametrize(
     ("indicator", "area", "period", "expected"),
     [
-        # SEND Tribunals and appeal rate 2014-2024.csv, row 'England Total4,9', 2024 columns 32/33/34
-        ("tribunal_appeals", ENGLAND, "2024", 22276),
-        ("appealable_decisions", ENGLAND, "2024", 689739),
-        ("tribunal_appeal_rate", ENGLAND, "2024", 3.2),
-        # same file, row 'Kent' 886, 2024 appeals '1,559', decisions '23,692', rate '6.60%'
-        ("tribunal_appeals", KENT, "2024", 1559),
-        ("appealable_decisions", KENT, "2024", 23692),
-        ("tribunal_appeal_rate", KENT, "2024", 6.6),
-        # row 'Northamptonshire7' printed with LA code 892 (Nottingham's number), 2018 appeals 145, decisions '4,530'
+        # SEND Tribunals and appeal rate 2014-2024.csv (2025 release), row 'England Total4,9', 2023 columns
+        # '15,615', '617,776', 2.50%
+        ("tribunal_appeals", ENGLAND, "2023", 15615),
+        ("appealable_decisions", ENGLAND, "2023", 617776),
+        ("tribunal_appeal_rate", ENGLAND, "2023", 2.5),
+        # same file, row 'Northamptonshire7' printed with LA code 892 (Nottingham's number), 2018 appeals 145,
+        # decisions '4,530'
         ("tribunal_appeals", NORTHAMPTONSHIRE, "2018", 145),
         ("appealable_decisions", NORTHAMPTONSHIRE, "2018", 4530),
         # row 'Nottingham' printed with 891, 2018 appeals 20 (loaded under the real Nottingham 892)
@@ -151,15 +150,55 @@ def test_overlap_period_comes_from_newer_release(con):
         ("tribunal_appeals", DORSET_COUNTY, "2018", 44),
         # ... and 2019 appeals 57 to Dorset Council (838)
         ("tribunal_appeals", DORSET_COUNCIL, "2019", 57),
-        # row 'Cumbria8' 909, 2014 appeals 16; row 'Cumberland8' 942, 2024 appeals 65
+        # row 'Cumbria8' 909, 2014 appeals 16
         ("tribunal_appeals", CUMBRIA, "2014", 16),
-        ("tribunal_appeals", CUMBERLAND, "2024", 65),
     ],
 )
 def test_tribunal_figures(con, indicator, area, period, expected):
     v, marker, source_id, _ = obs(con, indicator, area, period)
     assert (marker, source_id) == (None, "tribunal_2025")
     assert v == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("indicator", "area", "period", "expected"),
+    [
+        # SEND appealable decisions rate 2024-2025.csv (2026 release), row 'England Total': 2024 (revised to the
+        # new method; the 2025 release printed 689,739 decisions and 3.20%) and 2025
+        ("tribunal_appeals", ENGLAND, "2024", 22276),
+        ("appealable_decisions", ENGLAND, "2024", 364912),
+        ("tribunal_appeal_rate", ENGLAND, "2024", 6.1),
+        ("tribunal_appeals", ENGLAND, "2025", 26977),
+        ("appealable_decisions", ENGLAND, "2025", 405735),
+        ("tribunal_appeal_rate", ENGLAND, "2025", 6.6),
+        # row 'Kent' 886: 2024 1559 / 14675 / 10.60% (the 2025 release: 23,692 decisions, 6.60%); 2025 1756
+        ("tribunal_appeals", KENT, "2024", 1559),
+        ("appealable_decisions", KENT, "2024", 14675),
+        ("tribunal_appeal_rate", KENT, "2024", 10.6),
+        ("tribunal_appeals", KENT, "2025", 1756),
+        # row 'Cumberland' 942: 2024 appeals 65, 2025 decisions 1968
+        ("tribunal_appeals", CUMBERLAND, "2024", 65),
+        ("appealable_decisions", CUMBERLAND, "2025", 1968),
+    ],
+)
+def test_tribunal_figures_of_the_newest_release(con, indicator, area, period, expected):
+    v, marker, source_id, _ = obs(con, indicator, area, period)
+    assert (marker, source_id) == (None, "tribunal")
+    assert v == pytest.approx(expected)
+
+
+def test_tribunal_new_method_is_a_recorded_break_and_never_mixed_with_the_old(con):
+    rows = con.execute("SELECT indicator_id, first_period, source_id FROM series_break ORDER BY 1").fetchall()
+    assert rows == [("appealable_decisions", "2024", "tribunal"), ("tribunal_appeal_rate", "2024", "tribunal")]
+    # Blackpool 890 2024 decisions are ' x ' in the 2026 file; the 2025 file's old-method number is not used.
+    assert obs(con, "appealable_decisions", BLACKPOOL, "2024")[:3] == (None, "x", "tribunal")
+    # The revision table keeps what the 2025 release printed: England 2024 689,739 -> 364,912.
+    old_new = con.execute(
+        "SELECT old_value, new_value, old_source_id, series_break FROM revision WHERE indicator_id = "
+        "'appealable_decisions' AND area_code = ? AND time_period = '2024'",
+        [ENGLAND],
+    ).fetchone()
+    assert old_new == (689739, 364912, "tribunal_2025", True)
 
 
 def test_tribunal_misprinted_codes_are_not_loaded_under_the_printed_code(con):
@@ -352,14 +391,15 @@ def test_high_needs_block_per_ehc_plan_recomputed(con):
 # ----------------------------------------------------------------------------------- withdrawn and integrity
 
 
-def test_withdrawn_yorkshire_new_plans_2022(con):
+def test_withheld_yorkshire_new_plans_2022(con):
     # newplans.csv 2022 prints the Yorkshire and The Humber total 6078 for every LA in the region (Barnsley 370 ...)
     assert value(con, "new_ehc_plans", "E12000003", "2022") == 6078
     rows = con.execute(
-        "SELECT count(*) FROM observation o JOIN local_authority l ON o.area_code = l.new_la_code "
-        "WHERE o.indicator_id = 'new_ehc_plans' AND o.time_period = '2022' AND l.region_code = 'E12000003'"
+        "SELECT count(*), count(value), list(DISTINCT marker) FROM observation o JOIN local_authority l "
+        "ON o.area_code = l.new_la_code WHERE o.indicator_id = 'new_ehc_plans' AND o.time_period = '2022' "
+        "AND l.region_code = 'E12000003'"
     ).fetchone()
-    assert rows == (0,)
+    assert rows == (15, 0, ["w"])  # each keeps its row, withheld with our own marker
     notes = con.execute(
         "SELECT count(DISTINCT area_code) FROM data_note WHERE indicator_id = 'new_ehc_plans' AND time_period = '2022' "
         "AND note LIKE '%6,078%'"

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import ui
+from send_pressure import freshness, ui
 from send_pressure.catalogue import MARKER_MEANINGS, UNRANKED_NOTE
 from send_pressure.escaping import csv_bytes
 
@@ -11,14 +11,93 @@ store = ui.store()
 state = ui.link_state()
 ui.show_notices(state)
 
+
+def titles_of(source_ids: list[str]) -> list[str]:
+    """Source titles with their release, for ids of the source table (unknown ids as given)."""
+    s = store.sources.set_index("source_id")
+    return [f"{s.at[i, 'title']} ({s.at[i, 'release']})" if i in s.index else i for i in source_ids if i]
+
+
 st.title("About the data")
 st.markdown(
     "Every figure on this dashboard is an official statistic, loaded as published. Where the build found a "
     f"publisher error it says so below. The database was built on {store.built_at:%d %B %Y at %H:%M} UTC."
 )
 
-st.header("Sources")
+st.header("What's new")
 src = store.sources
+newest = src.dropna(subset=["newest_release"]).groupby("publication").newest_release.max()
+for pub, slug in newest.items():
+    loaded = src[(src.publication == pub) & src.follows_latest.fillna(False).astype(bool)]
+    parts = [f"{r.title}: {r.release}" for r in loaded.itertuples()]
+    st.markdown(f"**{pub}**: newest release known **{slug}**. Following it: " + "; ".join(parts) + ".")
+for notice in freshness.stale_notices(src):
+    st.warning(notice, icon="⏳")
+
+st.subheader("New periods")
+added = freshness.new_periods(store)
+if added.empty:
+    st.markdown("No release added periods that older releases did not have.")
+else:
+    st.dataframe(
+        added.rename(columns={"indicator": "Indicator", "periods": "New periods", "release": "Release"}),
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader("Series breaks")
+if store.series_breaks.empty:
+    st.markdown("No method change is recorded for the figures loaded.")
+for line in freshness.break_sentences(
+    store.series_breaks, list(store.series_breaks.indicator_id), lambda i: store.indicators[i].label
+):
+    st.markdown(f"- {line}")
+
+st.subheader("Revised figures (old → new, biggest change first)")
+revised = freshness.revised_figures(store, limit=100)
+if revised.empty:
+    st.markdown("No figure is printed differently by two loaded releases.")
+else:
+    st.markdown(
+        "Figures the newest release prints differently from the release before it; the dashboard shows the "
+        "newest. Rows marked *new method* are counted differently on each side of a series break."
+    )
+    st.dataframe(
+        revised.assign(
+            change=revised.change.map(lambda c: "" if pd.isna(c) else f"{c:+.0%}"),
+            series_break=revised.series_break.map({True: "new method", False: ""}),
+        ).rename(
+            columns={
+                "indicator": "Indicator",
+                "area": "Area",
+                "period": "Period",
+                "old": "Was",
+                "new": "Now",
+                "change": "Change",
+                "old_release": "Was in",
+                "new_release": "Now in",
+                "series_break": "Method",
+            }
+        )[["Indicator", "Area", "Period", "Was", "Now", "Change", "Method", "Was in", "Now in"]],
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader("Publisher errors: new and retired")
+corr = store.corrections
+st.markdown(
+    "Each known publisher error is checked against every file: it applies only where the error is still printed, "
+    "and is *retired* once the newest release no longer has it."
+)
+st.dataframe(
+    corr.assign(applied_to=corr.applied_to.fillna("").str.split(", ").map(lambda ids: "; ".join(titles_of(ids))))[
+        ["status", "description", "applied_to"]
+    ].rename(columns={"status": "Status", "description": "Error and what the build does", "applied_to": "Found in"}),
+    hide_index=True,
+    width="stretch",
+)
+
+st.header("Sources")
 for r in src.itertuples():
     with st.expander(f"{r.title} ({r.publisher})"):
         st.markdown(
@@ -112,8 +191,9 @@ st.dataframe(
 st.subheader("SEND Tribunal: 2023 collection change")
 st.markdown(
     "From 2023 the tribunal appeal rate follows a change in the tribunal data collection, so 2023 and 2024 rates "
-    "are not strictly comparable with earlier years. The publisher's 'In development' measures for 2024 are not "
-    "official statistics and are not loaded."
+    "are not strictly comparable with earlier years. The 2025 release's 'In development' measures for 2024 were "
+    "not official statistics and are not loaded; the 2026 release publishes 2024 under that new method (see "
+    "*Series breaks* above)."
 )
 
 st.subheader("Publisher errors the build corrected or withheld")

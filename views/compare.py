@@ -105,4 +105,4 @@ summary = (
 )
 ui.chart_block(fig, rows, ind2, key="compare_scatter", summary=summary)
 
-ui.cite_this(list(ui.store().sources.source_id), "Compare and map", "compare")
+ui.cite_this("Compare and map", "compare", also=("boundaries_2023",))

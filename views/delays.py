@@ -122,4 +122,4 @@ if len(missing):
     )
 st.caption(UNRANKED_NOTE)
 
-ui.cite_this(["ehcp_2025", "ehcp_2022"], "Assessment delays", "delays")
+ui.cite_this("Assessment delays", "delays")

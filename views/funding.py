@@ -114,8 +114,4 @@ else:
     )
     ui.chart_block(fig, growth, index_ind, key="funding_growth", summary=summary)
 
-ui.cite_this(
-    ["dsg_2023_24", "dsg_2022_23", "dsg_2021_22", "dsg_2020_21", "dsg_combined", "ehcp_2025"],
-    "High needs funding",
-    "funding",
-)
+ui.cite_this("High needs funding", "funding")

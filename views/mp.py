@@ -8,7 +8,7 @@ import streamlit as st
 
 from send_pressure import mp
 from send_pressure.escaping import md
-from send_pressure.ui import cite_this, link_state, show_notices, store
+from send_pressure.ui import cite_this, link_state, record_rows, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
 
@@ -89,12 +89,11 @@ st.caption(
     + (" This constituency is served by more than one." if len(names) > 1 else "")
 )
 
-source_ids = ["mp_lookup", "statistical_neighbours"]
 figures = {
     name: mp.headline_figures(store(), la_code) for la_code, name in zip(las.new_la_code, las.la_name, strict=True)
 }
 for f in figures.values():
-    source_ids = list(dict.fromkeys([*f.source_id, *source_ids]))
+    record_rows(f.assign(time_period=f.period))
 sentences = [mp.summary_sentence(f, md(name)) for name, f in figures.items()]
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
 st.table(mp.combined_table(figures))
@@ -115,4 +114,4 @@ st.caption(
     "combined numbers, counts and £ are the average authority. Shown as published: a symbol such as 'x' or 'c' "
     "means the figure was not published (suppressed or not available)."
 )
-cite_this(source_ids, PAGE_TITLE, "mp")
+cite_this(PAGE_TITLE, "mp", also=("mp_lookup", "statistical_neighbours"))

@@ -35,6 +35,7 @@ cols = st.columns(4)
 for i, iid in enumerate(TILES):
     ind = inds[iid]
     series = store.series(iid, [ENGLAND])
+    ui.record_rows(series)
     latest, previous = compare.change(series)
     with cols[i % 4], st.container(border=True):
         st.markdown(f"**{ind.label}**", help=ind.definition)
@@ -104,4 +105,4 @@ ui.chart_block(
 )
 st.caption(UNRANKED_NOTE + " They are also left out of this list.")
 
-ui.cite_this(["ehcp_2025", "ehcp_2022", "tribunal_2025", "dsg_2023_24"], "Overview")  # served at the root
+ui.cite_this("Overview")  # served at the root

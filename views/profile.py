@@ -31,6 +31,7 @@ st.markdown(
 )
 shown = profile.display_table(table, store.sources)
 st.dataframe(shown, hide_index=True, width="stretch")
+ui.record_rows(table.assign(time_period=table.latest_period))
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
 # The CSV keeps the published figure and marker beside the formatted text.
@@ -124,4 +125,4 @@ else:
         "application/pdf",
         on_click="ignore",
     )
-ui.cite_this(list(store.sources.source_id), f"Local authority profile: {la_name}", "profile")
+ui.cite_this(f"Local authority profile: {la_name}", "profile", also=("statistical_neighbours", "mp_lookup"))

@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, ui
 from send_pressure.catalogue import format_change, format_value, period_label
+from send_pressure.freshness import break_sentences
 
 PATH = ["initial_requests", "requests_decided_to_assess", "ehc_needs_assessments", "assessments_plan_issued"]
 
@@ -51,7 +52,7 @@ if latest is not None:
         f"(England: {format_value(e_latest.value, None, req.unit)}, {_pct_change(e_latest, e_previous)})."
     )
 ui.chart_block(
-    charts.trend(own, req, f"{req.label}: {la_name}", highlight=la_name),
+    charts.trend(own, req, f"{req.label}: {la_name}", highlight=la_name, breaks=ui.breaks_for(req.indicator_id)),
     own,
     req,
     key=f"requests_initial_{la}",
@@ -94,9 +95,17 @@ ui.benchmark_chart(
 
 # --- tribunal appeals --------------------------------------------------------------------------------
 st.header("SEND Tribunal appeals")
+breaks = break_sentences(
+    store.series_breaks, ["tribunal_appeals", "appealable_decisions", "tribunal_appeal_rate"], lambda i: inds[i].label
+)
 st.warning(
-    "The 2023 and 2024 figures follow a change in the tribunal data collection, so compare them with earlier "
-    "years with care.",
+    " ".join(
+        [
+            "The 2023 and 2024 figures follow a change in the tribunal data collection, so compare them with earlier "
+            "years with care.",
+            *breaks,
+        ]
+    ),
     icon="⚠️",
 )
 app = inds["tribunal_appeals"]
@@ -114,7 +123,7 @@ if a_latest is not None:
         f"{period_label(a_latest.time_period)}{since}."
     )
 ui.chart_block(
-    charts.trend(app_own, app, f"{app.label}: {la_name}", highlight=la_name),
+    charts.trend(app_own, app, f"{app.label}: {la_name}", highlight=la_name, breaks=ui.breaks_for(app.indicator_id)),
     app_own,
     app,
     key=f"requests_appeals_{la}",
@@ -129,4 +138,4 @@ ui.benchmark_chart(
     summary=rate.definition,
 )
 
-ui.cite_this(["ehcp_2025", "ehcp_2022", "tribunal_2025"], "Requests and assessments", "requests")
+ui.cite_this("Requests and assessments", "requests")

@@ -73,6 +73,7 @@ RELEASE_2025: dict[tuple[str, str], str] = {
     ("ceased_plans", "total_ceased"): "ceased_plans",
     ("annual_reviews", "review_expected"): "annual_reviews_expected",
     ("annual_reviews", "total_review_meeting"): "annual_reviews_held",
+    ("annual_reviews", "review_completed_{year}"): "annual_reviews_completed",
 }
 
 #: Files giving counts by primary need (headline rows only) -> the indicator they break down.
@@ -96,11 +97,83 @@ PRIMARY_NEEDS: dict[str, str] = {
     "number_spld": "Specific learning difficulty",
     "number_vi": "Visual impairment",
     "number_need_unknown": "Need not recorded",
+    "number_ds": "Down syndrome",
 }
 PRIMARY_NEED_TOPIC = "Primary need"
 
+# --------------------------------------------------------------------------------------------------------------
+# Layout drift, declared: how later (or earlier) releases name the same files and columns. "{year}" in a column
+# name stands for a 4-digit year (review_expected_2025). Names match case-insensitively, so case-only renames
+# (PC_plans_issued_20_weeks_ex -> pc_plans_issued_20_weeks_ex, AP_PRU_total_pc) need no entry.
+# --------------------------------------------------------------------------------------------------------------
+
 #: Files a later release may drop (the reporting-year-2026 release may have no sen_needs_all_plans.csv).
 OPTIONAL_2025 = frozenset({"sen_needs_all_plans", "sen_need_newplans"})
+
+#: A data file under another name in some release: the stem we read -> the other stems it has had.
+FILE_ALIASES: dict[str, tuple[str, ...]] = {
+    "sen_needs_all_plans": ("sen_needs_caseload",),  # renamed in the 2026 release (2024/25 to 2025/26)
+}
+
+#: A column under another name in some release: our name -> the other names it has had.
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "review_expected": ("review_expected_{year}",),  # 2026: the year is part of the name, same measure
+}
+
+#: Columns we read that not every release publishes: (file stem, column) -> why (missing gives a note).
+OPTIONAL_COLUMNS: dict[tuple[str, str], str] = {
+    ("annual_reviews", "total_review_meeting"): "the 2026 layout counts reviews completed in the year "
+    "(review_completed_<year>) instead of review meetings recorded at any time: a different measure",
+    ("annual_reviews", "review_completed_{year}"): "published from the 2026 release",
+    **{
+        (stem, "number_ds"): "Down syndrome is its own primary need from the 2026 release (before, it was "
+        "counted under Other difficulty/disability)"
+        for stem in PRIMARY_NEED_FILES
+    },
+}
+
+#: Published columns we know and deliberately do not load, per file stem (any release). A column that is
+#: neither loaded nor listed here is reported as new in a data note; it never stops the build. Split columns
+#: are listed with their parts (special_academy_free -> special_academy + special_free_school, 2026).
+_PLACEMENTS = (
+    "mainstream_la_maintained mainstream_la_maintained_resourced_provision mainstream_la_maintained_senunit "
+    "mainstream_academy mainstream_academy_resourced_provision mainstream_academy_senunit mainstream_free_school "
+    "mainstream_free_school_resourced_provision mainstream_free_school_senunit mainstream_independent "
+    "mainstream_total mainstream_total_pc special_la_maintained special_academy_free special_academy "
+    "special_free_school special_independent special_non_maintained special_total special_total_pc ap_pru_academy "
+    "ap_pru_free_school ap_pru_la_maintained ap_pru_total ap_pru_total_pc general_fe_tertiary_colleges "
+    "specialist_post_16_institutions ukrlp_provider fe_total fe_total_pc elective_home_education "
+    "other_arrangements_la other_arrangements_parents online_provider w_settings other_schools "
+    "other_placement_settings neet neet_ntci neet_other neet_other_csa ed_elsewhere ed_elsewhere_pc nm_early_years "
+    "nm_early_years_pc placement_unknown placement_unknown_pc await_prov_2022 perm_ex_2022 await_prov perm_ex"
+)
+_NEED_SHARES = "asd_pc ds_pc hi_pc mld_pc msi_pc oth_pc pd_pc pmld_pc semh_pc slcn_pc sld_pc spld_pc vi_pc unknown_pc"
+KNOWN_UNUSED: dict[str, str] = {
+    "caseload": _PLACEMENTS,
+    "newplans": _PLACEMENTS,
+    "requests": "requests_rya request_assess_pc request_not_assess_pc request_outstanding_pc request_withdrawn_pc "
+    "request_outcome_six_weeks request_outcome_over_6_weeks request_outcome_six_weeks_pc "
+    "request_outcome_over_6_weeks_pc mediation_related_request tribunal_related_request "
+    "tribunal_after_mediation_request",
+    "assessments": "assess_issued_pc assess_not_issued_pc assess_not_made_pc assess_withdrawn assess_withdrawn_pc "
+    "outcome_decision_within_time outcome_decision_over_time outcome_decision_within_time_pc "
+    "outcome_decision_over_time_pc number_assess_mediation number_assess_tribunal number_asssess_mediation_tribunal "
+    "number_other_mediation number_other_tribunal number_other_mediation_tribunal",
+    "timeliness_20_week": "plans_issued_gt20weeks_ltyear plans_issued_gt20weeks_ltyear_ex "
+    "pc_plans_issued_gt20weeks_ltyear pc_plans_issued_gt20weeks_ltyear_ex plans_issued_gt_1_year",
+    "ceased_plans": "max_age needs_met he employ transfer no_engage moved_outside_eng deceased not_rec other",
+    "annual_reviews": "total_ehc_plans review_not_expected review_meeting_25 review_meeting_24 "
+    "review_meeting_prior_24 no_review_meeting review_decision25 review_decision24 review_decision_prior24 "
+    "review_decision_not_due review_decision_outstanding outcome_amend outcome_cease outcome_maintan no_outcome "
+    "number_decsion_4weeks number_decision_gt_4weeks pc_decsion_4weeks pc_decision_gt_4weeks "
+    "review_not_expected_{year} review_completed_prior_{year} review_not_completed outcome_amended outcome_ceased "
+    "outcome_maintained no_outcome_recorded decision_4_weeks decision_over_4_weeks",
+    "sen_needs_all_plans": "ehc_plans " + _NEED_SHARES,
+    "sen_need_newplans": "ehc_plans " + _NEED_SHARES,
+}
+#: Columns of the EES layout around the figures (never reported as new).
+LAYOUT_COLUMNS = "time_period time_identifier geographic_level country_code country_name region_code region_name "
+LAYOUT_COLUMNS += "new_la_code old_la_code la_name breakdown_topic breakdown"
 
 #: 2022 aggregate layout. Every figure is a total (breakdown Total/Total).
 RELEASE_2022: dict[tuple[str, str], str] = {
@@ -213,15 +286,22 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
     with _open_zip(path) as zf:
         members = _data_members(zf, path)
         for stem, columns in plan.items():
-            member = members.get(stem.lower())
+            member = next((members[s] for s in (stem, *FILE_ALIASES.get(stem, ())) if s in members), None)
             if member is None:
                 if stem in OPTIONAL_2025:
                     notes.append(make_note(None, None, f"{stem}.csv not in release", PRIMARY_NEED_FILES.get(stem)))
                     continue
-                raise SourceFormatError(f"{path.name}: data/{stem}.csv is missing (members: {sorted(members)})")
+                raise SourceFormatError(
+                    f"{path.name} ({_release(source)}): data/{stem}.csv is missing (members: {sorted(members)})"
+                )
             if stem in PRIMARY_NEED_FILES:
                 columns = {c: PRIMARY_NEED_FILES[stem] for c in PRIMARY_NEEDS}
-            df = _read_member(zf, member, path, GEO_COLUMNS + BREAKDOWN_COLUMNS, list(columns))
+            data = zf.read(member)
+            where = f"{path.name}:{member} ({_release(source)})"
+            found, layout_notes = resolve_columns(stem, _header(data, where), list(columns), where)
+            notes += [make_note(None, None, text, PRIMARY_NEED_FILES.get(stem)) for text in layout_notes]
+            columns = {found[c]: i for c, i in columns.items() if c in found}
+            df = _read_member(zf, member, path, GEO_COLUMNS + BREAKDOWN_COLUMNS, list(columns), data=data)
             df = _clean_codes(_add_year(df, f"{path.name}:{member}"))
             df, dropped = _drop_sub_regions(df)
             for code, tp in dropped:
@@ -355,14 +435,62 @@ def _header(data: bytes, where: str) -> list[str]:
     return [n.strip() for n in names]
 
 
-def _read_member(zf: _ZipReader, member: str, path: Path, keys: list[str], values: Iterable[str]) -> pa.Table:
+def _release(source: Source | None) -> str:
+    return f"source {source.source_id}" if source is not None else "release unknown"
+
+
+def _pattern(name: str) -> re.Pattern:
+    """A declared column name as a case-insensitive regex ('{year}' = a 4-digit year)."""
+    return re.compile(re.escape(name.lower()).replace(r"\{year\}", r"(?:19|20)\d{2}") + "$")
+
+
+def resolve_columns(stem: str, header: list[str], wanted: list[str], where: str) -> tuple[dict[str, str], list[str]]:
+    """Match the columns we read from data file ``stem`` against a release's ``header``, through the declared
+    layout (:data:`COLUMN_ALIASES`, :data:`OPTIONAL_COLUMNS`, :data:`KNOWN_UNUSED`).
+
+    Returns (our column name -> the header's column name, notes). Notes: a declared optional column that is
+    absent (and why); the header's columns that are neither read nor known (reported as new, not loaded).
+    Raises SourceFormatError naming ``where`` (file and release), the column and the aliases tried when a
+    column we need is missing or a pattern matches more than one column.
+    """
+    lower = [h.lower() for h in header]
+    found: dict[str, str] = {}
+    notes: list[str] = []
+    for col in wanted:
+        tried = [col, *COLUMN_ALIASES.get(col, ())]
+        for name in tried:
+            hits = [h for h, low in zip(header, lower, strict=True) if _pattern(name).match(low)]
+            if len(set(hits)) > 1:
+                raise SourceFormatError(f"{where}: column {name!r} matches {sorted(set(hits))}; expected one")
+            if hits:
+                found[col] = hits[0]
+                break
+        else:
+            why = OPTIONAL_COLUMNS.get((stem, col))
+            if why is None:
+                raise SourceFormatError(
+                    f"{where}: missing column {col}" + (f" (also tried {', '.join(tried[1:])})" if tried[1:] else "")
+                )
+            notes.append(f"data/{stem}.csv has no column {col.replace('{year}', '<year>')}: {why}.")
+    known = [_pattern(n) for n in (*LAYOUT_COLUMNS.split(), *KNOWN_UNUSED.get(stem, "").split(), *wanted)]
+    known += [_pattern(a) for col in wanted for a in COLUMN_ALIASES.get(col, ())]
+    new = [h for h, low in zip(header, lower, strict=True) if not any(p.match(low) for p in known)]
+    if new:
+        notes.append(f"data/{stem}.csv has columns this dashboard does not know (not loaded): {', '.join(new)}.")
+    return found, notes
+
+
+def _read_member(
+    zf: _ZipReader, member: str, path: Path, keys: list[str], values: Iterable[str], data: bytes | None = None
+) -> pa.Table:
     """Read the wanted columns of one CSV member as strings; columns renamed to the spelling asked for.
 
     Matching is case-insensitive; when a name occurs more than once the first occurrence is used. Key columns
     are stripped of padding. Raises SourceFormatError for a missing column or a member with no data rows.
+    ``data``: the member's bytes when the caller has read them already.
     """
     where = f"{path.name}:{member}"
-    data = zf.read(member)
+    data = zf.read(member) if data is None else data
     names = _header(data, where)
     # Make names unique so that a duplicated header (annual_reviews.csv) cannot confuse the reader.
     unique, first_by_lower, seen = [], {}, {}
@@ -513,9 +641,9 @@ def _long_2025(table: pa.Table, stem: str, columns: dict[str, str], keep_topics:
     if stem in PRIMARY_NEED_FILES:
         table = table.filter(headline)
         parts = []
-        for col, need in PRIMARY_NEEDS.items():
+        for col in columns:  # the need columns this release publishes (number_ds from 2026)
             t = _set(table, "breakdown_topic", pa.repeat(pa.scalar(PRIMARY_NEED_TOPIC), table.num_rows))
-            t = _set(t, "breakdown", pa.repeat(pa.scalar(need), table.num_rows))
+            t = _set(t, "breakdown", pa.repeat(pa.scalar(PRIMARY_NEEDS[col.lower()]), table.num_rows))
             parts.append(_melt(t, {col: columns[col]}))
         return pa.concat_tables(parts)
     if keep_topics is not None:
