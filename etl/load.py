@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from etl import corrections, geography
+from etl import aggregates, corrections, geography
 from etl.catalogue import INDICATORS, Indicator
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
 
@@ -109,6 +109,10 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     # Newest release wins where releases overlap (it carries revisions).
     obs = obs.sort_values("precedence", ascending=False).drop_duplicates(KEY, keep="first")
     obs = obs.drop(columns=["precedence"])
+    # Regional and England rates a source omits (tribunal regions), computed once here for every reader.
+    group_rows, group_notes = aggregates.missing_group_rates(obs, la)
+    obs = pd.concat([obs, group_rows], ignore_index=True)
+    notes += group_notes
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from etl.aggregates import nil_as_zero
 from send_pressure.catalogue import UNRANKED, Indicator
 from send_pressure.queries import ENGLAND, Store
 
@@ -49,8 +50,9 @@ def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.Dat
     own = store.observations(indicator.indicator_id)
     period_of = dict(zip(own.year, own.time_period, strict=False))
     if indicator.numerator_id:
-        num = store.series(indicator.numerator_id, codes)[["area_code", "year", "value"]]
-        den = store.series(indicator.denominator_id, codes)[["area_code", "year", "value"]]
+        # '-' is nil: zero in the group's sums (as the build does for regions).
+        num = store.series(indicator.numerator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
+        den = store.series(indicator.denominator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
         m = num.merge(den, on=["area_code", "year"], suffixes=("", "_den")).dropna()
         m = m[m.value_den > 0]
         g = m.groupby("year", as_index=False).agg(
@@ -102,16 +104,11 @@ def _source_by_year(obs: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 def region_series(store: Store, ind: Indicator, region_code: str) -> pd.DataFrame:
     """A region's figures for one indicator: time_period, year, value, marker, source_id.
 
-    As published where the source has regional rows; for a rate whose source has none (the tribunal
-    appeal rate), recomputed from the region's LAs' numerators and denominators.
+    As stored: published where the source has regional rows, otherwise computed by the build from the
+    region's LAs (``etl/aggregates.py``, explained in ``data_note``), so every reader gets the same figure.
     """
     obs = store.observations(ind.indicator_id)
-    published = obs[obs.area_code == region_code][["time_period", "year", "value", "marker", "source_id"]]
-    if published.value.notna().any() or not ind.numerator_id:
-        return published
-    la = store.local_authorities
-    g = group_series(store, ind, la.new_la_code[la.region_code == region_code].tolist())
-    return g.drop(columns=["n", "method"]).assign(marker=None, source_id=_source_by_year(obs, g))
+    return obs[obs.area_code == region_code][["time_period", "year", "value", "marker", "source_id"]]
 
 
 def change(series: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:

@@ -55,8 +55,8 @@ COLUMNS = {
     "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked",
     "rank_basis": "what 1st means for this indicator (polarity-aware; neutral ranked high-to-low)",
     "quartile": "quartile band A-D (compare.QUARTILE_BANDS) or None",
-    "region_value": "the LA's region in the latest period (rates the source gives no regions for are recomputed "
-    "from the region's LAs; NaN when not available)",
+    "region_value": "the LA's region in the latest period (rates the source gives no regions for are computed by the "
+    "build from the region's LAs, counting - as nil; NaN when not available)",
     "england_value": "England in the latest period",
     "neighbours_value": "statistical neighbours' figure (rates recomputed from numerators/denominators)",
     "neighbours_n": "how many of the neighbours had data for the latest period",

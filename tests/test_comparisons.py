@@ -1,0 +1,84 @@
+"""Honest framing of comparisons: aggregates the build computes, long series, neighbours, flags.
+
+Literals were read by hand from the source files in the mirror (``../shared/data/sources``,
+EHCP = ``education-health-and-care-plans/``), never from the ETL.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from etl.aggregates import missing_group_rates
+
+ENGLAND = "E92000001"
+NORTH_EAST = "E12000001"
+KENT = "E10000016"
+
+
+@pytest.fixture(scope="module")
+def con(db_path: Path):
+    connection = duckdb.connect(str(db_path), read_only=True)
+    yield connection
+    connection.close()
+
+
+def headline(con, indicator: str, area: str, period: str) -> tuple:
+    """(value, marker, source_id) of one headline figure; fails if absent or repeated."""
+    rows = con.execute(
+        "SELECT value, marker, source_id FROM observation WHERE indicator_id = ? AND area_code = ? "
+        "AND time_period = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'",
+        [indicator, area, period],
+    ).fetchall()
+    assert len(rows) == 1, f"{indicator} {area} {period}: {len(rows)} rows"
+    return rows[0]
+
+
+# ------------------------------------------------------------------------------ regional tribunal rates
+
+
+def test_north_east_tribunal_rate_2014_counts_nil_as_zero(con):
+    # SEND Tribunals and appeal rate 2014-2024.csv, NORTH EAST block, 2014 columns: appeals 34 (Durham), 13, 1,
+    # 7, 18, 3, 10, 10 and ' - ' for Darlington, Hartlepool, Middlesbrough, Redcar and Cleveland (96 in all);
+    # appealable decisions of the 12 authorities sum to 12,179. 96 / 12,179 = 0.79% (0.98% if the four '-'
+    # authorities' decisions were dropped).
+    rate, marker, source = headline(con, "tribunal_appeal_rate", NORTH_EAST, "2014")
+    assert marker is None and source == "tribunal_2025"
+    assert round(rate, 2) == 0.79
+    assert headline(con, "tribunal_appeals", NORTH_EAST, "2014")[0] == 96
+    assert headline(con, "appealable_decisions", NORTH_EAST, "2014")[0] == 12179
+    note = con.execute(
+        "SELECT note FROM data_note WHERE area_code = ? AND indicator_id = 'tribunal_appeal_rate' "
+        "AND time_period IS NULL",
+        [NORTH_EAST],
+    ).fetchone()[0]
+    assert "computes it from the area's local authorities" in note and "'-' (nil) counts as zero" in note
+
+
+def test_la_cell_still_shows_nil(con):
+    # Darlington (841) 2014 appeals are printed ' - '.
+    value, marker, _ = headline(con, "tribunal_appeals", "E06000005", "2014")
+    assert value is None and marker == "-"
+
+
+def test_group_rates_left_out_markers_are_named():
+    """Small test-only frame: '-' is zero in the sums, '..' leaves the LA out and says so."""
+    la = pd.DataFrame({"new_la_code": ["A", "B", "C"], "la_name": ["Ay", "Bee", "Cee"], "region_code": ["R", "R", "R"]})
+    rows = []
+    for code, appeals, decisions in (("A", (3.0, None), (100.0, None)), ("B", (None, "-"), (50.0, None))):
+        rows.append(("tribunal_appeals", code, *appeals))
+        rows.append(("appealable_decisions", code, *decisions))
+    rows += [("tribunal_appeals", "C", None, ".."), ("appealable_decisions", "C", None, "..")]
+    rows += [("tribunal_appeal_rate", c, 1.0, None) for c in "ABC"]
+    obs = pd.DataFrame(rows, columns=["indicator_id", "area_code", "value", "marker"]).assign(
+        geographic_level="Local authority", breakdown_topic="Total", breakdown="Total", time_period="2014",
+        year=2014, source_id="t",
+    )  # fmt: skip
+    out, notes = missing_group_rates(obs, la)
+    region = out[(out.area_code == "R") & (out.indicator_id == "tribunal_appeal_rate")]
+    assert region.value.iloc[0] == pytest.approx(3 / 150 * 100)
+    assert out[(out.area_code == "R") & (out.indicator_id == "tribunal_appeals")].value.iloc[0] == 3
+    assert any("Cee ('..')" in n["note"] for n in notes)
