@@ -176,3 +176,38 @@ def missing_group_rates(obs: pd.DataFrame, la: pd.DataFrame) -> tuple[pd.DataFra
     out = pd.DataFrame(rows, columns=COLUMNS)
     out["value"] = out.value.astype(float)
     return out, notes
+
+
+#: The last January in which statements of SEN were counted (the transfer to EHC plans ended in April 2018).
+LAST_STATEMENTS_YEAR = 2018
+
+
+def long_caseload(obs: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """One caseload series across the transfer from statements to EHC plans.
+
+    ``statements_and_ehc_plans`` is published (2022 release, ``Total_all``) up to January 2022. Up to
+    :data:`LAST_STATEMENTS_YEAR` it is kept as published; from January 2019, when no statements remain,
+    it is the ``ehc_plans`` row itself (value or marker, and its source), so the long series and plans
+    alone never disagree where they mean the same thing (headline rows only). Returns ``(obs, notes)``:
+    the observations with the series replaced from 2019, and one ``data_note`` dict saying so.
+    """
+    combined = obs.indicator_id == "statements_and_ehc_plans"
+    if not combined.any():
+        return obs, []
+    plans = obs[
+        (obs.indicator_id == "ehc_plans")
+        & (obs.year > LAST_STATEMENTS_YEAR)
+        & (obs.breakdown_topic == TOTAL)
+        & (obs.breakdown == TOTAL)
+    ]
+    keep = obs[~(combined & (obs.year > LAST_STATEMENTS_YEAR))]
+    note = {
+        "source_id": "ehcp_2022",
+        "area_code": None,
+        "time_period": None,
+        "indicator_id": "statements_and_ehc_plans",
+        "note": "Statements of SEN and EHC plans: up to January 2018 the 2022 release's published total of "
+        "statements and plans; from January 2019 (no statements remain) the EHC plans figure of the newest "
+        "release, under that release's source.",
+    }
+    return pd.concat([keep, plans.assign(indicator_id="statements_and_ehc_plans")], ignore_index=True), [note]

@@ -58,11 +58,31 @@ INDICATORS: list[Indicator] = [
         "ehc_plans",
         "EHC plans (January)",
         "Children and young people with an education, health and care (EHC) plan maintained by the local "
-        "authority at the January census date (SEN2). Before 2019 the 2022 release also shows statements of SEN; "
-        "only EHC plans are counted here.",
+        "authority at the January census date (SEN2). Before 2019 only EHC plans are counted here, not the "
+        "statements of SEN still being converted: for growth over time use 'Statements of SEN and EHC plans'.",
         EHCP,
         JANUARY,
         headline=True,
+    ),
+    _count(
+        "statements_of_sen",
+        "Statements of SEN (January)",
+        "Children and young people with a statement of special educational needs at the January census (SEN2, "
+        "2022 release). Statements were replaced by EHC plans between September 2014 and April 2018; none are "
+        "counted from January 2019 ('z', not applicable).",
+        "ehcp_2022",
+        JANUARY,
+    ),
+    _count(
+        "statements_and_ehc_plans",
+        "Statements of SEN and EHC plans (January)",
+        "Children and young people with a statement of SEN or an EHC plan at the January census: one series "
+        "across the transfer from statements to plans (2014 to 2018), as published in the 2022 release (total "
+        "of statements and plans). From January 2019, when no statements remain, it equals the EHC plans figure "
+        "(newest release). Use this series for growth over time; EHC plans alone before 2019 count only the "
+        "plans issued so far.",
+        EHCP,
+        JANUARY,
     ),
     _count(
         "initial_requests",

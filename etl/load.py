@@ -109,6 +109,8 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     # Newest release wins where releases overlap (it carries revisions).
     obs = obs.sort_values("precedence", ascending=False).drop_duplicates(KEY, keep="first")
     obs = obs.drop(columns=["precedence"])
+    obs, caseload_notes = aggregates.long_caseload(obs)
+    notes += caseload_notes
     # Regional and England rates a source omits (tribunal regions), computed once here for every reader.
     group_rows, group_notes = aggregates.missing_group_rates(obs, la)
     obs = pd.concat([obs, group_rows], ignore_index=True)

@@ -24,7 +24,7 @@ from datetime import date
 import pandas as pd
 
 from send_pressure.catalogue import UNRANKED, Indicator, format_value, has_value, marker_reason, ordinal, period_label
-from send_pressure.compare import benchmarks, rank_authorities
+from send_pressure.compare import benchmarks, long_run_growth, rank_authorities
 from send_pressure.profile import headline_table, reorganisation_notes
 from send_pressure.queries import ENGLAND, Store
 
@@ -54,14 +54,14 @@ SUBJECTS = {
 }
 
 #: Indicators that are totals (compared with England by growth, not by level).
-TOTALS = {"ehc_plans", "new_ehc_plans", "initial_requests", "high_needs_block", "dsg_total"}
+TOTALS = {"ehc_plans", "statements_and_ehc_plans", "new_ehc_plans", "initial_requests", "high_needs_block", "dsg_total"}
 
 #: The charts: (title, indicator ids drawn, as an index when a total).
 CHARTS = [
     ("Timeliness: % of new EHC plans issued within 20 weeks", "pct_within_20_weeks"),
     ("Initial requests for an EHC needs assessment (index)", "initial_requests"),
     ("% of initial requests refused", "requests_refused_pct"),
-    ("EHC plans maintained in January (index)", "ehc_plans"),
+    ("Statements of SEN and EHC plans in January (index)", "statements_and_ehc_plans"),
     ("SEND Tribunal appeal rate", "tribunal_appeal_rate"),
     ("High needs block per EHC plan", "high_needs_block_per_ehc_plan"),
 ]
@@ -193,8 +193,10 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
             if eng is not None:
                 clause += f"; England {_signed_pct(eng)}"
             parts.append(clause)
-        text = f"In {when}, {subject}"
-        return text + (", " + parts[0] if parts else "") + "."
+        text = f"In {when}, {subject}" + (", " + parts[0] if parts else "") + "."
+        # Growth over the long run is read from statements and plans together (see catalogue.LONG_SERIES).
+        long_run = long_run_growth(store, la_code, ind.indicator_id)
+        return f"{text} {long_run}" if long_run else text
     if has_value(row.previous_value) and prev_when:
         subject += f" ({row.previous} in {prev_when})"
     if has_value(row.england_value):

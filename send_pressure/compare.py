@@ -277,3 +277,32 @@ def ranking_table(ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: In
         }
     )
     return out.sort_values(["Rank", "Local authority"], na_position="last").reset_index(drop=True)
+
+
+def long_run_growth(store: Store, area_code: str, indicator_id: str = "ehc_plans") -> str | None:
+    """A sentence on growth since the first January with EHC plans, read from the long series.
+
+    E.g. 'Counting statements of SEN and EHC plans together, England went from 240,183 in January 2015 to
+    638,745 in January 2025 (2.7 times as many).' Uses :data:`catalogue.LONG_SERIES` (statements and plans
+    together), so the transfer from statements does not read as growth. None when the indicator has no long
+    series or the area lacks either figure.
+    """
+    from send_pressure.catalogue import LONG_SERIES, format_value
+
+    long_id = LONG_SERIES.get(indicator_id)
+    if long_id is None or long_id not in store.indicators:
+        return None
+    plans = store.series(indicator_id, [ENGLAND])
+    started = plans[plans.value > 0]
+    s = store.series(long_id, [area_code]).dropna(subset=["value"])
+    if started.empty or s.empty:
+        return None
+    first, last = s[s.year == started.year.min()], s[s.year == s.year.max()]
+    if first.empty or first.value.iloc[0] <= 0 or last.year.iloc[0] <= first.year.iloc[0]:
+        return None
+    v0, v1 = first.value.iloc[0], last.value.iloc[0]
+    return (
+        f"Counting statements of SEN and EHC plans together, {store.area_name(area_code)} went from "
+        f"{format_value(v0, None, 'count')} in January {first.year.iloc[0]} to {format_value(v1, None, 'count')} "
+        f"in January {last.year.iloc[0]} ({v1 / v0:.1f} times as many)."
+    )

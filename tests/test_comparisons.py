@@ -82,3 +82,25 @@ def test_group_rates_left_out_markers_are_named():
     assert region.value.iloc[0] == pytest.approx(3 / 150 * 100)
     assert out[(out.area_code == "R") & (out.indicator_id == "tribunal_appeals")].value.iloc[0] == 3
     assert any("Cee ('..')" in n["note"] for n in notes)
+
+
+# ------------------------------------------------------------------------------ statements of SEN
+
+
+def test_england_statements_and_plans_january_2015(con):
+    # education-health-and-care-plans_2022.zip data/sen2_age_caseload.csv, National, 2015, characteristic_age
+    # Total: Total_st 235980, Total_ehc 4203, Total_all 240183.
+    assert headline(con, "statements_and_ehc_plans", ENGLAND, "201415")[:2] == (240183, None)
+    assert headline(con, "statements_of_sen", ENGLAND, "201415")[0] == 235980
+    assert headline(con, "ehc_plans", ENGLAND, "201415")[0] == 4203  # plans alone stay available
+    # From January 2019 the long series is the EHC plan count of the newest release (caseload.csv 202425: 638745).
+    assert headline(con, "statements_and_ehc_plans", ENGLAND, "202425") == (638745, None, "ehcp_2025")
+    # Kent (886), 2015: Total_st 6656 + Total_ehc 228 = Total_all 6884.
+    assert headline(con, "statements_and_ehc_plans", KENT, "201415")[0] == 6884
+
+
+def test_growth_sentence_counts_statements(store):
+    from send_pressure.compare import long_run_growth
+
+    text = long_run_growth(store, ENGLAND)
+    assert "240,183 in January 2015 to 638,745 in January 2025 (2.7 times as many)" in text

@@ -4,7 +4,7 @@ import streamlit as st
 
 from send_pressure import profile, ui
 from send_pressure.briefing import pdf_engine_problem
-from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, period_label
+from send_pressure.catalogue import LONG_SERIES, LONG_SERIES_NOTE, UNRANKED, UNRANKED_NOTE, period_label
 
 store = ui.store()
 state = ui.link_state()
@@ -55,7 +55,11 @@ for i, row in enumerate(table.itertuples()):
             if row.latest_period
             else None
         )
-        ui.benchmark_chart(ind.indicator_id, la_code, ind.label, key=f"profile_{ind.indicator_id}", summary=summary)
+        # Over time, a caseload is drawn with statements of SEN before 2019 (the same thing, counted whole).
+        long_id = LONG_SERIES.get(ind.indicator_id, ind.indicator_id)
+        if long_id != ind.indicator_id:
+            summary = f"{summary or ''} {LONG_SERIES_NOTE}".strip()
+        ui.benchmark_chart(long_id, la_code, inds[long_id].label, key=f"profile_{ind.indicator_id}", summary=summary)
 
 st.subheader("Statistical neighbours")
 nbrs = store.neighbours(la_code)
