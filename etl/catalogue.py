@@ -5,6 +5,8 @@ maps, rankings and briefings read them from there and nowhere else.
 
 ``unit``: count | percent | gbp | rate_per_1000.
 ``polarity``: higher_is_better | lower_is_better | neutral (how rankings order LAs).
+``comparable``: whether authorities may be ranked, banded, coloured and called better or worse on it
+(rates, shares, money per plan: yes; size counts and £ totals: no, ``not_comparable_because`` says why).
 ``time_identifier``: the period convention of ``time_period`` (as the source
 publishes it): "Calendar year" (2024), "January snapshot" (202425 = January 2025),
 "Financial year" (2023-24).
@@ -39,11 +41,29 @@ class Indicator:
     derived: bool = False
     additive: bool = False  # counts whose regional/national totals are sums of LAs
     headline: bool = False  # shown on profiles, briefings and overview tiles
+    # Rates, shares and money per plan compare authorities of different sizes; size counts do not, so they
+    # get no rank, quartile, map colour or better/worse words (their change over time is shown instead).
+    comparable: bool = True
+    not_comparable_because: str = ""
+
+
+#: Why a count or £ total is not compared across authorities.
+SIZE_REASON = "a count that mostly reflects how big the authority is, not how it performs"
 
 
 def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral"):
     return Indicator(
-        iid, label, "count", polarity, definition, source_id, time_identifier, additive=True, headline=headline
+        iid,
+        label,
+        "count",
+        polarity,
+        definition,
+        source_id,
+        time_identifier,
+        additive=True,
+        headline=headline,
+        comparable=False,
+        not_comparable_because=SIZE_REASON,
     )
 
 
@@ -300,6 +320,8 @@ INDICATORS: list[Indicator] = [
         FINANCIAL,
         additive=True,
         headline=True,
+        comparable=False,
+        not_comparable_because="an amount that mostly reflects how big the authority is (see per EHC plan)",
     ),
     Indicator(
         "dsg_total",
@@ -311,6 +333,8 @@ INDICATORS: list[Indicator] = [
         "dsg_2023_24",
         FINANCIAL,
         additive=True,
+        comparable=False,
+        not_comparable_because="an amount that mostly reflects how big the authority is",
     ),
     Indicator(
         "high_needs_block_per_ehc_plan",

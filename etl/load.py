@@ -304,6 +304,8 @@ def _indicator_table() -> pd.DataFrame:
             "scale": i.ratio[2] if i.ratio else None,
             "derived": i.derived,
             "headline": i.headline,
+            "comparable": i.comparable,
+            "not_comparable_because": i.not_comparable_because or None,
             "position": position,
         }
         for position, i in enumerate(INDICATORS)

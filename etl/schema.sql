@@ -50,6 +50,8 @@ CREATE TABLE indicator (
     scale           DOUBLE,
     derived         BOOLEAN NOT NULL,   -- true: computed by the build from numerator and denominator
     headline        BOOLEAN NOT NULL,   -- shown on overview tiles, profiles and briefings
+    comparable      BOOLEAN NOT NULL,   -- may be ranked / banded / map-coloured across authorities
+    not_comparable_because VARCHAR,     -- why not (size counts, £ totals), else NULL
     position        INTEGER NOT NULL    -- order of the catalogue (etl/catalogue.py): display order
 );
 

@@ -143,11 +143,12 @@ class GroupRank:
 def group_rank(store: Store, ind: Indicator, la_code: str, time_period: str | None) -> GroupRank:
     """Polarity-aware competition rank of the LA within itself plus its statistical neighbours.
 
-    Only authorities with a figure take part (City of London and Isles of Scilly never);
+    Only authorities with a figure take part (City of London and Isles of Scilly never); size counts
+    (not ``comparable``) rank nobody;
     ties share the best place. Neutral indicators are ranked highest first.
     """
     codes = [la_code, *store.neighbours(la_code).neighbour_code.tolist()]
-    if time_period is None:
+    if time_period is None or not ind.comparable:
         return GroupRank(None, 0, len(codes), False)
     snap = store.snapshot(ind.indicator_id, time_period)
     ranked = rank_authorities(snap[snap.area_code.isin(codes)], ind)

@@ -47,6 +47,8 @@ class Indicator:
     scale: float | None
     derived: bool
     headline: bool
+    comparable: bool  # may be ranked, banded, map-coloured and called better or worse across authorities
+    not_comparable_because: str | None
     position: int
 
     @property

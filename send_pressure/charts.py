@@ -194,20 +194,37 @@ def _outline(geometry_json: str) -> tuple[list, list]:
     return xs, ys
 
 
+def map_scale(ind: Indicator) -> str:
+    """The map's colour scale: Cividis runs dark (low) to light (high); reversed where higher is better, so
+    darker is always the better end when there is one."""
+    return "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+
+
+def map_legend_sentence(ind: Indicator) -> str:
+    """What darker shading means on :func:`choropleth` for this indicator (read from :func:`map_scale`)."""
+    dark_is_high = map_scale(ind).endswith("_r")
+    direction = "higher" if dark_is_high else "lower"
+    if ind.polarity == "neutral":
+        return f"Darker shading means a {direction} figure (neither is better for this indicator)."
+    dark_is_better = dark_is_high == (ind.polarity == "higher_is_better")
+    return f"Darker shading means a {direction} figure, which is {'better' if dark_is_better else 'worse'} here."
+
+
 def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
     """Map of England's LAs shaded by value; LAs with no figure drawn in light grey and labelled on hover.
 
     ``snapshot``: area_code, area_name, value, marker for one period;
     ``boundaries``: new_la_code, name, geometry (GeoJSON text), one per LA.
     Drawn as filled SVG shapes (no map tiles or base-map downloads, so it works offline).
-    Colour scale Cividis (colour-blind safe); darker = better for higher-is-better indicators.
+    Colour scale Cividis (colour-blind safe, :func:`map_scale`); :func:`map_legend_sentence` says what
+    darker means.
     """
     merged = boundaries[["new_la_code", "name", "geometry"]].merge(
         snapshot[["area_code", "value", "marker"]], left_on="new_la_code", right_on="area_code", how="left"
     )
     values = merged.value.dropna()
     lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
-    scale = "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+    scale = map_scale(ind)
     fig = go.Figure()
     for row in merged.itertuples():
         xs, ys = _outline(row.geometry)

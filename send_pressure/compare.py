@@ -6,6 +6,8 @@ frames; nothing here queries the database.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from etl.aggregates import nil_as_zero
@@ -23,10 +25,12 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
     the best place, the next place skips: 1, 2, 2, 4), ``tied`` (shares its place), ``ranked_of`` (how many LAs
     were ranked) and ``quartile`` (A-D band; A = best quarter for the polarity, or
     the highest values when polarity is neutral). Suppressed values, and City of
-    London and Isles of Scilly, get no rank and are left out of the count.
+    London and Isles of Scilly, get no rank and are left out of the count. An indicator the catalogue
+    marks not ``comparable`` (a size count) ranks nobody (``ranked_of`` 0).
     """
     out = snapshot.copy()
-    rankable = out.value.notna() & ~out.area_code.isin(UNRANKED)
+    # Size counts are context, not performance: never ranked (catalogue ``comparable``).
+    rankable = out.value.notna() & ~out.area_code.isin(UNRANKED) & indicator.comparable
     ascending = indicator.polarity == "lower_is_better"
     # Rounded so that figures equal as published tie despite float noise in derived rates.
     ranks = out.loc[rankable, "value"].round(9).rank(method="min", ascending=ascending)
@@ -38,6 +42,48 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
     band = ((out["rank"] - 1) * 4 // max(n, 1)).clip(0, 3)
     out["quartile"] = band.map(lambda b: QUARTILE_BANDS[int(b)] if pd.notna(b) else None)
     return out
+
+
+def growth_indicator(ind: Indicator) -> Indicator:
+    """The percentage change of a size count, as an indicator of its own (comparable, neutral, in %)."""
+    return replace(
+        ind,
+        indicator_id=f"{ind.indicator_id}__change",
+        label=f"Change in {ind.label[0].lower()}{ind.label[1:]} on the previous period",
+        unit="percent",
+        polarity="neutral",
+        comparable=True,
+        not_comparable_because=None,
+    )
+
+
+def growth_snapshot(store: Store, indicator_id: str, time_period: str) -> pd.DataFrame:
+    """Each LA's percentage change in one indicator from the period before ``time_period`` to it.
+
+    Columns: area_code, area_name, value (% change; NaN when either figure is missing or the earlier one
+    is 0), marker (the marker of whichever figure is missing, else None), latest, previous (the figures),
+    time_period, previous_period, year, source_id. Empty when ``time_period`` is the first period.
+    """
+    periods = store.periods(indicator_id)
+    if time_period not in periods or periods.index(time_period) == 0:
+        return pd.DataFrame(
+            columns=["area_code", "area_name", "value", "marker", "latest", "previous", "time_period",
+                     "previous_period", "year", "source_id"]
+        )  # fmt: skip
+    prev = periods[periods.index(time_period) - 1]
+    now = store.snapshot(indicator_id, time_period)
+    before = store.snapshot(indicator_id, prev)[["area_code", "value", "marker"]]
+    m = now.merge(before, on="area_code", how="left", suffixes=("", "_prev"))
+    ok = m.value.notna() & (m.value_prev > 0)
+    out = m.assign(
+        latest=m.value,
+        previous=m.value_prev,
+        value=(m.value / m.value_prev - 1).where(ok) * 100,
+        marker=m.marker.fillna(m.marker_prev).where(~ok, None),
+        previous_period=prev,
+    )
+    return out[["area_code", "area_name", "value", "marker", "latest", "previous", "time_period", "previous_period",
+                "year", "source_id"]].reset_index(drop=True)  # fmt: skip
 
 
 def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.DataFrame:
@@ -306,3 +352,27 @@ def long_run_growth(store: Store, area_code: str, indicator_id: str = "ehc_plans
         f"{format_value(v0, None, 'count')} in January {first.year.iloc[0]} to {format_value(v1, None, 'count')} "
         f"in January {last.year.iloc[0]} ({v1 / v0:.1f} times as many)."
     )
+
+
+def change_table(growth: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """A table of :func:`growth_snapshot` output for a size count: Local authority, Code, Region, the two
+    figures (headed by their periods), Change (formatted) and Value (% change, number); no rank, by name."""
+    from send_pressure.catalogue import format_change, format_value, period_label
+
+    region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
+    prev, now = period_label(growth.previous_period.iloc[0]), period_label(growth.time_period.iloc[0])
+    fmt = lambda vs: [format_value(v, None, indicator.unit) for v in vs]  # noqa: E731
+    out = pd.DataFrame(
+        {
+            "Local authority": growth.area_name,
+            "Code": growth.area_code,
+            "Region": growth.area_code.map(region),
+            prev: fmt(growth.previous),
+            now: fmt(growth.latest),
+            "Change": [
+                format_change(b - a, indicator.unit) for a, b in zip(growth.previous, growth.latest, strict=True)
+            ],
+            "Value": growth.value.round(1),
+        }
+    ).rename(columns={"Value": "% change"})
+    return out.sort_values("Local authority").reset_index(drop=True)

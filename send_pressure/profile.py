@@ -52,7 +52,7 @@ COLUMNS = {
     "change_text": "change formatted with a sign ('+1,234', '-2.1 pp')",
     "rank": "competition rank among LAs with a figure (Int64; <NA> when unranked)",
     "ranked_of": "how many LAs were ranked (suppressed, City of London and Isles of Scilly left out)",
-    "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked",
+    "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked (size counts are never ranked)",
     "rank_basis": "what 1st means for this indicator (polarity-aware; neutral ranked high-to-low)",
     "quartile": "quartile band A-D (compare.QUARTILE_BANDS) or None",
     "region_value": "the LA's region in the latest period (rates the source gives no regions for are computed by the "
@@ -102,8 +102,11 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         ranked = rank_authorities(store.snapshot(iid, latest), ind)
         ranked_of = int(ranked.ranked_of.iloc[0]) if len(ranked) else 0
         mine = ranked[ranked.area_code == la_code]
-        if la_code in UNRANKED:
-            rtext, note = "not ranked (too small to compare)", UNRANKED_NOTE
+        note = UNRANKED_NOTE if la_code in UNRANKED else ""
+        if not ind.comparable:
+            rtext = f"not ranked: {ind.not_comparable_because} (see the change)"
+        elif la_code in UNRANKED:
+            rtext = "not ranked (too small to compare)"
         elif mine.empty or pd.isna(mine["rank"].iloc[0]):
             rtext = "not ranked (no figure published)"
         else:
@@ -141,7 +144,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "rank": rank,
         "ranked_of": ranked_of,
         "rank_text": rtext,
-        "rank_basis": RANK_BASIS.get(ind.polarity, ""),
+        "rank_basis": RANK_BASIS.get(ind.polarity, "") if ind.comparable else "",
         "quartile": quartile,
         "region_value": region_value,
         "england_value": england_value,

@@ -104,3 +104,56 @@ def test_growth_sentence_counts_statements(store):
 
     text = long_run_growth(store, ENGLAND)
     assert "240,183 in January 2015 to 638,745 in January 2025 (2.7 times as many)" in text
+
+
+# ------------------------------------------------------------------------------ counts are not ranked
+
+
+def test_catalogue_says_which_indicators_compare(store):
+    inds = store.indicators
+    assert not inds["ehc_plans"].comparable and "how big" in inds["ehc_plans"].not_comparable_because
+    assert not inds["high_needs_block"].comparable
+    for iid in ("pct_within_20_weeks", "tribunal_appeal_rate", "high_needs_block_per_ehc_plan"):
+        assert inds[iid].comparable and not inds[iid].not_comparable_because
+
+
+def test_count_indicator_has_no_rank_on_any_page(db_path):
+    from helpers import open_page
+
+    at = open_page("views/profile.py", la=KENT)
+    table = at.dataframe[0].value
+    for label in ("EHC plans (January)", "High needs block allocation", "New EHC plans issued"):
+        row = table[table.Indicator == label].iloc[0]
+        assert row.Rank.startswith("not ranked") and row.Quartile == "", label
+    at = open_page("views/compare.py", ind="ehc_plans", period="202425")
+    assert not any({"Rank", "Quartile"} & set(d.value.columns) for d in at.dataframe)
+    assert any("not ranked" in i.value for i in at.info)
+    changes = next(d.value for d in at.dataframe if "% change" in d.value.columns)
+    # caseload.csv: Kent All EHC plans 202324 19407, 202425 20635 (+6.3%).
+    kent = changes[changes.Code == KENT].iloc[0]
+    assert kent["2023/24"] == "19,407" and kent["2024/25"] == "20,635" and kent["% change"] == 6.3
+
+
+def test_map_legend_sentence_matches_the_figure(store):
+    """Read the colour scale off the figure: the darker end must be the end the sentence calls darker."""
+    from plotly.colors import hex_to_rgb, unlabel_rgb
+
+    from send_pressure import charts
+
+    def luminance(colour: str) -> float:
+        r, g, b = hex_to_rgb(colour) if colour.startswith("#") else unlabel_rgb(colour)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    for iid in ("tribunal_appeal_rate", "pct_within_20_weeks", "pct_pupils_ehc_plan"):
+        ind = store.indicators[iid]
+        period = store.latest_period(iid)
+        fig = charts.choropleth(store.snapshot(iid, period), store.boundaries, ind, "t")
+        bar = next(t for t in fig.data if t.marker and t.marker.showscale)
+        low, high = bar.marker.colorscale[0][1], bar.marker.colorscale[-1][1]
+        dark_is_high = luminance(high) < luminance(low)
+        sentence = charts.map_legend_sentence(ind)
+        assert f"Darker shading means a {'higher' if dark_is_high else 'lower'} figure" in sentence, iid
+        if ind.polarity != "neutral":
+            better_high = ind.polarity == "higher_is_better"
+            assert ("which is better" in sentence) == (dark_is_high == better_high), iid
+    assert "lower figure, which is better" in charts.map_legend_sentence(store.indicators["tribunal_appeal_rate"])

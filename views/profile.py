@@ -22,7 +22,8 @@ st.subheader("Headline figures")
 st.markdown(
     "Latest published figure for each headline indicator, the one before, and how the authority compares. "
     "Ranks are among all local authorities with a figure (ties share a place: 'joint'); 'How ranked' says what "
-    "1st means. Quartile A is the top quarter of ranks. Neighbour figures are for the 10 statistical neighbours; "
+    "1st means. Quartile A is the top quarter of ranks. Counts and £ totals mostly reflect an authority's size, so "
+    "they are not ranked: read their change instead. Neighbour figures are for the 10 statistical neighbours; "
     "rates are recomputed from their totals, counts are their average."
 )
 shown = profile.display_table(table, store.sources)
