@@ -321,7 +321,7 @@ INDICATORS: list[Indicator] = [
         additive=True,
         headline=True,
         comparable=False,
-        not_comparable_because="an amount that mostly reflects how big the authority is (see per EHC plan)",
+        not_comparable_because="an amount that mostly reflects how big the authority is; per EHC plan is compared",
     ),
     Indicator(
         "dsg_total",

@@ -24,12 +24,9 @@ from datetime import date
 import pandas as pd
 
 from send_pressure.catalogue import UNRANKED, Indicator, format_value, has_value, marker_reason, ordinal, period_label
-from send_pressure.compare import benchmarks, long_run_growth, rank_authorities
+from send_pressure.compare import NEIGHBOURS, benchmarks, long_run_growth, rank_authorities
 from send_pressure.profile import headline_table, reorganisation_notes
 from send_pressure.queries import ENGLAND, Store
-
-#: Statistical-neighbours series name used by :func:`compare.benchmarks`.
-NEIGHBOURS = "Statistical neighbours"
 
 #: Okabe-Ito colour-blind-safe colours, with a distinct line style and marker per series.
 STYLES = {
@@ -263,10 +260,11 @@ RULES: list[Rule] = [
     ),
     Rule(
         "timeliness_below_neighbours",
-        "timeliness below the statistical neighbours",
-        lambda f: _has(f, "t", "t_nb") and f["t_f"] != f["t_nb_f"] and f["t"] < f["t_nb"],
-        "{t_f} of new EHC plans were issued within 20 weeks in {t_p}, below the statistical neighbours' "
-        "{t_nb_f} ({t_nb_n} of {nb_of} neighbours with data). What do the better-performing neighbours do differently?",
+        "timeliness worse than most of the statistical neighbours",
+        lambda f: _has(f, "t", "t_nb_better") and f["t_nb_better"] * 2 > f["t_nb_n"],
+        "{t_f} of new EHC plans were issued within 20 weeks in {t_p}; {t_nb_better} of its {t_nb_n} statistical "
+        "neighbours with a figure did better (neighbours' median {t_nb_f}, range {t_nb_lo_f} to {t_nb_hi_f}). "
+        "What do the better-performing neighbours do differently?",
     ),
 ]
 
@@ -302,6 +300,9 @@ def scrutiny_facts(store: Store, table: pd.DataFrame, la_code: str) -> dict:
         f[f"{key}_nb"] = r.neighbours_value
         f[f"{key}_nb_f"] = format_value(r.neighbours_value, None, ind.unit)
         f[f"{key}_nb_n"] = r.neighbours_n
+        f[f"{key}_nb_better"] = None if pd.isna(r.neighbours_better) else int(r.neighbours_better)
+        f[f"{key}_nb_lo_f"] = format_value(r.neighbours_low, None, ind.unit)
+        f[f"{key}_nb_hi_f"] = format_value(r.neighbours_high, None, ind.unit)
 
     for key, iid in (("t", "pct_within_20_weeks"), ("req", "initial_requests"), ("ref", "requests_refused_pct"),
                      ("app", "tribunal_appeal_rate")):  # fmt: skip
@@ -363,11 +364,8 @@ def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
     methods = table[table.neighbours_method != ""].neighbours_method.unique().tolist()
     if methods:
         out.append(
-            "Statistical-neighbour figures: rates are "
-            + (
-                "recomputed from the neighbours' numerators and denominators; other figures are the mean of "
-                "the neighbours with data."
-            )
+            "Statistical-neighbour figures are the median and range of the neighbours' own published figures "
+            "(not pooled), so one large neighbour does not dominate them."
         )
     return list(dict.fromkeys(out))
 
@@ -397,7 +395,7 @@ def _chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
     region_name = store.local_authorities.set_index("new_la_code").at[la_code, "region_name"]
     order = [(la_name, "la"), (NEIGHBOURS, "neighbours"), (region_name, "region"), ("England", "england")]
     if index:
-        order = [o for o in order if o[1] != "neighbours"]  # a mean of counts over changing members misleads
+        order = [o for o in order if o[1] != "neighbours"]  # a median of counts over changing members misleads
         base_period = wide[la_name].first_valid_index()
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         fig, ax = plt.subplots(figsize=(3.5, 2.35), dpi=100)
@@ -413,7 +411,7 @@ def _chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
             y = y / base * 100
         if y.notna().sum() == 0:
             continue
-        label = f"{series} (mean of neighbours)" if key == "neighbours" and not ind.numerator_id else series
+        label = series
         ax.plot(x, y.values, label=label, markersize=3.5, **STYLES[key])
     labels = [period_phrase(ind, p, _year_of(store, iid, p)).replace("January ", "Jan ") for p in periods]
     step = 1 if len(periods) <= 6 else 2
@@ -529,7 +527,7 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
 
     # Headline table.
     out.append("<h2>Headline figures</h2><table><thead><tr>")
-    heads = ["Indicator", "Latest", "Previous", "Change", "England", "Region", "Statistical neighbours (with data)",
+    heads = ["Indicator", "Latest", "Previous", "Change", "England", "Region", "Statistical neighbours: median (range)",
              "Rank of all LAs", "Quartile"]  # fmt: skip
     out.append("".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
     for _, r in table.iterrows():
@@ -565,8 +563,8 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
     out.append(
         '<p class="small">Ranks use competition ranking (ties share a place) among authorities with a figure; '
         "quartile A is the best quarter for the indicator's polarity (the highest values where there is no better "
-        "or worse). Totals for England and the region are sums; the statistical-neighbour figure for a total is the "
-        "mean of the neighbours with data.</p>"
+        "or worse). Totals for England and the region are sums; the statistical-neighbour figure is the median (and "
+        "range) of the neighbours' own figures. Counts and £ totals are not ranked: they mostly reflect size.</p>"
     )
 
     # Questions.
@@ -596,7 +594,7 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
             out.append('<h2 class="page-break">Trends</h2>')
             out.append(
                 f'<p class="small">{_e(name)} (solid blue, circles) against its statistical neighbours '
-                "(orange dashes), "
+                "(median, orange dashes), "
                 f"{_e(region)} (green dots) and England (black dash-dot). Gaps are periods with no published figure. "
                 "Totals are shown as an index so that growth can be compared.</p>"
             )

@@ -93,6 +93,10 @@ def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None
     if len(published):
         frame = frame[frame.year >= published.year.min()]
     order = _ordered_periods(frame)
+    each = (
+        frame["neighbour"].fillna(False).astype(bool) if "neighbour" in frame else pd.Series(False, index=frame.index)
+    )
+    own_neighbours, frame = frame[each], frame[~each]
     # Drawn first, so the lines sit on top of the grey columns.
     gaps = frame[frame.value.isna()]
     if len(gaps) and len(published):
@@ -135,8 +139,37 @@ def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None
                 hoverinfo="text",
             )
         )
+    _neighbour_lines(fig, own_neighbours, ind)
     _period_axis(fig, order)
     return _layout(fig, ind, title)
+
+
+EACH_NEIGHBOUR = "Each neighbour (click to show)"
+
+
+def _neighbour_lines(fig: go.Figure, rows: pd.DataFrame, ind: Indicator) -> None:
+    """Each statistical neighbour's own line, thin and grey, hidden until its one legend entry is clicked."""
+    for i, (name, part) in enumerate(rows.groupby("series", sort=False)):
+        part = part.sort_values("year")
+        fig.add_trace(
+            go.Scatter(
+                x=[period_label(p) for p in part.time_period],
+                y=part.value,
+                name=EACH_NEIGHBOUR,
+                legendgroup="each_neighbour",
+                showlegend=i == 0,
+                visible="legendonly",
+                mode="lines+markers",
+                connectgaps=False,
+                line=dict(color="#6B7785", width=1),
+                marker=dict(size=5, color="#6B7785"),
+                hovertext=[
+                    f"{name} (neighbour)<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
+                    for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
 
 
 def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str | None, england: float | None):

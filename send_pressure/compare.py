@@ -86,42 +86,74 @@ def growth_snapshot(store: Store, indicator_id: str, time_period: str) -> pd.Dat
                 "year", "source_id"]].reset_index(drop=True)  # fmt: skip
 
 
-def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.DataFrame:
-    """One figure per period for a group of LAs (e.g. statistical neighbours).
+#: The statistic a neighbour-group figure is, named wherever it is shown.
+GROUP_STATISTIC = "median"
+GROUP_METHOD = "median of the neighbours' own figures (range: lowest to highest)"
+POOLED_METHOD = "pooled: the neighbours' summed numerators over their summed denominators"
 
-    Rates are recomputed as sum(numerator) / sum(denominator) over the LAs that
-    published both; other indicators use the mean of the LAs with a figure.
-    Returns columns time_period, year, value, n (LAs that had data), method.
+
+def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.DataFrame:
+    """One summary per period of a group of LAs' own figures (e.g. statistical neighbours).
+
+    Returns columns time_period, year, value (the median of the LAs with a figure), low and high (their
+    range), n (LAs with a figure), pooled (for rates: sum(numerator) / sum(denominator) over the LAs
+    that published both, '-' counting as nil; NaN otherwise) and method (:data:`GROUP_METHOD`).
+    The median is the default summary: a pooled rate is dominated by the largest members.
     """
     own = store.observations(indicator.indicator_id)
     period_of = dict(zip(own.year, own.time_period, strict=False))
+    part = own[own.area_code.isin(codes)]
+    g = part.groupby("year", as_index=False).agg(
+        value=("value", "median"), low=("value", "min"), high=("value", "max"), n=("value", "count")
+    )
+    g["pooled"] = float("nan")
     if indicator.numerator_id:
         # '-' is nil: zero in the group's sums (as the build does for regions).
         num = store.series(indicator.numerator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
         den = store.series(indicator.denominator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
         m = num.merge(den, on=["area_code", "year"], suffixes=("", "_den")).dropna()
         m = m[m.value_den > 0]
-        g = m.groupby("year", as_index=False).agg(
-            num=("value", "sum"), den=("value_den", "sum"), n=("area_code", "count")
+        pooled = m.groupby("year").apply(
+            lambda d: d.value.sum() / d.value_den.sum() * indicator.scale, include_groups=False
         )
-        g["value"] = g.num / g.den * indicator.scale
-        method = "recomputed from numerators and denominators"
-    else:
-        part = own[own.area_code.isin(codes)]
-        g = part.groupby("year", as_index=False).agg(value=("value", "mean"), n=("value", "count"))
-        method = "mean of the authorities' figures"
-    g = g[g.year.isin(period_of)]
+        g["pooled"] = g.year.map(pooled)
+    g = g[g.year.isin(period_of) & (g.n > 0)].copy()
     g["time_period"] = g.year.map(period_of)
-    g["method"] = method
-    return g[["time_period", "year", "value", "n", "method"]]
+    g["method"] = GROUP_METHOD
+    return g[["time_period", "year", "value", "low", "high", "n", "pooled", "method"]].reset_index(drop=True)
+
+
+def neighbour_figures(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
+    """Each statistical neighbour's own figures for one indicator, every period.
+
+    Columns: as :meth:`Store.observations` (area_code, area_name, time_period, year, value, marker,
+    source_id ...) plus ``closeness_rank`` (1 = closest) and ``closeness``; ordered by year, then closeness.
+    """
+    nb = store.neighbours(la_code)[["neighbour_code", "rank", "closeness"]]
+    rows = store.series(indicator_id, nb.neighbour_code.tolist())
+    rows = rows.merge(nb, left_on="area_code", right_on="neighbour_code").drop(columns="neighbour_code")
+    return rows.rename(columns={"rank": "closeness_rank"}).sort_values(["year", "closeness_rank"], ignore_index=True)
+
+
+def group_summary_text(row, unit: str, of: int) -> str:
+    """'median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)' for one :func:`group_series` row
+    (``row`` None or without figures: 'not published')."""
+    from send_pressure.catalogue import format_value, has_value
+
+    if row is None or not has_value(row.value):
+        return "not published"
+    f = lambda v: format_value(v, None, unit)  # noqa: E731
+    spread = f"range {f(row.low)} to {f(row.high)}; " if row.n > 1 else ""
+    return f"{GROUP_STATISTIC} {f(row.value)} ({spread}{int(row.n)} of {of} neighbours)"
 
 
 def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    """Series of an LA beside its region, England and its statistical neighbours.
+    """Series of an LA beside its region, England, its statistical neighbours' median and each neighbour.
 
-    Returns long rows: time_period, year, series (the LA's name, its region's name,
-    'England', 'Statistical neighbours'), value, marker, source_id, n_neighbours (how many of
-    the neighbours had data; NaN for the other series).
+    Returns long rows: time_period, year, series (the LA's name, its region's name, 'England',
+    :data:`NEIGHBOURS`, or a neighbour's name), value, marker, source_id, n_neighbours (how many of the
+    neighbours had data; NaN for the other series), low / high (the neighbours' range, on the median
+    rows) and ``neighbour`` (True on each neighbour's own rows).
     """
     ind = store.indicators[indicator_id]
     la = store.local_authorities.set_index("new_la_code")
@@ -134,12 +166,20 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:
         g = group_series(store, ind, neighbours).rename(columns={"n": "n_neighbours"})
-        rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)))
+        rows.append(
+            g.drop(columns=["method", "pooled"]).assign(
+                series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)
+            )
+        )
+        each = neighbour_figures(store, indicator_id, la_code)
+        rows.append(each[cols].assign(series=each.area_name, neighbour=True))
     out = pd.concat(rows, ignore_index=True)
-    return out.sort_values("year", kind="stable").reset_index(drop=True)  # series stay LA, region, England, neighbours
+    out["neighbour"] = out.get("neighbour", pd.Series(False, index=out.index)).fillna(False).astype(bool)
+    # Series stay in order: LA, region, England, neighbours' median, then each neighbour.
+    return out.sort_values("year", kind="stable").reset_index(drop=True)
 
 
-NEIGHBOURS = "Statistical neighbours"
+NEIGHBOURS = f"Statistical neighbours ({GROUP_STATISTIC})"
 
 
 def _source_by_year(obs: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:

@@ -248,7 +248,8 @@ def _benchmarks(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
 def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     rows = _benchmarks(db, indicator_id, la_code)
     if _is_total(db.indicators[indicator_id]):
-        rows = rows[rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS])].reset_index(drop=True)
+        keep = rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS]) | rows.neighbour
+        rows = rows[keep].reset_index(drop=True)
     return rows
 
 
@@ -269,14 +270,15 @@ def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
 def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
     """The LA's trend against its region, England and statistical neighbours, through :func:`chart_block`.
 
-    For totals (counts, £) only the LA and its neighbours' average are drawn, on one scale; the page's
+    Each neighbour's own line is one legend click away, and in the data table. For totals (counts, £)
+    only the LA and its neighbours (median and each) are drawn, on one scale; the page's
     tables give region and England. Figures are memoised per indicator, LA and title: building a plotly
     figure is most of a page's render time.
     """
     db = store()
     ind = db.indicators[indicator_id]
     if _is_total(ind):
-        note = "Region and England totals are far larger, so only the neighbours' average is drawn beside it."
+        note = "Region and England totals are far larger, so only the neighbours' median is drawn beside it."
         summary = f"{summary} {note}" if summary else note
     fig = _benchmark_figure(db, indicator_id, la_code, title)
     chart_block(fig, _chart_rows(db, indicator_id, la_code), ind, key=key, summary=summary)

@@ -157,3 +157,64 @@ def test_map_legend_sentence_matches_the_figure(store):
             better_high = ind.polarity == "higher_is_better"
             assert ("which is better" in sentence) == (dark_is_high == better_high), iid
     assert "lower figure, which is better" in charts.map_legend_sentence(store.indicators["tribunal_appeal_rate"])
+
+
+# ------------------------------------------------------------------------------ neighbours shown
+
+
+def test_kent_neighbours_median_timeliness_2024(store):
+    from send_pressure.profile import headline_table
+
+    # Kent's ten neighbours (sn_may_2025.xlsx, LA 886: 881, 845, 878, 303, 935, 926, 891, 938, 822, 933) and
+    # their 2024 PC_plans_issued_20_weeks_ex in timeliness_20_week.csv ('All EHC plans issued'): Essex 15,
+    # East Sussex 85.1, Devon 3.2, Bexley 68.6, Suffolk 25.4, Norfolk 56.3, Nottinghamshire 37.5, West Sussex
+    # 11.4, Bedford 74.2, Somerset 33.5. Median (33.5 + 37.5) / 2 = 35.5; Kent 33.3, six neighbours do better.
+    row = headline_table(store, KENT).set_index("indicator_id").loc["pct_within_20_weeks"]
+    assert row.latest_period == "2024" and row.latest_value == 33.3
+    assert row.neighbours_value == pytest.approx(35.5)
+    assert (row.neighbours_low, row.neighbours_high) == (3.2, 85.1)
+    assert row.neighbours_better == 6 and row.neighbours_n == 10
+    assert row.neighbours == "median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)"
+
+
+def test_kent_briefing_asks_the_timeliness_question(store):
+    from send_pressure.briefing import scrutiny_facts, scrutiny_questions
+    from send_pressure.profile import headline_table
+
+    facts = scrutiny_facts(store, headline_table(store, KENT), KENT)
+    asked = {rule.rule_id: q for rule, q in scrutiny_questions(facts)}
+    assert "6 of its 10 statistical neighbours with a figure did better" in asked["timeliness_below_neighbours"]
+    assert "median 35.5%" in asked["timeliness_below_neighbours"]
+
+
+def test_every_neighbours_figure_names_its_statistic(db_path):
+    from helpers import open_page
+
+    at = open_page("views/profile.py", la=KENT)
+    headline = at.dataframe[0].value
+    column = next(c for c in headline.columns if "neighbour" in c.lower())
+    assert "median" in column
+    assert all(v.startswith("median ") or v == "not published" for v in headline[column])
+    each = next(d.value for d in at.dataframe if "Closeness" in d.value.columns)  # each neighbour's own figures
+    assert len(each) == 11 and "Essex" in set(each["Local authority"])
+    at = open_page("views/delays.py", la=KENT, ind="pct_within_20_weeks", period="2024")
+    texts = [m.value for m in at.markdown]
+    line = next(t for t in texts if "statistical neighbours:" in t)
+    assert "median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)" in line and "pooled (" in line
+    assert any("6 of Kent's 10 neighbours" in t for t in texts)
+    at = open_page("views/mp.py", pcon="E14001069")  # Ashford, served by Kent
+    assert at.table
+    for frame in at.table:
+        for col in frame.value.columns:
+            assert "neighbour" not in col.lower() or "median" in col, col
+
+
+def test_trend_draws_each_neighbour_one_click_away(store):
+    from send_pressure import charts, compare
+
+    rows = compare.benchmarks(store, "pct_within_20_weeks", KENT)
+    fig = charts.trend(rows, store.indicators["pct_within_20_weeks"], "t", highlight="Kent")
+    each = [t for t in fig.data if t.legendgroup == "each_neighbour"]
+    assert len(each) == 10 and all(t.visible == "legendonly" for t in each)
+    assert sum(bool(t.showlegend) for t in each) == 1
+    assert any(t.name == compare.NEIGHBOURS and "median" in t.name for t in fig.data)

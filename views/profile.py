@@ -23,8 +23,9 @@ st.markdown(
     "Latest published figure for each headline indicator, the one before, and how the authority compares. "
     "Ranks are among all local authorities with a figure (ties share a place: 'joint'); 'How ranked' says what "
     "1st means. Quartile A is the top quarter of ranks. Counts and £ totals mostly reflect an authority's size, so "
-    "they are not ranked: read their change instead. Neighbour figures are for the 10 statistical neighbours; "
-    "rates are recomputed from their totals, counts are their average."
+    "they are not ranked: read their change instead. Neighbour figures are the median (and range) of the 10 "
+    "statistical neighbours' own figures; each neighbour's figure is in the table under *Statistical neighbours* "
+    "and one legend click away on every chart."
 )
 shown = profile.display_table(table, store.sources)
 st.dataframe(shown, hide_index=True, width="stretch")
@@ -69,15 +70,10 @@ if nbrs.empty:
 else:
     st.markdown(
         f"The 10 authorities most like {la_name} (children's services statistical neighbours, "
-        f"{nbrs.version.iloc[0]}), closest first."
+        f"{nbrs.version.iloc[0]}), closest first, each with its own latest figures: the headline table's "
+        "neighbour median and range are read from these."
     )
-    st.dataframe(
-        nbrs.rename(
-            columns={"rank": "Rank", "la_name": "Local authority", "closeness": "Closeness", "neighbour_code": "Code"}
-        )[["Rank", "Local authority", "Code", "Closeness"]],
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(profile.neighbour_table(store, la_code, table), hide_index=True, width="stretch")
 
 st.subheader("Data notes for this authority")
 notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
