@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from etl import aggregates, corrections, geography
+from etl import aggregates, corrections, flags, geography
 from etl.catalogue import INDICATORS, Indicator
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
 
@@ -44,6 +44,7 @@ class Tables:
     constituency: pd.DataFrame
     boundary: pd.DataFrame
     data_note: pd.DataFrame
+    data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -117,6 +118,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     notes += group_notes
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
+    notes += flags.footnote_notes(la)
 
     tables = Tables(
         local_authority=la,
@@ -129,6 +131,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         constituency=_constituencies(parsed, by_code, problems, notes),
         boundary=_boundaries(parsed, la, problems),
         data_note=pd.DataFrame(notes, columns=["source_id", "area_code", "time_period", "indicator_id", "note"]),
+        data_flag=flags.compute_flags(obs),
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -390,6 +393,7 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                 "constituency",
                 "boundary",
                 "data_note",
+                "data_flag",
             ]
             for name in order:
                 frame = getattr(tables, name)

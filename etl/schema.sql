@@ -104,6 +104,15 @@ CREATE TABLE data_note (
     note         VARCHAR NOT NULL
 );
 
+-- Published figures that look implausible (etl/flags.py). Never changes a figure; shown beside it.
+CREATE TABLE data_flag (
+    indicator_id VARCHAR NOT NULL,
+    area_code    VARCHAR NOT NULL,
+    time_period  VARCHAR NOT NULL,
+    rule         VARCHAR NOT NULL,      -- jump | zero_refusals | breakdown_sum | plans_without_requests
+    explanation  VARCHAR NOT NULL       -- 'As published; looks implausible because ...'
+);
+
 CREATE TABLE build_info (
     fingerprint VARCHAR NOT NULL,
     built_at    TIMESTAMP NOT NULL,

@@ -54,6 +54,11 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
     la_rows = headline[headline.geographic_level == LOCAL_AUTHORITY]
     # Figures withdrawn as publisher errors (corrections.WITHDRAWN) still count as published rows.
     withdrawn = t.data_note.dropna(subset=["indicator_id", "time_period", "area_code"])
+    # Only notes about an LA figure that has no row (footnotes and computed-area notes sit beside a row).
+    keys = ["indicator_id", "time_period", "area_code"]
+    withdrawn = withdrawn[withdrawn.area_code.isin(t.local_authority.new_la_code)].drop_duplicates(keys)
+    withdrawn = withdrawn.merge(la_rows[keys], on=keys, how="left", indicator=True)
+    withdrawn = withdrawn[withdrawn._merge == "left_only"]
     counts = (
         la_rows.groupby(["indicator_id", "time_period"])
         .size()

@@ -172,7 +172,8 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
         else None
     )
     if not has_value(row.latest_value):
-        reason = marker_reason(row.latest_marker)
+        # A publisher footnote explaining the cell says more than the marker's generic meaning.
+        reason = store.marker_note(ind.indicator_id, la_code, latest) or marker_reason(row.latest_marker)
         why = f" ({reason})" if reason else ""
         return f"In {when}, {la_name}'s figure for {ind.label[0].lower() + ind.label[1:]} was not published{why}."
     template = SUBJECTS.get(
@@ -355,6 +356,14 @@ def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
         for marker, grp in s[s.marker.notna()].groupby("marker"):
             labels = [period_phrase(ind, p, y) for p, y in zip(grp.time_period, grp.year, strict=True)]
             out.append(f"{ind.label}: not published for {_compact_periods(labels)} ({marker_reason(marker)}).")
+    # Data-quality flags on the figures this briefing shows (as published; never changed).
+    flagged = store.flags[store.flags.area_code == la_code]
+    for iid in dict.fromkeys([i for _, i in CHARTS] + table.indicator_id.tolist()):
+        shown = store.periods(iid)[-CHART_PERIODS:]
+        for r in flagged[(flagged.indicator_id == iid) & flagged.time_period.isin(shown)].itertuples():
+            ind = store.indicators[iid]
+            when = period_phrase(ind, r.time_period, _year_of(store, iid, r.time_period))
+            out.append(f"{ind.label}, {when}: {r.explanation}")
     # Indicator definitions that carry a caveat (the 2023 tribunal collection change; £ per plan).
     for iid in ("tribunal_appeal_rate", "high_needs_block_per_ehc_plan"):
         if iid in store.indicators:

@@ -344,9 +344,14 @@ def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
     return out[cols].sort_values(["area_name", "series"]).reset_index(drop=True)
 
 
-def ranking_table(ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+def ranking_table(
+    ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator, store: Store | None = None
+) -> pd.DataFrame:
     """A sortable table of :func:`rank_authorities` output: Local authority, Code, Region, Value (number),
-    Figure (as published, marker kept), Rank, Ranked of, Quartile; ordered by rank, unranked last."""
+    Figure (as published, marker kept), Rank, Ranked of, Quartile and Data quality (flags and footnotes from
+    ``store``; empty without one); ordered by rank, unranked last."""
+    flags = store.flag_text if store is not None else (lambda *_: "")
+    notes = store.marker_note if store is not None else (lambda *_: "")
     from send_pressure.catalogue import format_value
 
     region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
@@ -360,6 +365,10 @@ def ranking_table(ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: In
             "Rank": ranked["rank"],
             "Ranked of": ranked.ranked_of,
             "Quartile": ranked.quartile,
+            "Data quality": [
+                " ".join(t for t in (flags(indicator.indicator_id, a, p), notes(indicator.indicator_id, a, p)) if t)
+                for a, p in zip(ranked.area_code, ranked.time_period, strict=True)
+            ],
         }
     )
     return out.sort_values(["Rank", "Local authority"], na_position="last").reset_index(drop=True)

@@ -71,6 +71,8 @@ COLUMNS = {
     "england": "formatted england_value",
     "neighbours": "'median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)'",
     "source_id": "source of the LA's latest figure",
+    "flag": "data-quality flags on the latest figure ('As published; looks implausible because ...') and any "
+    "publisher footnote explaining its marker; '' when none",
     "note": "caveat for this row (e.g. the unranked note), else ''",
 }
 
@@ -169,6 +171,9 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "england": fmt(england_value),
         "neighbours": group_summary_text(nb_row, ind.unit, len(neighbours)) if neighbours else "no neighbours",
         "source_id": source,
+        "flag": " ".join(
+            t for t in (store.flag_text(iid, la_code, latest), store.marker_note(iid, la_code, latest)) if t
+        ),
         "note": note,
     }
 
@@ -214,6 +219,7 @@ def display_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "Previous": table.previous,
             "Change": table.change_text,
             "How ranked": table.rank_basis,
+            "Data quality": table.flag,
             "Source": table.source_id.map(release),
         }
     )

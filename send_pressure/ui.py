@@ -120,7 +120,8 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     """The rows behind a chart, ready to save: values and markers side by side, with source and period.
 
     Columns: area_code, area_name/series, indicator_id, indicator, time_period, period,
-    value, marker, marker_meaning, source_id, source_release.
+    value, marker, marker_meaning, flag (data-quality flags and publisher footnotes, where the rows name
+    an area), source_id, source_release.
     """
     s = store().sources.set_index("source_id")
     inds = store().indicators
@@ -132,6 +133,8 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     out["period"] = out.time_period.map(period_label)
     if "marker" in out:
         out["marker_meaning"] = out.marker.map(lambda m: MARKER_MEANINGS.get(m, m) if isinstance(m, str) else None)
+    if {"area_code", "time_period", "indicator_id"} <= set(out.columns):
+        out = store().attach_flags(out)  # data-quality flags and publisher footnotes beside each figure
     if "source_id" in out:
         out["source_release"] = out.source_id.map(
             lambda x: f"{s.at[x, 'title']} ({s.at[x, 'release']})" if x in s.index else None
@@ -164,7 +167,9 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
                 for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
             ]
         cols = [
-            c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown
+            c
+            for c in ("area_name", "series", "period", "figure", "marker_meaning", "flag", "source_release")
+            if c in shown
         ]
         st.dataframe(shown[cols], hide_index=True, width="stretch")
         st.download_button(

@@ -218,3 +218,98 @@ def test_trend_draws_each_neighbour_one_click_away(store):
     assert len(each) == 10 and all(t.visible == "legendonly" for t in each)
     assert sum(bool(t.showlegend) for t in each) == 1
     assert any(t.name == compare.NEIGHBOURS and "median" in t.name for t in fig.data)
+
+
+# ------------------------------------------------------------------------------ data-quality flags
+
+NEWHAM = "E09000025"  # DfE 316
+MILTON_KEYNES = "E06000042"  # DfE 826
+WEST_BERKSHIRE = "E06000037"  # DfE 869
+ISLE_OF_WIGHT = "E06000046"  # DfE 921
+DORSET = "E06000059"  # DfE 838
+
+
+def flags(con, indicator: str, area: str, period: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT rule, explanation FROM data_flag WHERE indicator_id = ? AND area_code = ? AND time_period = ?",
+        [indicator, area, period],
+    ).fetchall()
+    return dict(rows)
+
+
+def test_flag_jump_newham_caseload_2025(con):
+    # caseload.csv, Newham (316), All EHC plans: 202324 2705, 202425 1199 (-56%).
+    text = flags(con, "ehc_plans", NEWHAM, "202425")["jump"]
+    assert text.startswith("As published; looks implausible because")
+    assert "from 2,705 in 2023/24 to 1,199 in 2024/25 (-56%)" in text
+    assert "share of its pupils with an EHC plan moved the other way" in text
+    assert headline(con, "ehc_plans", NEWHAM, "202425")[0] == 1199  # flagged, never changed
+
+
+def test_flag_zero_refusals(con):
+    # requests.csv, Milton Keynes (826), 2024, All requests: received 846, decided not to assess 0.
+    text = flags(con, "requests_refused", MILTON_KEYNES, "2024")["zero_refusals"]
+    assert "0 initial requests are published as refused in 2024 against 846 initial requests" in text
+    assert "zero_refusals" in flags(con, "requests_refused_pct", MILTON_KEYNES, "2024")
+
+
+def test_flag_breakdown_sum(con):
+    # sen_need_newplans.csv, Isle of Wight (921), 2024: all plans 3 (primary needs 1 + 1 + 1);
+    # newplans.csv, Isle of Wight 2024 New EHC plans: 187.
+    text = flags(con, "new_ehc_plans", ISLE_OF_WIGHT, "2024")["breakdown_sum"]
+    assert "add up to 3, against a headline figure of 187" in text
+
+
+def test_flag_plans_without_requests(con):
+    # requests.csv, West Berkshire (869), 2022: received 0; newplans.csv 2022 New EHC plans 176.
+    text = flags(con, "initial_requests", WEST_BERKSHIRE, "2022")["plans_without_requests"]
+    assert "0 initial requests are published for 2022, a year in which the authority issued 176 new EHC plans" in text
+
+
+def test_flag_rules_on_test_only_frames():
+    """Small test-only frames: each rule fires on its condition and stays quiet otherwise."""
+    from etl import flags as f
+
+    def frame(rows):
+        return pd.DataFrame(rows, columns=["indicator_id", "geographic_level", "area_code", "breakdown_topic",
+                                           "breakdown", "time_period", "year", "value", "marker"])  # fmt: skip
+
+    la = ("Local authority", "A", "Total", "Total")
+    obs = frame([("initial_requests", *la, "2023", 2023, 200.0, None),
+                 ("initial_requests", *la, "2024", 2024, 500.0, None),
+                 ("initial_requests", "National", "E", "Total", "Total", "2023", 2023, 100.0, None),
+                 ("initial_requests", "National", "E", "Total", "Total", "2024", 2024, 110.0, None)])  # fmt: skip
+    assert [r["rule"] for r in f.year_on_year_jumps(obs)] == ["jump"]
+    small = obs.assign(value=obs.value.where(obs.area_code != "A", [20.0, 50.0, 100.0, 110.0]))
+    assert f.year_on_year_jumps(small) == []  # fewer than 100 either side: not implausible
+    obs = frame(
+        [("requests_refused", *la, "2024", 2024, 0.0, None), ("initial_requests", *la, "2024", 2024, 99.0, None)]
+    )
+    assert f.zero_refusals(obs) == []
+    assert len(f.zero_refusals(obs.assign(value=[0.0, 100.0]))) == 2
+    obs = frame([("new_ehc_plans", *la, "2024", 2024, 10.0, None),
+                 ("new_ehc_plans", "Local authority", "A", "Primary need", "X", "2024", 2024, 4.0, None),
+                 ("new_ehc_plans", "Local authority", "A", "Primary need", "Y", "2024", 2024, 6.0, None)])  # fmt: skip
+    assert f.breakdown_mismatch(obs) == []
+    assert len(f.breakdown_mismatch(obs.assign(value=[12.0, 4.0, 6.0]))) == 1
+    obs = frame([("initial_requests", *la, "2022", 2022, 0.0, None), ("new_ehc_plans", *la, "2022", 2022, 5.0, None)])
+    assert len(f.plans_without_requests(obs)) == 1
+    assert f.plans_without_requests(obs.assign(value=[1.0, 5.0])) == []
+
+
+def test_dorset_marker_worded_from_publisher_footnote(store):
+    from send_pressure.profile import headline_table
+
+    # timeliness_20_week.csv, Dorset (838) 2024: PC_plans_issued_20_weeks_ex 'x'; data-guidance.txt footnote 1.
+    row = headline_table(store, DORSET).set_index("indicator_id").loc["pct_within_20_weeks"]
+    assert row.latest == "x"
+    assert "classed all new plans as having permitted exceptions to the 20 week statutory timeframe" in row.flag
+
+
+def test_profile_shows_flag_beside_figure(db_path):
+    from helpers import open_page
+
+    at = open_page("views/profile.py", la=NEWHAM)
+    table = at.dataframe[0].value
+    row = table[table.Indicator == "EHC plans (January)"].iloc[0]
+    assert row["Data quality"].startswith("As published; looks implausible because")

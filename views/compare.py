@@ -85,7 +85,7 @@ if ind.comparable:
         f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
         + UNRANKED_NOTE
     )
-    table = compare.ranking_table(ranked, store.local_authorities, ind)
+    table = compare.ranking_table(ranked, store.local_authorities, ind, store)
 else:
     st.caption("Click a column heading to sort. Not ranked: the change is context, not a league table.")
     table = compare.change_table(snap, store.local_authorities, ind)

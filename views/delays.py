@@ -56,7 +56,7 @@ if own is None:
     marker = at_period.at[la_name, "marker"] if la_name in at_period.index else None
     st.markdown(
         f"**{la_name} has no published figure for {period_label(period)}** "
-        f"({marker_reason(marker) or 'not in the publication'})."
+        f"({store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or 'not in the publication'})."
     )
 else:
     side = ""
@@ -145,7 +145,10 @@ missing = ranked[ranked.value.isna()]
 if len(missing):
     st.markdown(
         f"**No figure for {period_label(period)}:** "
-        + "; ".join(missing.area_name + " (" + missing.marker.map(lambda m: marker_reason(m) or "not published") + ")")
+        + "; ".join(
+            f"{n} ({store.marker_note(ind.indicator_id, a, period) or marker_reason(m) or 'not published'})"
+            for n, a, m in zip(missing.area_name, missing.area_code, missing.marker, strict=True)
+        )
     )
 st.caption(UNRANKED_NOTE)
 

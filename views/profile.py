@@ -1,5 +1,6 @@
 """Local authority profile: one LA on one page (headline table, trends, neighbours and data notes)."""
 
+import pandas as pd
 import streamlit as st
 
 from send_pressure import profile, ui
@@ -74,6 +75,27 @@ else:
         "neighbour median and range are read from these."
     )
     st.dataframe(profile.neighbour_table(store, la_code, table), hide_index=True, width="stretch")
+
+st.subheader("Data-quality flags for this authority")
+mine = store.flags[store.flags.area_code == la_code]
+if mine.empty:
+    st.markdown(f"The build's checks flag none of {la_name}'s published figures.")
+else:
+    st.markdown(
+        f"{len(mine)} of {la_name}'s published figures look implausible by the build's checks (year-on-year "
+        "jumps, zero refusals with many requests, breakdowns not adding up, plans without requests). They are "
+        "shown as published, never changed; the flag sits beside the figure in the tables above and in downloads."
+    )
+    flagged = pd.DataFrame(
+        {
+            "Indicator": mine.indicator_id.map(lambda i: inds[i].label if i in inds else i),
+            "Period": mine.time_period.map(period_label),
+            "Check": mine.rule,
+            "Why": mine.explanation,
+        }
+    )
+    with st.expander(f"All {len(mine)} flags"):
+        st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.subheader("Data notes for this authority")
 notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
