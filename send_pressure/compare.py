@@ -425,3 +425,33 @@ def change_table(growth: pd.DataFrame, authorities: pd.DataFrame, indicator: Ind
         }
     ).rename(columns={"Value": "% change"})
     return out.sort_values("Local authority").reset_index(drop=True)
+
+
+def region_snapshot(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
+    """Every current LA shaded with its region's figure for one period: a regional view on the LA map.
+
+    For an indicator that is not ``comparable`` (a size count) the figure is the region's percentage change
+    from the previous period instead. Columns: area_code (the LA), area_name, region_code, region_name,
+    time_period, year, value, marker, source_id. Empty when no region has a row for the period.
+    """
+    regions = store.regions.region_code.tolist()
+    obs = store.observations(ind.indicator_id)
+    now = obs[obs.area_code.isin(regions) & (obs.time_period == time_period)]
+    if now.empty:
+        return pd.DataFrame(
+            columns=["area_code", "area_name", "region_code", "region_name", "time_period", "year", "value",
+                     "marker", "source_id"]
+        )  # fmt: skip
+    now = now[["area_code", "time_period", "year", "value", "marker", "source_id"]].rename(
+        columns={"area_code": "region_code"}
+    )
+    if not ind.comparable:
+        periods = store.periods(ind.indicator_id)
+        i = periods.index(time_period) if time_period in periods else 0
+        before = obs[obs.area_code.isin(regions) & (obs.time_period == periods[i - 1])] if i > 0 else obs.iloc[0:0]
+        prev = now.region_code.map(before.set_index("area_code").value)
+        now = now.assign(value=(now.value / prev - 1) * 100)
+        now["marker"] = now.marker.where(now.value.isna(), None)
+    la = store.current_authorities[["new_la_code", "la_name", "region_code", "region_name"]]
+    out = la.merge(now, on="region_code", how="left")
+    return out.rename(columns={"new_la_code": "area_code", "la_name": "area_name"}).reset_index(drop=True)

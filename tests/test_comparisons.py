@@ -313,3 +313,19 @@ def test_profile_shows_flag_beside_figure(db_path):
     table = at.dataframe[0].value
     row = table[table.Indicator == "EHC plans (January)"].iloc[0]
     assert row["Data quality"].startswith("As published; looks implausible because")
+
+
+# ------------------------------------------------------------------------------ England and regions page
+
+
+def test_england_and_regions_page(db_path):
+    from helpers import open_page
+
+    at = open_page("views/england.py", ind="tribunal_appeal_rate", period="2014")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "England went from 240,183 in January 2015 to 638,745 in January 2025" in text
+    assert "Darker shading means a lower figure, which is better here." in text
+    regions = next(d.value for d in at.dataframe if "series" in d.value.columns and "North East" in set(d.value.series))
+    ne = regions[(regions.series == "North East") & (regions.period == "2014")]
+    assert ne.figure.iloc[0] == "0.8%"  # 0.79% (see the tribunal test above), one decimal place as shown
+    assert at.title[0].value == "England and regions"
