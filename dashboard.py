@@ -6,6 +6,7 @@ st.set_page_config(page_title="SEND pressure in England", page_icon="📊", layo
 
 PAGES = [
     st.Page("views/overview.py", title="Overview", default=True),  # the default page is served at /
+    st.Page("views/england.py", title="England and regions", url_path="england"),
     st.Page("views/delays.py", title="Assessment delays", url_path="delays"),
     st.Page("views/requests.py", title="Requests and assessments", url_path="requests"),
     st.Page("views/funding.py", title="Funding", url_path="funding"),

@@ -5,6 +5,8 @@ maps, rankings and briefings read them from there and nowhere else.
 
 ``unit``: count | percent | gbp | rate_per_1000.
 ``polarity``: higher_is_better | lower_is_better | neutral (how rankings order LAs).
+``comparable``: whether authorities may be ranked, banded, coloured and called better or worse on it
+(rates, shares, money per plan: yes; size counts and £ totals: no, ``not_comparable_because`` says why).
 ``time_identifier``: the period convention of ``time_period`` (as the source
 publishes it): "Calendar year" (2024), "January snapshot" (202425 = January 2025),
 "Financial year" (2023-24).
@@ -40,6 +42,14 @@ class Indicator:
     additive: bool = False  # counts whose regional/national totals are sums of LAs
     headline: bool = False  # shown on profiles, briefings and overview tiles
     first_release: str | None = None  # first release that publishes it: no figures before is not an error
+    # Rates, shares and money per plan compare authorities of different sizes; size counts do not, so they
+    # get no rank, quartile, map colour or better/worse words (their change over time is shown instead).
+    comparable: bool = True
+    not_comparable_because: str = ""
+
+
+#: Why a count or £ total is not compared across authorities.
+SIZE_REASON = "a count that mostly reflects how big the authority is, not how it performs"
 
 
 def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral", first_release=None):
@@ -54,6 +64,8 @@ def _count(iid, label, definition, source_id, time_identifier, headline=False, p
         additive=True,
         headline=headline,
         first_release=first_release,
+        comparable=False,
+        not_comparable_because=SIZE_REASON,
     )
 
 
@@ -69,11 +81,31 @@ INDICATORS: list[Indicator] = [
         "ehc_plans",
         "EHC plans (January)",
         "Children and young people with an education, health and care (EHC) plan maintained by the local "
-        "authority at the January census date (SEN2). Before 2019 the 2022 release also shows statements of SEN; "
-        "only EHC plans are counted here.",
+        "authority at the January census date (SEN2). Before 2019 only EHC plans are counted here, not the "
+        "statements of SEN still being converted: for growth over time use 'Statements of SEN and EHC plans'.",
         EHCP,
         JANUARY,
         headline=True,
+    ),
+    _count(
+        "statements_of_sen",
+        "Statements of SEN (January)",
+        "Children and young people with a statement of special educational needs at the January census (SEN2, "
+        "2022 release). Statements were replaced by EHC plans between September 2014 and April 2018; none are "
+        "counted from January 2019 ('z', not applicable).",
+        "ehcp_2022",
+        JANUARY,
+    ),
+    _count(
+        "statements_and_ehc_plans",
+        "Statements of SEN and EHC plans (January)",
+        "Children and young people with a statement of SEN or an EHC plan at the January census: one series "
+        "across the transfer from statements to plans (2014 to 2018), as published in the 2022 release (total "
+        "of statements and plans). From January 2019, when no statements remain, it equals the EHC plans figure "
+        "(newest release). Use this series for growth over time; EHC plans alone before 2019 count only the "
+        "plans issued so far.",
+        EHCP,
+        JANUARY,
     ),
     _count(
         "initial_requests",
@@ -301,6 +333,8 @@ INDICATORS: list[Indicator] = [
         FINANCIAL,
         additive=True,
         headline=True,
+        comparable=False,
+        not_comparable_because="an amount that mostly reflects how big the authority is; per EHC plan is compared",
     ),
     Indicator(
         "dsg_total",
@@ -312,6 +346,8 @@ INDICATORS: list[Indicator] = [
         "dsg_2023_24",
         FINANCIAL,
         additive=True,
+        comparable=False,
+        not_comparable_because="an amount that mostly reflects how big the authority is",
     ),
     Indicator(
         "high_needs_block_per_ehc_plan",

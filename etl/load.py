@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from duckdb import ConstraintException
 
-from etl import breaks, corrections, geography
+from etl import aggregates, breaks, corrections, flags, geography
 from etl.catalogue import INDICATORS, Indicator
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
 
@@ -62,6 +62,7 @@ class Tables:
     revision: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REVISION_COLUMNS))
     new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
+    data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -131,8 +132,15 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     obs, revisions = _newest_wins(obs, series_breaks, sources, notes)
     for c, sid, area in corrections.caveats(obs, by_code, ledger):
         notes.append(_note(sid, area, c.description, time_period=c.period, indicator_id=c.indicator_id))
+    obs, caseload_notes = aggregates.long_caseload(obs)
+    notes += caseload_notes
+    # Regional and England rates a source omits (tribunal regions), computed once here for every reader.
+    group_rows, group_notes = aggregates.missing_group_rates(obs, la)
+    obs = pd.concat([obs, group_rows], ignore_index=True)
+    notes += group_notes
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
+    notes += flags.footnote_notes(la)
 
     tables = Tables(
         local_authority=la,
@@ -149,6 +157,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         revision=revisions,
         new_period=new_periods,
         correction=ledger.table(),
+        data_flag=flags.compute_flags(obs),
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -382,6 +391,8 @@ def _indicator_table() -> pd.DataFrame:
             "scale": i.ratio[2] if i.ratio else None,
             "derived": i.derived,
             "headline": i.headline,
+            "comparable": i.comparable,
+            "not_comparable_because": i.not_comparable_because or None,
             "position": position,
         }
         for position, i in enumerate(INDICATORS)
@@ -517,6 +528,7 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                 "revision",
                 "new_period",
                 "correction",
+                "data_flag",
             ]
             for name in order:
                 frame = getattr(tables, name)

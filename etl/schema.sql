@@ -56,6 +56,8 @@ CREATE TABLE indicator (
     scale           DOUBLE,
     derived         BOOLEAN NOT NULL,   -- true: computed by the build from numerator and denominator
     headline        BOOLEAN NOT NULL,   -- shown on overview tiles, profiles and briefings
+    comparable      BOOLEAN NOT NULL,   -- may be ranked / banded / map-coloured across authorities
+    not_comparable_because VARCHAR,     -- why not (size counts, £ totals), else NULL
     position        INTEGER NOT NULL    -- order of the catalogue (etl/catalogue.py): display order
 );
 
@@ -150,6 +152,15 @@ CREATE TABLE correction (
     status        VARCHAR NOT NULL CHECK (status IN ('active', 'retired', 'not loaded')),
     applied_to    VARCHAR,              -- source ids whose files showed the error (comma-separated)
     newest_source_id VARCHAR            -- the newest loaded source of that table
+);
+
+-- Published figures that look implausible (etl/flags.py). Never changes a figure; shown beside it.
+CREATE TABLE data_flag (
+    indicator_id VARCHAR NOT NULL,
+    area_code    VARCHAR NOT NULL,
+    time_period  VARCHAR NOT NULL,
+    rule         VARCHAR NOT NULL,      -- jump | zero_refusals | breakdown_sum | plans_without_requests
+    explanation  VARCHAR NOT NULL       -- 'As published; looks implausible because ...'
 );
 
 CREATE TABLE build_info (

@@ -24,12 +24,9 @@ import pandas as pd
 
 from send_pressure import escaping
 from send_pressure.catalogue import UNRANKED, Indicator, format_value, has_value, marker_reason, ordinal, period_label
-from send_pressure.compare import benchmarks, rank_authorities
+from send_pressure.compare import NEIGHBOURS, benchmarks, long_run_growth, rank_authorities
 from send_pressure.profile import headline_table, reorganisation_notes
 from send_pressure.queries import ENGLAND, Store
-
-#: Statistical-neighbours series name used by :func:`compare.benchmarks`.
-NEIGHBOURS = "Statistical neighbours"
 
 #: Okabe-Ito colour-blind-safe colours, with a distinct line style and marker per series.
 STYLES = {
@@ -54,14 +51,14 @@ SUBJECTS = {
 }
 
 #: Indicators that are totals (compared with England by growth, not by level).
-TOTALS = {"ehc_plans", "new_ehc_plans", "initial_requests", "high_needs_block", "dsg_total"}
+TOTALS = {"ehc_plans", "statements_and_ehc_plans", "new_ehc_plans", "initial_requests", "high_needs_block", "dsg_total"}
 
 #: The charts: (title, indicator ids drawn, as an index when a total).
 CHARTS = [
     ("Timeliness: % of new EHC plans issued within 20 weeks", "pct_within_20_weeks"),
     ("Initial requests for an EHC needs assessment (index)", "initial_requests"),
     ("% of initial requests refused", "requests_refused_pct"),
-    ("EHC plans maintained in January (index)", "ehc_plans"),
+    ("Statements of SEN and EHC plans in January (index)", "statements_and_ehc_plans"),
     ("SEND Tribunal appeal rate", "tribunal_appeal_rate"),
     ("High needs block per EHC plan", "high_needs_block_per_ehc_plan"),
 ]
@@ -143,11 +140,12 @@ class GroupRank:
 def group_rank(store: Store, ind: Indicator, la_code: str, time_period: str | None) -> GroupRank:
     """Polarity-aware competition rank of the LA within itself plus its statistical neighbours.
 
-    Only authorities with a figure take part (City of London and Isles of Scilly never);
+    Only authorities with a figure take part (City of London and Isles of Scilly never); size counts
+    (not ``comparable``) rank nobody;
     ties share the best place. Neutral indicators are ranked highest first.
     """
     codes = [la_code, *store.neighbours(la_code).neighbour_code.tolist()]
-    if time_period is None:
+    if time_period is None or not ind.comparable:
         return GroupRank(None, 0, len(codes), False)
     snap = store.snapshot(ind.indicator_id, time_period)
     ranked = rank_authorities(snap[snap.area_code.isin(codes)], ind)
@@ -174,7 +172,8 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
         else None
     )
     if not has_value(row.latest_value):
-        reason = marker_reason(row.latest_marker)
+        # A publisher footnote explaining the cell says more than the marker's generic meaning.
+        reason = store.marker_note(ind.indicator_id, la_code, latest) or marker_reason(row.latest_marker)
         why = f" ({reason})" if reason else ""
         return f"In {when}, {la_name}'s figure for {ind.label[0].lower() + ind.label[1:]} was not published{why}."
     template = SUBJECTS.get(
@@ -193,8 +192,10 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
             if eng is not None:
                 clause += f"; England {_signed_pct(eng)}"
             parts.append(clause)
-        text = f"In {when}, {subject}"
-        return text + (", " + parts[0] if parts else "") + "."
+        text = f"In {when}, {subject}" + (", " + parts[0] if parts else "") + "."
+        # Growth over the long run is read from statements and plans together (see catalogue.LONG_SERIES).
+        long_run = long_run_growth(store, la_code, ind.indicator_id)
+        return f"{text} {long_run}" if long_run else text
     if has_value(row.previous_value) and prev_when:
         subject += f" ({row.previous} in {prev_when})"
     if has_value(row.england_value):
@@ -260,10 +261,11 @@ RULES: list[Rule] = [
     ),
     Rule(
         "timeliness_below_neighbours",
-        "timeliness below the statistical neighbours",
-        lambda f: _has(f, "t", "t_nb") and f["t_f"] != f["t_nb_f"] and f["t"] < f["t_nb"],
-        "{t_f} of new EHC plans were issued within 20 weeks in {t_p}, below the statistical neighbours' "
-        "{t_nb_f} ({t_nb_n} of {nb_of} neighbours with data). What do the better-performing neighbours do differently?",
+        "timeliness worse than most of the statistical neighbours",
+        lambda f: _has(f, "t", "t_nb_better") and f["t_nb_better"] * 2 > f["t_nb_n"],
+        "{t_f} of new EHC plans were issued within 20 weeks in {t_p}; {t_nb_better} of its {t_nb_n} statistical "
+        "neighbours with a figure did better (neighbours' median {t_nb_f}, range {t_nb_lo_f} to {t_nb_hi_f}). "
+        "What do the better-performing neighbours do differently?",
     ),
 ]
 
@@ -299,6 +301,9 @@ def scrutiny_facts(store: Store, table: pd.DataFrame, la_code: str) -> dict:
         f[f"{key}_nb"] = r.neighbours_value
         f[f"{key}_nb_f"] = format_value(r.neighbours_value, None, ind.unit)
         f[f"{key}_nb_n"] = r.neighbours_n
+        f[f"{key}_nb_better"] = None if pd.isna(r.neighbours_better) else int(r.neighbours_better)
+        f[f"{key}_nb_lo_f"] = format_value(r.neighbours_low, None, ind.unit)
+        f[f"{key}_nb_hi_f"] = format_value(r.neighbours_high, None, ind.unit)
 
     for key, iid in (("t", "pct_within_20_weeks"), ("req", "initial_requests"), ("ref", "requests_refused_pct"),
                      ("app", "tribunal_appeal_rate")):  # fmt: skip
@@ -351,6 +356,14 @@ def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
         for marker, grp in s[s.marker.notna()].groupby("marker"):
             labels = [period_phrase(ind, p, y) for p, y in zip(grp.time_period, grp.year, strict=True)]
             out.append(f"{ind.label}: not published for {_compact_periods(labels)} ({marker_reason(marker)}).")
+    # Data-quality flags on the figures this briefing shows (as published; never changed).
+    flagged = store.flags[store.flags.area_code == la_code]
+    for iid in dict.fromkeys([i for _, i in CHARTS] + table.indicator_id.tolist()):
+        shown = store.periods(iid)[-CHART_PERIODS:]
+        for r in flagged[(flagged.indicator_id == iid) & flagged.time_period.isin(shown)].itertuples():
+            ind = store.indicators[iid]
+            when = period_phrase(ind, r.time_period, _year_of(store, iid, r.time_period))
+            out.append(f"{ind.label}, {when}: {r.explanation}")
     # Indicator definitions that carry a caveat (the 2023 tribunal collection change; £ per plan).
     for iid in ("tribunal_appeal_rate", "high_needs_block_per_ehc_plan"):
         if iid in store.indicators:
@@ -360,11 +373,8 @@ def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
     methods = table[table.neighbours_method != ""].neighbours_method.unique().tolist()
     if methods:
         out.append(
-            "Statistical-neighbour figures: rates are "
-            + (
-                "recomputed from the neighbours' numerators and denominators; other figures are the mean of "
-                "the neighbours with data."
-            )
+            "Statistical-neighbour figures are the median and range of the neighbours' own published figures "
+            "(not pooled), so one large neighbour does not dominate them."
         )
     return list(dict.fromkeys(out))
 
@@ -394,7 +404,7 @@ def _chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
     region_name = store.local_authorities.set_index("new_la_code").at[la_code, "region_name"]
     order = [(la_name, "la"), (NEIGHBOURS, "neighbours"), (region_name, "region"), ("England", "england")]
     if index:
-        order = [o for o in order if o[1] != "neighbours"]  # a mean of counts over changing members misleads
+        order = [o for o in order if o[1] != "neighbours"]  # a median of counts over changing members misleads
         base_period = wide[la_name].first_valid_index()
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         fig, ax = plt.subplots(figsize=(3.5, 2.35), dpi=100)
@@ -410,7 +420,7 @@ def _chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
             y = y / base * 100
         if y.notna().sum() == 0:
             continue
-        label = f"{series} (mean of neighbours)" if key == "neighbours" and not ind.numerator_id else series
+        label = series
         ax.plot(x, y.values, label=label, markersize=3.5, **STYLES[key])
     labels = [period_phrase(ind, p, _year_of(store, iid, p)).replace("January ", "Jan ") for p in periods]
     step = 1 if len(periods) <= 6 else 2
@@ -526,7 +536,7 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
 
     # Headline table.
     out.append("<h2>Headline figures</h2><table><thead><tr>")
-    heads = ["Indicator", "Latest", "Previous", "Change", "England", "Region", "Statistical neighbours (with data)",
+    heads = ["Indicator", "Latest", "Previous", "Change", "England", "Region", "Statistical neighbours: median (range)",
              "Rank of all LAs", "Quartile"]  # fmt: skip
     out.append("".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr></thead><tbody>")
     for _, r in table.iterrows():
@@ -562,8 +572,8 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
     out.append(
         '<p class="small">Ranks use competition ranking (ties share a place) among authorities with a figure; '
         "quartile A is the best quarter for the indicator's polarity (the highest values where there is no better "
-        "or worse). Totals for England and the region are sums; the statistical-neighbour figure for a total is the "
-        "mean of the neighbours with data.</p>"
+        "or worse). Totals for England and the region are sums; the statistical-neighbour figure is the median (and "
+        "range) of the neighbours' own figures. Counts and £ totals are not ranked: they mostly reflect size.</p>"
     )
 
     # Questions.
@@ -593,7 +603,7 @@ def briefing_html(store: Store, la_code: str, today: date, *, charts: bool = Tru
             out.append('<h2 class="page-break">Trends</h2>')
             out.append(
                 f'<p class="small">{_e(name)} (solid blue, circles) against its statistical neighbours '
-                "(orange dashes), "
+                "(median, orange dashes), "
                 f"{_e(region)} (green dots) and England (black dash-dot). Gaps are periods with no published figure. "
                 "Totals are shown as an index so that growth can be compared.</p>"
             )

@@ -21,6 +21,15 @@ UNRANKED_NOTE = (
     "small to compare fairly."
 )
 
+#: Indicators whose history is drawn from a longer series that means the same thing over time: EHC plans
+#: before 2019 leave out the statements of SEN still being converted, so growth is read from both together.
+LONG_SERIES = {"ehc_plans": "statements_and_ehc_plans"}
+LONG_SERIES_NOTE = (
+    "Up to January 2018 this counts statements of SEN and EHC plans together (statements were converted to EHC "
+    "plans between 2014 and 2018); from January 2019 it is EHC plans alone. EHC plans alone before 2019 count "
+    "only the plans issued so far, so they overstate growth; they are on the Compare page and in the data."
+)
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -38,6 +47,8 @@ class Indicator:
     scale: float | None
     derived: bool
     headline: bool
+    comparable: bool  # may be ranked, banded, map-coloured and called better or worse across authorities
+    not_comparable_because: str | None
     position: int
 
     @property

@@ -101,6 +101,10 @@ def trend(
     if len(published):
         frame = frame[frame.year >= published.year.min()]
     order = _ordered_periods(frame)
+    each = (
+        frame["neighbour"].fillna(False).astype(bool) if "neighbour" in frame else pd.Series(False, index=frame.index)
+    )
+    own_neighbours, frame = frame[each], frame[~each]
     # Drawn first, so the lines sit on top of the grey columns.
     gaps = frame[frame.value.isna()]
     if len(gaps) and len(published):
@@ -143,6 +147,7 @@ def trend(
                 hoverinfo="text",
             )
         )
+    _neighbour_lines(fig, own_neighbours, ind)
     _period_axis(fig, order)
     _draw_breaks(fig, breaks, order)
     return _layout(fig, ind, title)
@@ -172,6 +177,34 @@ def _draw_breaks(fig: go.Figure, breaks: pd.DataFrame | None, order: list[str]) 
             yanchor="top",
             font=dict(size=12, color=BREAK_COLOUR),
             bgcolor="rgba(255,255,255,0.85)",
+        )
+
+
+EACH_NEIGHBOUR = "Each neighbour (click to show)"
+
+
+def _neighbour_lines(fig: go.Figure, rows: pd.DataFrame, ind: Indicator) -> None:
+    """Each statistical neighbour's own line, thin and grey, hidden until its one legend entry is clicked."""
+    for i, (name, part) in enumerate(rows.groupby("series", sort=False)):
+        part = part.sort_values("year")
+        fig.add_trace(
+            go.Scatter(
+                x=[period_label(p) for p in part.time_period],
+                y=part.value,
+                name=EACH_NEIGHBOUR,
+                legendgroup="each_neighbour",
+                showlegend=i == 0,
+                visible="legendonly",
+                mode="lines+markers",
+                connectgaps=False,
+                line=dict(color="#6B7785", width=1),
+                marker=dict(size=5, color="#6B7785"),
+                hovertext=[
+                    f"{name} (neighbour)<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
+                    for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
+                ],
+                hoverinfo="text",
+            )
         )
 
 
@@ -230,20 +263,37 @@ def _outline(geometry_json: str) -> tuple[list, list]:
     return xs, ys
 
 
+def map_scale(ind: Indicator) -> str:
+    """The map's colour scale: Cividis runs dark (low) to light (high); reversed where higher is better, so
+    darker is always the better end when there is one."""
+    return "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+
+
+def map_legend_sentence(ind: Indicator) -> str:
+    """What darker shading means on :func:`choropleth` for this indicator (read from :func:`map_scale`)."""
+    dark_is_high = map_scale(ind).endswith("_r")
+    direction = "higher" if dark_is_high else "lower"
+    if ind.polarity == "neutral":
+        return f"Darker shading means a {direction} figure (neither is better for this indicator)."
+    dark_is_better = dark_is_high == (ind.polarity == "higher_is_better")
+    return f"Darker shading means a {direction} figure, which is {'better' if dark_is_better else 'worse'} here."
+
+
 def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
     """Map of England's LAs shaded by value; LAs with no figure drawn in light grey and labelled on hover.
 
     ``snapshot``: area_code, area_name, value, marker for one period;
     ``boundaries``: new_la_code, name, geometry (GeoJSON text), one per LA.
     Drawn as filled SVG shapes (no map tiles or base-map downloads, so it works offline).
-    Colour scale Cividis (colour-blind safe); darker = better for higher-is-better indicators.
+    Colour scale Cividis (colour-blind safe, :func:`map_scale`); :func:`map_legend_sentence` says what
+    darker means.
     """
     merged = boundaries[["new_la_code", "name", "geometry"]].merge(
         snapshot[["area_code", "value", "marker"]], left_on="new_la_code", right_on="area_code", how="left"
     )
     values = merged.value.dropna()
     lo, hi = (float(values.min()), float(values.max())) if len(values) else (0.0, 1.0)
-    scale = "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+    scale = map_scale(ind)
     fig = go.Figure()
     for row in merged.itertuples():
         xs, ys = _outline(row.geometry)

@@ -6,8 +6,11 @@ frames; nothing here queries the database.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
+from etl.aggregates import nil_as_zero
 from send_pressure.catalogue import UNRANKED, Indicator
 from send_pressure.queries import ENGLAND, Store
 
@@ -22,10 +25,12 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
     the best place, the next place skips: 1, 2, 2, 4), ``tied`` (shares its place), ``ranked_of`` (how many LAs
     were ranked) and ``quartile`` (A-D band; A = best quarter for the polarity, or
     the highest values when polarity is neutral). Suppressed values, and City of
-    London and Isles of Scilly, get no rank and are left out of the count.
+    London and Isles of Scilly, get no rank and are left out of the count. An indicator the catalogue
+    marks not ``comparable`` (a size count) ranks nobody (``ranked_of`` 0).
     """
     out = snapshot.copy()
-    rankable = out.value.notna() & ~out.area_code.isin(UNRANKED)
+    # Size counts are context, not performance: never ranked (catalogue ``comparable``).
+    rankable = out.value.notna() & ~out.area_code.isin(UNRANKED) & indicator.comparable
     ascending = indicator.polarity == "lower_is_better"
     # Rounded so that figures equal as published tie despite float noise in derived rates.
     ranks = out.loc[rankable, "value"].round(9).rank(method="min", ascending=ascending)
@@ -39,41 +44,116 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
     return out
 
 
-def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.DataFrame:
-    """One figure per period for a group of LAs (e.g. statistical neighbours).
+def growth_indicator(ind: Indicator) -> Indicator:
+    """The percentage change of a size count, as an indicator of its own (comparable, neutral, in %)."""
+    return replace(
+        ind,
+        indicator_id=f"{ind.indicator_id}__change",
+        label=f"Change in {ind.label[0].lower()}{ind.label[1:]} on the previous period",
+        unit="percent",
+        polarity="neutral",
+        comparable=True,
+        not_comparable_because=None,
+    )
 
-    Rates are recomputed as sum(numerator) / sum(denominator) over the LAs that
-    published both; other indicators use the mean of the LAs with a figure.
-    Returns columns time_period, year, value, n (LAs that had data), method.
+
+def growth_snapshot(store: Store, indicator_id: str, time_period: str) -> pd.DataFrame:
+    """Each LA's percentage change in one indicator from the period before ``time_period`` to it.
+
+    Columns: area_code, area_name, value (% change; NaN when either figure is missing or the earlier one
+    is 0), marker (the marker of whichever figure is missing, else None), latest, previous (the figures),
+    time_period, previous_period, year, source_id. Empty when ``time_period`` is the first period.
+    """
+    periods = store.periods(indicator_id)
+    if time_period not in periods or periods.index(time_period) == 0:
+        return pd.DataFrame(
+            columns=["area_code", "area_name", "value", "marker", "latest", "previous", "time_period",
+                     "previous_period", "year", "source_id"]
+        )  # fmt: skip
+    prev = periods[periods.index(time_period) - 1]
+    now = store.snapshot(indicator_id, time_period)
+    before = store.snapshot(indicator_id, prev)[["area_code", "value", "marker"]]
+    m = now.merge(before, on="area_code", how="left", suffixes=("", "_prev"))
+    ok = m.value.notna() & (m.value_prev > 0)
+    out = m.assign(
+        latest=m.value,
+        previous=m.value_prev,
+        value=(m.value / m.value_prev - 1).where(ok) * 100,
+        marker=m.marker.fillna(m.marker_prev).where(~ok, None),
+        previous_period=prev,
+    )
+    return out[["area_code", "area_name", "value", "marker", "latest", "previous", "time_period", "previous_period",
+                "year", "source_id"]].reset_index(drop=True)  # fmt: skip
+
+
+#: The statistic a neighbour-group figure is, named wherever it is shown.
+GROUP_STATISTIC = "median"
+GROUP_METHOD = "median of the neighbours' own figures (range: lowest to highest)"
+POOLED_METHOD = "pooled: the neighbours' summed numerators over their summed denominators"
+
+
+def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.DataFrame:
+    """One summary per period of a group of LAs' own figures (e.g. statistical neighbours).
+
+    Returns columns time_period, year, value (the median of the LAs with a figure), low and high (their
+    range), n (LAs with a figure), pooled (for rates: sum(numerator) / sum(denominator) over the LAs
+    that published both, '-' counting as nil; NaN otherwise) and method (:data:`GROUP_METHOD`).
+    The median is the default summary: a pooled rate is dominated by the largest members.
     """
     own = store.observations(indicator.indicator_id)
     period_of = dict(zip(own.year, own.time_period, strict=False))
+    part = own[own.area_code.isin(codes)]
+    g = part.groupby("year", as_index=False).agg(
+        value=("value", "median"), low=("value", "min"), high=("value", "max"), n=("value", "count")
+    )
+    g["pooled"] = float("nan")
     if indicator.numerator_id:
-        num = store.series(indicator.numerator_id, codes)[["area_code", "year", "value"]]
-        den = store.series(indicator.denominator_id, codes)[["area_code", "year", "value"]]
+        # '-' is nil: zero in the group's sums (as the build does for regions).
+        num = store.series(indicator.numerator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
+        den = store.series(indicator.denominator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
         m = num.merge(den, on=["area_code", "year"], suffixes=("", "_den")).dropna()
         m = m[m.value_den > 0]
-        g = m.groupby("year", as_index=False).agg(
-            num=("value", "sum"), den=("value_den", "sum"), n=("area_code", "count")
+        pooled = m.groupby("year").apply(
+            lambda d: d.value.sum() / d.value_den.sum() * indicator.scale, include_groups=False
         )
-        g["value"] = g.num / g.den * indicator.scale
-        method = "recomputed from numerators and denominators"
-    else:
-        part = own[own.area_code.isin(codes)]
-        g = part.groupby("year", as_index=False).agg(value=("value", "mean"), n=("value", "count"))
-        method = "mean of the authorities' figures"
-    g = g[g.year.isin(period_of)]
+        g["pooled"] = g.year.map(pooled)
+    g = g[g.year.isin(period_of) & (g.n > 0)].copy()
     g["time_period"] = g.year.map(period_of)
-    g["method"] = method
-    return g[["time_period", "year", "value", "n", "method"]]
+    g["method"] = GROUP_METHOD
+    return g[["time_period", "year", "value", "low", "high", "n", "pooled", "method"]].reset_index(drop=True)
+
+
+def neighbour_figures(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
+    """Each statistical neighbour's own figures for one indicator, every period.
+
+    Columns: as :meth:`Store.observations` (area_code, area_name, time_period, year, value, marker,
+    source_id ...) plus ``closeness_rank`` (1 = closest) and ``closeness``; ordered by year, then closeness.
+    """
+    nb = store.neighbours(la_code)[["neighbour_code", "rank", "closeness"]]
+    rows = store.series(indicator_id, nb.neighbour_code.tolist())
+    rows = rows.merge(nb, left_on="area_code", right_on="neighbour_code").drop(columns="neighbour_code")
+    return rows.rename(columns={"rank": "closeness_rank"}).sort_values(["year", "closeness_rank"], ignore_index=True)
+
+
+def group_summary_text(row, unit: str, of: int) -> str:
+    """'median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)' for one :func:`group_series` row
+    (``row`` None or without figures: 'not published')."""
+    from send_pressure.catalogue import format_value, has_value
+
+    if row is None or not has_value(row.value):
+        return "not published"
+    f = lambda v: format_value(v, None, unit)  # noqa: E731
+    spread = f"range {f(row.low)} to {f(row.high)}; " if row.n > 1 else ""
+    return f"{GROUP_STATISTIC} {f(row.value)} ({spread}{int(row.n)} of {of} neighbours)"
 
 
 def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    """Series of an LA beside its region, England and its statistical neighbours.
+    """Series of an LA beside its region, England, its statistical neighbours' median and each neighbour.
 
-    Returns long rows: time_period, year, series (the LA's name, its region's name,
-    'England', 'Statistical neighbours'), value, marker, source_id, n_neighbours (how many of
-    the neighbours had data; NaN for the other series).
+    Returns long rows: time_period, year, series (the LA's name, its region's name, 'England',
+    :data:`NEIGHBOURS`, or a neighbour's name), value, marker, source_id, n_neighbours (how many of the
+    neighbours had data; NaN for the other series), low / high (the neighbours' range, on the median
+    rows) and ``neighbour`` (True on each neighbour's own rows).
     """
     ind = store.indicators[indicator_id]
     la = store.local_authorities.set_index("new_la_code")
@@ -86,12 +166,20 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:
         g = group_series(store, ind, neighbours).rename(columns={"n": "n_neighbours"})
-        rows.append(g.drop(columns="method").assign(series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)))
+        rows.append(
+            g.drop(columns=["method", "pooled"]).assign(
+                series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)
+            )
+        )
+        each = neighbour_figures(store, indicator_id, la_code)
+        rows.append(each[cols].assign(series=each.area_name, neighbour=True))
     out = pd.concat(rows, ignore_index=True)
-    return out.sort_values("year", kind="stable").reset_index(drop=True)  # series stay LA, region, England, neighbours
+    out["neighbour"] = out.get("neighbour", pd.Series(False, index=out.index)).fillna(False).astype(bool)
+    # Series stay in order: LA, region, England, neighbours' median, then each neighbour.
+    return out.sort_values("year", kind="stable").reset_index(drop=True)
 
 
-NEIGHBOURS = "Statistical neighbours"
+NEIGHBOURS = f"Statistical neighbours ({GROUP_STATISTIC})"
 
 
 def _source_by_year(obs: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
@@ -102,16 +190,11 @@ def _source_by_year(obs: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
 def region_series(store: Store, ind: Indicator, region_code: str) -> pd.DataFrame:
     """A region's figures for one indicator: time_period, year, value, marker, source_id.
 
-    As published where the source has regional rows; for a rate whose source has none (the tribunal
-    appeal rate), recomputed from the region's LAs' numerators and denominators.
+    As stored: published where the source has regional rows, otherwise computed by the build from the
+    region's LAs (``etl/aggregates.py``, explained in ``data_note``), so every reader gets the same figure.
     """
     obs = store.observations(ind.indicator_id)
-    published = obs[obs.area_code == region_code][["time_period", "year", "value", "marker", "source_id"]]
-    if published.value.notna().any() or not ind.numerator_id:
-        return published
-    la = store.local_authorities
-    g = group_series(store, ind, la.new_la_code[la.region_code == region_code].tolist())
-    return g.drop(columns=["n", "method"]).assign(marker=None, source_id=_source_by_year(obs, g))
+    return obs[obs.area_code == region_code][["time_period", "year", "value", "marker", "source_id"]]
 
 
 def change(series: pd.DataFrame) -> tuple[pd.Series | None, pd.Series | None]:
@@ -261,9 +344,14 @@ def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
     return out[cols].sort_values(["area_name", "series"]).reset_index(drop=True)
 
 
-def ranking_table(ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+def ranking_table(
+    ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator, store: Store | None = None
+) -> pd.DataFrame:
     """A sortable table of :func:`rank_authorities` output: Local authority, Code, Region, Value (number),
-    Figure (as published, marker kept), Rank, Ranked of, Quartile; ordered by rank, unranked last."""
+    Figure (as published, marker kept), Rank, Ranked of, Quartile and Data quality (flags and footnotes from
+    ``store``; empty without one); ordered by rank, unranked last."""
+    flags = store.flag_text if store is not None else (lambda *_: "")
+    notes = store.marker_note if store is not None else (lambda *_: "")
     from send_pressure.catalogue import format_value
 
     region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
@@ -277,6 +365,93 @@ def ranking_table(ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: In
             "Rank": ranked["rank"],
             "Ranked of": ranked.ranked_of,
             "Quartile": ranked.quartile,
+            "Data quality": [
+                " ".join(t for t in (flags(indicator.indicator_id, a, p), notes(indicator.indicator_id, a, p)) if t)
+                for a, p in zip(ranked.area_code, ranked.time_period, strict=True)
+            ],
         }
     )
     return out.sort_values(["Rank", "Local authority"], na_position="last").reset_index(drop=True)
+
+
+def long_run_growth(store: Store, area_code: str, indicator_id: str = "ehc_plans") -> str | None:
+    """A sentence on growth since the first January with EHC plans, read from the long series.
+
+    E.g. 'Counting statements of SEN and EHC plans together, England went from 240,183 in January 2015 to
+    638,745 in January 2025 (2.7 times as many).' Uses :data:`catalogue.LONG_SERIES` (statements and plans
+    together), so the transfer from statements does not read as growth. None when the indicator has no long
+    series or the area lacks either figure.
+    """
+    from send_pressure.catalogue import LONG_SERIES, format_value
+
+    long_id = LONG_SERIES.get(indicator_id)
+    if long_id is None or long_id not in store.indicators:
+        return None
+    plans = store.series(indicator_id, [ENGLAND])
+    started = plans[plans.value > 0]
+    s = store.series(long_id, [area_code]).dropna(subset=["value"])
+    if started.empty or s.empty:
+        return None
+    first, last = s[s.year == started.year.min()], s[s.year == s.year.max()]
+    if first.empty or first.value.iloc[0] <= 0 or last.year.iloc[0] <= first.year.iloc[0]:
+        return None
+    v0, v1 = first.value.iloc[0], last.value.iloc[0]
+    return (
+        f"Counting statements of SEN and EHC plans together, {store.area_name(area_code)} went from "
+        f"{format_value(v0, None, 'count')} in January {first.year.iloc[0]} to {format_value(v1, None, 'count')} "
+        f"in January {last.year.iloc[0]} ({v1 / v0:.1f} times as many)."
+    )
+
+
+def change_table(growth: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """A table of :func:`growth_snapshot` output for a size count: Local authority, Code, Region, the two
+    figures (headed by their periods), Change (formatted) and Value (% change, number); no rank, by name."""
+    from send_pressure.catalogue import format_change, format_value, period_label
+
+    region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
+    prev, now = period_label(growth.previous_period.iloc[0]), period_label(growth.time_period.iloc[0])
+    fmt = lambda vs: [format_value(v, None, indicator.unit) for v in vs]  # noqa: E731
+    out = pd.DataFrame(
+        {
+            "Local authority": growth.area_name,
+            "Code": growth.area_code,
+            "Region": growth.area_code.map(region),
+            prev: fmt(growth.previous),
+            now: fmt(growth.latest),
+            "Change": [
+                format_change(b - a, indicator.unit) for a, b in zip(growth.previous, growth.latest, strict=True)
+            ],
+            "Value": growth.value.round(1),
+        }
+    ).rename(columns={"Value": "% change"})
+    return out.sort_values("Local authority").reset_index(drop=True)
+
+
+def region_snapshot(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
+    """Every current LA shaded with its region's figure for one period: a regional view on the LA map.
+
+    For an indicator that is not ``comparable`` (a size count) the figure is the region's percentage change
+    from the previous period instead. Columns: area_code (the LA), area_name, region_code, region_name,
+    time_period, year, value, marker, source_id. Empty when no region has a row for the period.
+    """
+    regions = store.regions.region_code.tolist()
+    obs = store.observations(ind.indicator_id)
+    now = obs[obs.area_code.isin(regions) & (obs.time_period == time_period)]
+    if now.empty:
+        return pd.DataFrame(
+            columns=["area_code", "area_name", "region_code", "region_name", "time_period", "year", "value",
+                     "marker", "source_id"]
+        )  # fmt: skip
+    now = now[["area_code", "time_period", "year", "value", "marker", "source_id"]].rename(
+        columns={"area_code": "region_code"}
+    )
+    if not ind.comparable:
+        periods = store.periods(ind.indicator_id)
+        i = periods.index(time_period) if time_period in periods else 0
+        before = obs[obs.area_code.isin(regions) & (obs.time_period == periods[i - 1])] if i > 0 else obs.iloc[0:0]
+        prev = now.region_code.map(before.set_index("area_code").value)
+        now = now.assign(value=(now.value / prev - 1) * 100)
+        now["marker"] = now.marker.where(now.value.isna(), None)
+    la = store.current_authorities[["new_la_code", "la_name", "region_code", "region_name"]]
+    out = la.merge(now, on="region_code", how="left")
+    return out.rename(columns={"new_la_code": "area_code", "la_name": "area_name"}).reset_index(drop=True)

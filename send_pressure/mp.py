@@ -111,7 +111,7 @@ def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
     """Each headline indicator's latest published figure for an LA beside England and its statistical neighbours.
 
     Columns: indicator_id, indicator, unit, period (as published), la_value, la_marker, england,
-    neighbours (the neighbour-group figure for the same period; rates recomputed), source_id, and display
+    neighbours (the median of the neighbours' own figures for the same period), source_id, and display
     strings ``LA``, ``England``, ``Neighbours``. The period is the newest one the indicator has for any area,
     so a suppressed or missing LA figure shows as such rather than an older year. Built from the profile page's
     :func:`send_pressure.profile.headline_table`, so both pages show the same figures.
@@ -140,14 +140,14 @@ def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
 
 
 def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
-    """The compact printable table: Indicator, Period, <LA name>, England, Statistical neighbours."""
+    """The compact printable table: Indicator, Period, <LA name>, England, Statistical neighbours (median)."""
     out = pd.DataFrame(
         {
             "Indicator": figures.indicator,
             "Period": figures.period.map(period_label),
             la_name: figures.LA,
             "England": figures.England,
-            "Statistical neighbours": figures.Neighbours,
+            "Statistical neighbours (median)": figures.Neighbours,
         }
     )
     return out.set_index("Indicator")
@@ -187,7 +187,7 @@ def summary_sentence(figures: pd.DataFrame, la_name: str) -> str:
 def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One compact table for all the LAs serving a constituency (``figures``: LA name -> :func:`headline_figures`).
 
-    Rows: headline indicators. Columns: Period, England, then per LA '<name>' and '<name>: neighbours'.
+    Rows: headline indicators. Columns: Period, England, then per LA '<name>' and '<name>: neighbours (median)'.
     """
     out = None
     for la_name, f in figures.items():
@@ -197,7 +197,7 @@ def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "Period": f.period.map(period_label),
                 "England": f.England,
                 la_name: f.LA,
-                f"{la_name}: neighbours": f.Neighbours,
+                f"{la_name}: neighbours (median)": f.Neighbours,
             }
         )
         out = part if out is None else out.merge(part, on=["Indicator", "Period", "England"], how="outer", sort=False)

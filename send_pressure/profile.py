@@ -22,7 +22,7 @@ from send_pressure.catalogue import (
     period_label,
     rank_text,
 )
-from send_pressure.compare import group_series, rank_authorities, region_series
+from send_pressure.compare import group_series, group_summary_text, rank_authorities, region_series
 from send_pressure.queries import ENGLAND, Store
 
 #: Indicators shown on the profile besides those flagged ``headline`` in the catalogue.
@@ -52,20 +52,27 @@ COLUMNS = {
     "change_text": "change formatted with a sign ('+1,234', '-2.1 pp')",
     "rank": "competition rank among LAs with a figure (Int64; <NA> when unranked)",
     "ranked_of": "how many LAs were ranked (suppressed, City of London and Isles of Scilly left out)",
-    "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked",
+    "rank_text": "'12th of 150', 'joint 3rd of 150' or why not ranked (size counts are never ranked)",
     "rank_basis": "what 1st means for this indicator (polarity-aware; neutral ranked high-to-low)",
     "quartile": "quartile band A-D (compare.QUARTILE_BANDS) or None",
-    "region_value": "the LA's region in the latest period (rates the source gives no regions for are recomputed "
-    "from the region's LAs; NaN when not available)",
+    "region_value": "the LA's region in the latest period (rates the source gives no regions for are computed by the "
+    "build from the region's LAs, counting - as nil; NaN when not available)",
     "england_value": "England in the latest period",
-    "neighbours_value": "statistical neighbours' figure (rates recomputed from numerators/denominators)",
+    "neighbours_value": "median of the statistical neighbours' own figures in the latest period",
+    "neighbours_low": "lowest neighbour figure",
+    "neighbours_high": "highest neighbour figure",
+    "neighbours_pooled": "rates only: the neighbours' summed numerators over summed denominators (NaN otherwise)",
+    "neighbours_better": "how many neighbours have a better figure than the LA (comparable indicators with a "
+    "better direction; <NA> otherwise)",
     "neighbours_n": "how many of the neighbours had data for the latest period",
     "neighbours_of": "how many statistical neighbours the LA has",
-    "neighbours_method": "how the neighbour figure was computed",
+    "neighbours_method": "what the neighbour figure is (compare.GROUP_METHOD)",
     "region": "formatted region_value",
     "england": "formatted england_value",
-    "neighbours": "formatted neighbours_value with '(n of N)'",
+    "neighbours": "'median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)'",
     "source_id": "source of the LA's latest figure",
+    "flag": "data-quality flags on the latest figure ('As published; looks implausible because ...') and any "
+    "publisher footnote explaining its marker; '' when none",
     "note": "caveat for this row (e.g. the unranked note), else ''",
 }
 
@@ -102,8 +109,11 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         ranked = rank_authorities(store.snapshot(iid, latest), ind)
         ranked_of = int(ranked.ranked_of.iloc[0]) if len(ranked) else 0
         mine = ranked[ranked.area_code == la_code]
-        if la_code in UNRANKED:
-            rtext, note = "not ranked (too small to compare)", UNRANKED_NOTE
+        note = UNRANKED_NOTE if la_code in UNRANKED else ""
+        if not ind.comparable:
+            rtext = f"not ranked ({ind.not_comparable_because})"
+        elif la_code in UNRANKED:
+            rtext = "not ranked (too small to compare)"
         elif mine.empty or pd.isna(mine["rank"].iloc[0]):
             rtext = "not ranked (no figure published)"
         else:
@@ -117,12 +127,16 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         float(region_rows.value.iloc[0]) if len(region_rows) and has_value(region_rows.value.iloc[0]) else math.nan
     )
     england_value, _, _ = _value_at(obs, ENGLAND, latest)
-    nb_value, nb_n, method = math.nan, 0, ""
+    nb_row, better = None, pd.NA
     if neighbours and latest is not None:
         g = group_series(store, ind, neighbours)
         g = g[g.time_period == latest]
-        if len(g):
-            nb_value, nb_n, method = float(g.value.iloc[0]), int(g.n.iloc[0]), g.method.iloc[0]
+        nb_row = g.iloc[0] if len(g) else None
+        if nb_row is not None and has_value(value) and ind.comparable and ind.polarity != "neutral":
+            theirs = store.snapshot(iid, latest)
+            theirs = theirs[theirs.area_code.isin(neighbours)].value.dropna()
+            better = int((theirs > value).sum() if ind.polarity == "higher_is_better" else (theirs < value).sum())
+    nb = lambda col: float(nb_row[col]) if nb_row is not None and has_value(nb_row[col]) else math.nan  # noqa: E731
     fmt = lambda v: format_value(v, None, ind.unit) if has_value(v) else "not published"  # noqa: E731
     return {
         "indicator_id": iid,
@@ -141,18 +155,25 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "rank": rank,
         "ranked_of": ranked_of,
         "rank_text": rtext,
-        "rank_basis": RANK_BASIS.get(ind.polarity, ""),
+        "rank_basis": RANK_BASIS.get(ind.polarity, "") if ind.comparable else "",
         "quartile": quartile,
         "region_value": region_value,
         "england_value": england_value,
-        "neighbours_value": nb_value,
-        "neighbours_n": nb_n,
+        "neighbours_value": nb("value"),
+        "neighbours_low": nb("low"),
+        "neighbours_high": nb("high"),
+        "neighbours_pooled": nb("pooled"),
+        "neighbours_better": better,
+        "neighbours_n": int(nb_row.n) if nb_row is not None else 0,
         "neighbours_of": len(neighbours),
-        "neighbours_method": method,
+        "neighbours_method": nb_row.method if nb_row is not None else "",
         "region": fmt(region_value),
         "england": fmt(england_value),
-        "neighbours": f"{fmt(nb_value)} ({nb_n} of {len(neighbours)})" if neighbours else "no neighbours",
+        "neighbours": group_summary_text(nb_row, ind.unit, len(neighbours)) if neighbours else "no neighbours",
         "source_id": source,
+        "flag": " ".join(
+            t for t in (store.flag_text(iid, la_code, latest), store.marker_note(iid, la_code, latest)) if t
+        ),
         "note": note,
     }
 
@@ -177,6 +198,7 @@ def _headline_table(store: Store, la_code: str) -> pd.DataFrame:
     rows = [_row(store, inds[i], la_code, region, neighbours) for i in headline_ids(store)]
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["rank"] = out["rank"].astype("Int64")
+    out["neighbours_better"] = out["neighbours_better"].astype("Int64")
     return out
 
 
@@ -191,12 +213,13 @@ def display_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "Latest": table.latest,
             "England": table.england,
             "Region": table.region,
-            "Statistical neighbours (with data)": table.neighbours,
+            "Statistical neighbours: median (range)": table.neighbours,
             "Rank": table.rank_text,
             "Quartile": table.quartile.fillna(""),
             "Previous": table.previous,
             "Change": table.change_text,
             "How ranked": table.rank_basis,
+            "Data quality": table.flag,
             "Source": table.source_id.map(release),
         }
     )
@@ -231,4 +254,31 @@ def reorganisation_notes(store: Store, la_code: str) -> list[str]:
             f"{name} was formed on 1 April {year} {how}. Figures for earlier years were published for the "
             "predecessor authorities and are not part of this authority's series."
         )
+    return out
+
+
+def neighbour_table(store: Store, la_code: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The LA and each statistical neighbour side by side on every profile indicator (latest period).
+
+    ``table``: :func:`headline_table` for the LA. Rows: the LA first, then its neighbours closest first.
+    Columns: 'Local authority', 'Closeness', then one column per indicator headed '<label> (<period>)' with the
+    figure as published (marker kept), so each neighbour's own figure sits beside the group's median.
+    """
+    nb = store.neighbours(la_code)
+    codes = [la_code, *nb.neighbour_code]
+    out = pd.DataFrame(
+        {
+            "Local authority": [store.area_name(c) for c in codes],
+            "Closeness": ["(this authority)", *nb.closeness.fillna("").map(str)],
+        }
+    )
+    for r in table.itertuples():
+        if not r.latest_period:
+            continue
+        snap = store.snapshot(r.indicator_id, r.latest_period).set_index("area_code")
+        unit = store.indicators[r.indicator_id].unit
+        out[f"{r.indicator} ({period_label(r.latest_period)})"] = [
+            format_value(snap.at[c, "value"], snap.at[c, "marker"], unit) if c in snap.index else "no row"
+            for c in codes
+        ]
     return out

@@ -221,6 +221,48 @@ class Store:
             return self.query("SELECT * FROM data_note ORDER BY source_id")
         return self.query("SELECT * FROM data_note WHERE area_code = ? ORDER BY source_id", [area_code])
 
+    @functools.cached_property
+    def flags(self) -> pd.DataFrame:
+        """Every data-quality flag (``data_flag``: indicator_id, area_code, time_period, rule, explanation).
+
+        A flag marks a published figure that looks implausible; it never changes the figure.
+        """
+        return self.query("SELECT * FROM data_flag ORDER BY indicator_id, area_code, time_period, rule")
+
+    def flag_text(self, indicator_id: str, area_code: str, time_period: str | None) -> str:
+        """The flags on one figure joined into one text ('' when it has none)."""
+        f = self._flag_index.get((indicator_id, area_code, time_period))
+        return " ".join(f) if f else ""
+
+    def marker_note(self, indicator_id: str, area_code: str, time_period: str | None) -> str:
+        """A publisher's footnote explaining one cell (``data_note`` with indicator and period), or ''."""
+        return self._marker_notes.get((indicator_id, area_code, time_period), "")
+
+    def attach_flags(self, frame: pd.DataFrame, indicator_id: str | None = None) -> pd.DataFrame:
+        """``frame`` (area_code, time_period and indicator_id columns, or ``indicator_id`` given) with a
+        ``flag`` column: the data-quality flags and publisher footnotes on each figure ('' when none)."""
+        iids = frame["indicator_id"] if "indicator_id" in frame else [indicator_id] * len(frame)
+        texts = [
+            " ".join(t for t in (self.flag_text(i, a, p), self.marker_note(i, a, p)) if t)
+            for i, a, p in zip(iids, frame.area_code, frame.time_period, strict=True)
+        ]
+        return frame.assign(flag=texts)
+
+    @functools.cached_property
+    def _flag_index(self) -> dict[tuple[str, str, str], list[str]]:
+        out: dict = {}
+        for r in self.flags.itertuples():
+            out.setdefault((r.indicator_id, r.area_code, r.time_period), []).append(r.explanation)
+        return out
+
+    @functools.cached_property
+    def _marker_notes(self) -> dict[tuple[str, str, str], str]:
+        n = self.query(
+            "SELECT * FROM data_note WHERE indicator_id IS NOT NULL AND time_period IS NOT NULL "
+            "AND area_code IS NOT NULL AND note LIKE 'Publisher''s footnote%'"
+        )
+        return dict(zip(zip(n.indicator_id, n.area_code, n.time_period, strict=True), n.note, strict=True))
+
     # --- observations ----------------------------------------------------------------------------
 
     @functools.lru_cache(maxsize=256)  # noqa: B019

@@ -144,7 +144,8 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     """The rows behind a chart, ready to save: values and markers side by side, with source and period.
 
     Columns: area_code, area_name/series, indicator_id, indicator, time_period, period,
-    value, marker, marker_meaning, source_id, source_release.
+    value, marker, marker_meaning, flag (data-quality flags and publisher footnotes, where the rows name
+    an area), source_id, source_release.
     """
     s = store().sources.set_index("source_id")
     inds = store().indicators
@@ -156,6 +157,8 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     out["period"] = out.time_period.map(period_label)
     if "marker" in out:
         out["marker_meaning"] = out.marker.map(lambda m: MARKER_MEANINGS.get(m, m) if isinstance(m, str) else None)
+    if {"area_code", "time_period", "indicator_id"} <= set(out.columns):
+        out = store().attach_flags(out)  # data-quality flags and publisher footnotes beside each figure
     if "source_id" in out:
         out["source_release"] = out.source_id.map(
             lambda x: f"{s.at[x, 'title']} ({s.at[x, 'release']})" if x in s.index else None
@@ -189,7 +192,9 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
                 for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
             ]
         cols = [
-            c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown
+            c
+            for c in ("area_name", "series", "period", "figure", "marker_meaning", "flag", "source_release")
+            if c in shown
         ]
         st.dataframe(shown[cols], hide_index=True, width="stretch")
         st.download_button(
@@ -283,7 +288,8 @@ def _benchmarks(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
 def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     rows = _benchmarks(db, indicator_id, la_code)
     if _is_total(db.indicators[indicator_id]):
-        rows = rows[rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS])].reset_index(drop=True)
+        keep = rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS]) | rows.neighbour
+        rows = rows[keep].reset_index(drop=True)
     return rows
 
 
@@ -312,14 +318,15 @@ def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
 def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
     """The LA's trend against its region, England and statistical neighbours, through :func:`chart_block`.
 
-    For totals (counts, £) only the LA and its neighbours' average are drawn, on one scale; the page's
+    Each neighbour's own line is one legend click away, and in the data table. For totals (counts, £)
+    only the LA and its neighbours (median and each) are drawn, on one scale; the page's
     tables give region and England. Figures are memoised per indicator, LA and title: building a plotly
     figure is most of a page's render time.
     """
     db = store()
     ind = db.indicators[indicator_id]
     if _is_total(ind):
-        note = "Region and England totals are far larger, so only the neighbours' average is drawn beside it."
+        note = "Region and England totals are far larger, so only the neighbours' median is drawn beside it."
         summary = f"{summary} {note}" if summary else note
     fig = _benchmark_figure(db, indicator_id, la_code, title)
     chart_block(fig, _chart_rows(db, indicator_id, la_code), ind, key=key, summary=summary)

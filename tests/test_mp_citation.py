@@ -36,7 +36,7 @@ def test_constituency_spanning_two_authorities_shows_both(db_path, lookup):
     assert "Cumberland issued" in text and "Westmorland and Furness issued" in text
     assert len(at.table) == 1  # one compact table for both authorities
     columns = list(at.table[0].value.columns)
-    assert {"England", "Cumberland", "Westmorland and Furness", "Cumberland: neighbours"} <= set(columns)
+    assert {"England", "Cumberland", "Westmorland and Furness", "Cumberland: neighbours (median)"} <= set(columns)
     assert "England" in text and "within 20 weeks" in text
     assert at.query_params["rel"] in ("2025", ["2025"])  # the link records the release it showed
     citation = at.code[0].value

@@ -39,7 +39,7 @@ def test_profile_shows_kents_ehc_plans(db_path):
     # caseload.csv, 202425, Kent, All EHC plans: 20635
     assert row.Latest == "20,635"
     assert row["Latest period"] == "2024/25"
-    assert row.Rank.endswith("of 151")
+    assert row.Rank.startswith("not ranked")  # a size count: context, not performance
 
 
 def test_funding_shows_kents_high_needs_block(db_path):
@@ -157,11 +157,12 @@ def test_headline_table_kent(store):
     assert {"ehc_plans", "high_needs_block", "pct_pupils_ehc_plan", "pct_pupils_sen_support"} <= set(t.indicator_id)
     row = t.set_index("indicator_id").loc["ehc_plans"]
     assert row.latest_value == 20635 and row.latest_period == "202425"
-    assert row["rank"] == 1 and row.rank_text == "1st of 151"
+    assert pd.isna(row["rank"]) and row.rank_text.startswith("not ranked") and pd.isna(row.quartile)
     assert row.neighbours_n == 10 and row.neighbours_of == 10
     hnb = t.set_index("indicator_id").loc["high_needs_block"]
     assert hnb.latest_value == 311663662
-    assert "highest" in t.set_index("indicator_id").loc["ehc_plans"].rank_basis
+    assert t.set_index("indicator_id").loc["ehc_plans"].rank_basis == ""
+    assert "highest" in t.set_index("indicator_id").loc["pct_pupils_ehc_plan"].rank_basis
 
 
 def test_headline_table_ties_and_suppression(store):

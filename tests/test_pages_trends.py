@@ -56,7 +56,7 @@ def test_delays_kent_figure_and_rank(db_path):
     assert "below England (46.4%)" in body
     assert "Kent ranks 106th of 150" in body
     assert "Dorset" in body  # listed as having no figure, with its marker meaning
-    assert "statistical neighbours had a figure" in body
+    assert "statistical neighbours: median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)" in body
 
 
 def test_delays_url_round_trip(db_path):

@@ -443,12 +443,16 @@ def _files_2022() -> dict[str, str]:
         'Local authority,E92000001,England,E12000002,North West,342,E08000013,"St. Helens"',
     ]
     head = GEO + "old_la_code,new_la_code,la_name"
-    age = {"sen2_age_caseload": "Total_ehc", "sen2_age_new_plans": "Total_new_ehc"}
+    # Statements of SEN ended in 2018: by 2021 the release prints them as 'z' (not applicable).
+    age = {
+        "sen2_age_caseload": {"Total_st": ("z", "z"), "Total_ehc": ("5", "1"), "Total_all": ("5", "1")},
+        "sen2_age_new_plans": {"Total_new_ehc": ("5", "1")},
+    }
     files = {}
-    for stem, col in age.items():
-        lines = [f"{head},characteristic_age,{col}"]
-        lines += [f"2021,Calendar year,{g},Total,5" for g in geo]
-        lines += [f"2021,Calendar year,{g},Under 5,1" for g in geo]
+    for stem, cols in age.items():
+        lines = [f"{head},characteristic_age,{','.join(cols)}"]
+        for row, pick in (("Total", 0), ("Under 5", 1)):
+            lines += [f"2021,Calendar year,{g},{row}," + ",".join(v[pick] for v in cols.values()) for g in geo]
         files[stem] = "\n".join(lines) + "\n"
     mi = [c for (stem, c) in ehcp.RELEASE_2022 if stem == "sen2_mi"]
     lines = [f"{head},{','.join(mi)}"]

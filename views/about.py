@@ -196,7 +196,40 @@ st.markdown(
     "*Series breaks* above)."
 )
 
-st.subheader("Publisher errors the build corrected or withheld")
+st.subheader("Data-quality flags: figures kept as published that look implausible")
+flags = store.flags
+st.markdown(
+    "Every build runs these checks over the published figures. A flag **never changes a figure** (corrections, "
+    "listed next, do that); it is shown beside the figure on the authority's profile, in tables, in CSV "
+    "downloads and in the briefing's caveats, reading *As published; looks implausible because …*\n\n"
+    "- **jump**: an authority's count moves by more than 40% from one year to the next (where the larger "
+    "figure is 100 or more and England's own figure did not move that much);\n"
+    "- **zero_refusals**: 0 refusals published against 100 or more initial requests;\n"
+    "- **breakdown_sum**: a breakdown (e.g. by primary need) whose parts do not add up to the headline;\n"
+    "- **plans_without_requests**: 0 initial requests published in a year with new EHC plans."
+)
+st.dataframe(
+    flags.groupby("rule").size().rename("Flags").reset_index().rename(columns={"rule": "Check"}), hide_index=True
+)
+with st.expander(f"All {len(flags):,} flags"):
+    st.dataframe(
+        flags.assign(
+            area=flags.area_code.map(store.area_name),
+            indicator=flags.indicator_id.map(lambda i: labels.get(i, i)),
+        )[["indicator", "area", "time_period", "rule", "explanation"]],
+        hide_index=True,
+        width="stretch",
+    )
+    st.download_button(
+        "Download the flags (CSV)",
+        lambda: flags.to_csv(index=False).encode("utf-8"),
+        file_name="data_flags.csv",
+        mime="text/csv",
+        key="dl_flags",
+        on_click="ignore",
+    )
+
+st.subheader("Publisher errors the build corrected or withheld, and notes on computed figures")
 notes = store.notes_for()
 st.dataframe(
     notes.assign(source=notes.source_id.map(titles), area=notes.area_code.map(store.area_name))[

@@ -24,27 +24,49 @@ if period is None:
 st.caption(ind.definition)
 
 snap = store.snapshot(ind.indicator_id, period)
-ranked = compare.rank_authorities(snap, ind)
+# A size count is not compared across authorities: the map and table show its change instead.
+shown_ind = ind if ind.comparable else compare.growth_indicator(ind)
+if not ind.comparable:
+    snap = compare.growth_snapshot(store, ind.indicator_id, period)
+    if snap.empty:
+        st.info(
+            f"{ind.label} is {ind.not_comparable_because}, so authorities are not ranked or coloured by it, and "
+            f"{period_label(period)} is its first period, so there is no change to show. Pick a later period."
+        )
+        st.stop()
+    prev = snap.previous_period.iloc[0]
+    st.info(
+        f"**{ind.label}** is {ind.not_comparable_because}, so authorities are not ranked, banded or coloured by "
+        f"it. The map and table show each authority's change from {period_label(prev)} to {period_label(period)} "
+        "instead (a percentage, comparable between large and small authorities)."
+    )
+ranked = compare.rank_authorities(snap, shown_ind)
 
 # Map.
-st.subheader(f"Map: {ind.label}, {period_label(period)}")
-title = f"{ind.label}, {period_label(period)}"
-fig = compare.map_figure(store, ind.indicator_id, period, title)
+title = f"{shown_ind.label}, {period_label(period)}"
+st.subheader(f"Map: {title}")
+fig = (
+    compare.map_figure(store, ind.indicator_id, period, title)
+    if ind.comparable
+    else charts.choropleth(snap, store.boundaries, shown_ind, title)
+)
 cover = compare.map_coverage(snap, store.boundaries)
 england = snap.value.dropna()
 eng_row = store.series(ind.indicator_id, [ENGLAND])
 eng_row = eng_row[eng_row.time_period == period]
-shade = "darker" if ind.polarity == "lower_is_better" else ("lighter" if ind.polarity == "higher_is_better" else "")
 summary = (
     f"{len(england)} authorities have a figure"
-    + (f"; England {format_value(eng_row.value.iloc[0], eng_row.marker.iloc[0], ind.unit)}" if len(eng_row) else "")
-    + f". Values range from {format_value(england.min(), None, ind.unit)} to "
-    f"{format_value(england.max(), None, ind.unit)}."
-    + (" Darker shading means a worse figure for this indicator." if shade == "darker" else "")
-    + (" Lighter shading means a worse figure for this indicator." if shade == "lighter" else "")
+    + (
+        f"; England {format_value(eng_row.value.iloc[0], eng_row.marker.iloc[0], ind.unit)}"
+        if len(eng_row) and ind.comparable
+        else ""
+    )
+    + f". Values range from {format_value(england.min(), None, shown_ind.unit)} to "
+    f"{format_value(england.max(), None, shown_ind.unit)}. "
+    + charts.map_legend_sentence(shown_ind)
     + " Hover an area for its figure; exact figures are in the table below."
 )
-ui.chart_block(fig, snap, ind, key="compare_map", summary=summary)
+ui.chart_block(fig, snap, shown_ind, key="compare_map", summary=summary)
 if cover["no_figure"]:
     st.markdown(f"**Drawn in light grey, no figure ({len(cover['no_figure'])}):** " + ", ".join(cover["no_figure"]))
 if cover["no_shape"]:
@@ -56,17 +78,22 @@ if cover["several_shapes"]:
     st.warning("Codes matching more than one shape: " + ", ".join(cover["several_shapes"]))
 
 # Table.
-st.subheader(f"All local authorities: {ind.label}, {period_label(period)}")
-st.caption(
-    f"Click a column heading to sort. Rank 1 = {'lowest' if ind.polarity == 'lower_is_better' else 'highest'} "
-    f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
-    + UNRANKED_NOTE
-)
+st.subheader(f"All local authorities: {title}")
+if ind.comparable:
+    st.caption(
+        f"Click a column heading to sort. Rank 1 = {'lowest' if ind.polarity == 'lower_is_better' else 'highest'} "
+        f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
+        + UNRANKED_NOTE
+    )
+    table = compare.ranking_table(ranked, store.local_authorities, ind, store)
+else:
+    st.caption("Click a column heading to sort. Not ranked: the change is context, not a league table.")
+    table = compare.change_table(snap, store.local_authorities, ind)
 st.dataframe(
-    compare.ranking_table(ranked, store.local_authorities, ind),
+    table,
     hide_index=True,
     width="stretch",
-    column_config={"Value": st.column_config.NumberColumn(format="%.1f" if ind.unit != "count" else "%d")},
+    column_config={"Value": st.column_config.NumberColumn(format="%.1f" if shown_ind.unit != "count" else "%d")},
 )
 
 # Scatter.

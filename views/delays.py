@@ -1,5 +1,6 @@
 """Assessment delays: how quickly an LA issues new EHC plans, against its region, England and its neighbours."""
 
+import pandas as pd
 import streamlit as st
 
 from send_pressure import charts, compare, ui
@@ -55,7 +56,7 @@ if own is None:
     marker = at_period.at[la_name, "marker"] if la_name in at_period.index else None
     st.markdown(
         f"**{la_name} has no published figure for {period_label(period)}** "
-        f"({marker_reason(marker) or 'not in the publication'})."
+        f"({store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or 'not in the publication'})."
     )
 else:
     side = ""
@@ -68,13 +69,38 @@ else:
     )
 
 n_total = len(store.neighbours(la))
-n_with = int(at_period.at[compare.NEIGHBOURS, "n_neighbours"]) if compare.NEIGHBOURS in at_period.index else 0
-how = "pooled from their plan counts" if ind.numerator_id else "the average of their published percentages"
-st.markdown(
-    f"{region_name}: {_fig(region_name)} · England: {_fig('England')} · "
-    f"statistical-neighbour average: {_fig(compare.NEIGHBOURS)} "
-    f"({n_with} of {la_name}'s {n_total} statistical neighbours had a figure for {period_label(period)}; {how})."
+group = compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist())
+group = group[group.time_period == period]
+nb_row = group.iloc[0] if len(group) else None
+pooled = (
+    f"; pooled (their plans in time over their plans issued, summed): {format_value(nb_row.pooled, None, ind.unit)}"
+    if nb_row is not None and nb_row.pooled == nb_row.pooled
+    else ""
 )
+st.markdown(
+    f"{region_name}: {_fig(region_name)} · England: {_fig('England')} · statistical neighbours: "
+    f"{compare.group_summary_text(nb_row, ind.unit, n_total)}{pooled}."
+)
+each = compare.neighbour_figures(store, ind.indicator_id, la)
+each = each[each.time_period == period]
+if len(each) and own is not None:
+    better = each.value > own if ind.polarity == "higher_is_better" else each.value < own
+    st.markdown(
+        f"**{int(better.sum())} of {la_name}'s {len(each)} neighbours with a row did better in "
+        f"{period_label(period)}.**"
+    )
+with st.expander(f"Each neighbour's figure, {period_label(period)}"):
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Neighbour (closest first)": each.area_name,
+                "Closeness": each.closeness,
+                ind.label: [format_value(v, m, ind.unit) for v, m in zip(each.value, each.marker, strict=True)],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 ui.benchmark_chart(
     ind.indicator_id,
@@ -83,7 +109,8 @@ ui.benchmark_chart(
     key=f"delays_trend_{ind.indicator_id}_{la}",
     summary=(
         f"Thick line: {la_name}. A break in a line and a grey column mean no published figure (hover for the reason). "
-        "Statistical neighbours: the ten authorities the DfE judges most similar."
+        f"Statistical neighbours: the ten authorities the DfE judges most similar; the line is their median, and "
+        f"'{charts.EACH_NEIGHBOUR}' in the legend draws each one."
     ),
 )
 
@@ -118,7 +145,10 @@ missing = ranked[ranked.value.isna()]
 if len(missing):
     st.markdown(
         f"**No figure for {period_label(period)}:** "
-        + "; ".join(missing.area_name + " (" + missing.marker.map(lambda m: marker_reason(m) or "not published") + ")")
+        + "; ".join(
+            f"{n} ({store.marker_note(ind.indicator_id, a, period) or marker_reason(m) or 'not published'})"
+            for n, a, m in zip(missing.area_name, missing.area_code, missing.marker, strict=True)
+        )
     )
 st.caption(UNRANKED_NOTE)
 

@@ -67,11 +67,12 @@ ui.chart_block(fig, wider, hnb, key="funding_region_england", summary=summary)
 st.subheader("High needs block per EHC plan")
 st.markdown(
     "The allocation for the financial year divided by the EHC plans maintained in the January within it "
-    "(2023-24 uses January 2024). The statistical-neighbour figure is their total allocation divided by their "
-    "total plans, not an average of their rates. There is no pupil headcount in these tables, so no per-pupil figure."
+    "(2023-24 uses January 2024). The statistical-neighbour line is the median of their own figures (each "
+    "neighbour is in the legend and the data table). There is no pupil headcount in these tables, so no "
+    "per-pupil figure."
 )
 bench = ui.benchmarks(per_plan.indicator_id, la_code)
-last = bench[bench.year == bench.year.max()].set_index("series")
+last = bench[(bench.year == bench.year.max()) & ~bench.neighbour].set_index("series")
 parts = [f"{s}: {format_value(v, None, 'gbp')}" for s, v in last.value.items() if v == v]
 nb = last.n_neighbours.get(compare.NEIGHBOURS) if "n_neighbours" in last else None
 summary = (
@@ -79,7 +80,7 @@ summary = (
         f"In {period_label(last.time_period.iloc[0])}: "
         + "; ".join(parts)
         + "."
-        + (f" Neighbour figure from {int(nb)} of 10 statistical neighbours." if nb == nb and nb is not None else "")
+        + (f" Neighbours' median from {int(nb)} of 10 statistical neighbours." if nb == nb and nb is not None else "")
     )
     if len(last)
     else None

@@ -109,9 +109,9 @@ for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=
         )
 
 st.caption(
-    "Latest published figure of each headline indicator. *Neighbours*: the figure for the authority's ten "
-    "statistical neighbours, the most similar authorities (DfE, May 2025); percentages are recomputed from their "
-    "combined numbers, counts and £ are the average authority. Shown as published: a symbol such as 'x' or 'c' "
+    "Latest published figure of each headline indicator. *Neighbours (median)*: the middle figure of the "
+    "authority's ten statistical neighbours, the most similar authorities (DfE, May 2025); each neighbour's own "
+    "figure is on the authority's profile. Shown as published: a symbol such as 'x' or 'c' "
     "means the figure was not published (suppressed or not available)."
 )
 cite_this(PAGE_TITLE, "mp", also=("mp_lookup", "statistical_neighbours"))

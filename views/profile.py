@@ -1,10 +1,11 @@
 """Local authority profile: one LA on one page (headline table, trends, neighbours and data notes)."""
 
+import pandas as pd
 import streamlit as st
 
 from send_pressure import profile, ui
 from send_pressure.briefing import pdf_engine_problem
-from send_pressure.catalogue import UNRANKED, UNRANKED_NOTE, period_label
+from send_pressure.catalogue import LONG_SERIES, LONG_SERIES_NOTE, UNRANKED, UNRANKED_NOTE, period_label
 from send_pressure.escaping import csv_bytes, md
 
 store = ui.store()
@@ -26,8 +27,10 @@ st.subheader("Headline figures")
 st.markdown(
     "Latest published figure for each headline indicator, the one before, and how the authority compares. "
     "Ranks are among all local authorities with a figure (ties share a place: 'joint'); 'How ranked' says what "
-    "1st means. Quartile A is the top quarter of ranks. Neighbour figures are for the 10 statistical neighbours; "
-    "rates are recomputed from their totals, counts are their average."
+    "1st means. Quartile A is the top quarter of ranks. Counts and £ totals mostly reflect an authority's size, so "
+    "they are not ranked: read their change instead. Neighbour figures are the median (and range) of the 10 "
+    "statistical neighbours' own figures; each neighbour's figure is in the table under *Statistical neighbours* "
+    "and one legend click away on every chart."
 )
 shown = profile.display_table(table, store.sources)
 st.dataframe(shown, hide_index=True, width="stretch")
@@ -60,7 +63,11 @@ for i, row in enumerate(table.itertuples()):
             if row.latest_period
             else None
         )
-        ui.benchmark_chart(ind.indicator_id, la_code, ind.label, key=f"profile_{ind.indicator_id}", summary=summary)
+        # Over time, a caseload is drawn with statements of SEN before 2019 (the same thing, counted whole).
+        long_id = LONG_SERIES.get(ind.indicator_id, ind.indicator_id)
+        if long_id != ind.indicator_id:
+            summary = f"{summary or ''} {LONG_SERIES_NOTE}".strip()
+        ui.benchmark_chart(long_id, la_code, inds[long_id].label, key=f"profile_{ind.indicator_id}", summary=summary)
 
 st.subheader("Statistical neighbours")
 nbrs = store.neighbours(la_code)
@@ -69,15 +76,31 @@ if nbrs.empty:
 else:
     st.markdown(
         f"The 10 authorities most like {la_md} (children's services statistical neighbours, "
-        f"{nbrs.version.iloc[0]}), closest first."
+        f"{nbrs.version.iloc[0]}), closest first, each with its own latest figures: the headline table's "
+        "neighbour median and range are read from these."
     )
-    st.dataframe(
-        nbrs.rename(
-            columns={"rank": "Rank", "la_name": "Local authority", "closeness": "Closeness", "neighbour_code": "Code"}
-        )[["Rank", "Local authority", "Code", "Closeness"]],
-        hide_index=True,
-        width="stretch",
+    st.dataframe(profile.neighbour_table(store, la_code, table), hide_index=True, width="stretch")
+
+st.subheader("Data-quality flags for this authority")
+mine = store.flags[store.flags.area_code == la_code]
+if mine.empty:
+    st.markdown(f"The build's checks flag none of {la_md}'s published figures.")
+else:
+    st.markdown(
+        f"{len(mine)} of {la_md}'s published figures look implausible by the build's checks (year-on-year "
+        "jumps, zero refusals with many requests, breakdowns not adding up, plans without requests). They are "
+        "shown as published, never changed; the flag sits beside the figure in the tables above and in downloads."
     )
+    flagged = pd.DataFrame(
+        {
+            "Indicator": mine.indicator_id.map(lambda i: inds[i].label if i in inds else i),
+            "Period": mine.time_period.map(period_label),
+            "Check": mine.rule,
+            "Why": mine.explanation,
+        }
+    )
+    with st.expander(f"All {len(mine)} flags"):
+        st.dataframe(flagged, hide_index=True, width="stretch")
 
 st.subheader("Data notes for this authority")
 notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))

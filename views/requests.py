@@ -90,7 +90,8 @@ ui.benchmark_chart(
     la,
     f"{ref.label}: {la_name} against benchmarks",
     key=f"requests_refused_{la}",
-    summary=f"{ref.definition} Statistical neighbours: pooled over the ten most similar authorities.",
+    summary=f"{ref.definition} Statistical neighbours: the median of the ten most similar authorities' own "
+    "figures; each one is in the legend and the data table.",
 )
 
 # --- tribunal appeals --------------------------------------------------------------------------------

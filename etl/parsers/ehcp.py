@@ -178,6 +178,8 @@ LAYOUT_COLUMNS += "new_la_code old_la_code la_name breakdown_topic breakdown"
 #: 2022 aggregate layout. Every figure is a total (breakdown Total/Total).
 RELEASE_2022: dict[tuple[str, str], str] = {
     ("sen2_age_caseload", "Total_ehc"): "ehc_plans",
+    ("sen2_age_caseload", "Total_st"): "statements_of_sen",
+    ("sen2_age_caseload", "Total_all"): "statements_and_ehc_plans",
     ("sen2_age_new_plans", "Total_new_ehc"): "new_ehc_plans",
     ("sen2_mi", "InreqEHC"): "initial_requests",
     ("sen2_mi", "AssRefusedEHC"): "requests_refused",
@@ -324,7 +326,8 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
 def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
     """Parse the reporting-year-2022 EHCP release (aggregate SEN2 collection, ``sen2_*.csv``).
 
-    Reads ``data/sen2_age_caseload.csv`` (``Total_ehc``, ``characteristic_age='Total'`` -> ``ehc_plans``),
+    Reads ``data/sen2_age_caseload.csv`` (``characteristic_age='Total'``: ``Total_ehc`` -> ``ehc_plans``,
+    ``Total_st`` -> ``statements_of_sen``, ``Total_all`` -> ``statements_and_ehc_plans``),
     ``data/sen2_age_new_plans.csv`` (``Total_new_ehc`` -> ``new_ehc_plans``) and ``data/sen2_mi.csv`` (requests,
     assessment outcomes, 20-week timeliness; see :data:`RELEASE_2022`). Returns :class:`Parsed` with
 

@@ -1,0 +1,85 @@
+"""England and regions: every headline indicator over time for England, the nine regions side by side, and a
+regional map."""
+
+import pandas as pd
+import streamlit as st
+
+from send_pressure import charts, compare, ui
+from send_pressure.catalogue import LONG_SERIES, LONG_SERIES_NOTE, format_value, period_label
+from send_pressure.queries import ENGLAND
+
+store = ui.store()
+state = ui.link_state()
+inds = store.indicators
+headlines = [i for i, ind in inds.items() if ind.headline and store.periods(i)]
+
+st.title("England and regions")
+st.markdown(
+    "England's published figures over time for every headline indicator, then the nine regions side by side. "
+    "Regional figures are as published; where a source publishes none (SEND Tribunal appeal rates) the build "
+    "computes them from the region's local authorities, counting '-' (nil) as zero, and says so on *About the data*."
+)
+
+st.header("England over time")
+cols = st.columns(2)
+for i, iid in enumerate(headlines):
+    ind = inds[iid]
+    rows = store.series(iid, [ENGLAND]).assign(series=ind.label)
+    summary = None
+    long_id = LONG_SERIES.get(iid)
+    if long_id in inds:
+        # Caseloads: statements and plans together is the series that means the same thing over time.
+        long_rows = store.series(long_id, [ENGLAND]).assign(series=inds[long_id].label)
+        rows = pd.concat([long_rows, rows], ignore_index=True)
+        summary = f"{compare.long_run_growth(store, ENGLAND, iid) or ''} {LONG_SERIES_NOTE}".strip()
+    with cols[i % 2]:
+        fig = charts.trend(rows, ind, f"England: {ind.label}", highlight=inds[long_id].label if long_id else ind.label)
+        ui.chart_block(fig, rows, ind, key=f"england_{iid}", summary=summary)
+
+st.header("Regions side by side")
+options = headlines + [i for i in ("statements_and_ehc_plans",) if i in inds and i not in headlines]
+ind = ui.indicator_picker(state, options, key="ind", default=options[0])
+ui.show_notices(state)
+regions = store.regions
+rows = store.series(ind.indicator_id, [*regions.region_code, ENGLAND])
+rows = rows.assign(series=rows.area_name)
+fig = charts.trend(rows, ind, f"{ind.label}: regions and England", highlight="England")
+note = (
+    f" {ind.label} is {ind.not_comparable_because}: regions differ in size, so compare their change, not their level."
+    if not ind.comparable
+    else ""
+)
+ui.chart_block(
+    fig,
+    rows,
+    ind,
+    key=f"regions_{ind.indicator_id}",
+    summary=f"Each line is one region; England is the thick line.{note} Exact figures are in the data table.",
+)
+
+period = ui.period_picker(state, ind.indicator_id, key="period", label="Period for the regional map")
+if period is None:
+    st.stop()
+shown = ind if ind.comparable else compare.growth_indicator(ind)
+snap = compare.region_snapshot(store, ind, period)
+if snap.empty:
+    st.info(f"{ind.label} has no regional figures for {period_label(period)}.")
+    st.stop()
+title = f"Regions: {shown.label}, {period_label(period)}"
+st.subheader(title)
+fig = charts.choropleth(snap, store.boundaries, shown, title)
+figures = snap.drop_duplicates("region_code").dropna(subset=["value"]).sort_values("value")
+summary = (
+    "Each local authority is shaded with its region's figure. "
+    + (
+        f"Lowest: {figures.region_name.iloc[0]} ({format_value(figures.value.iloc[0], None, shown.unit)}); "
+        f"highest: {figures.region_name.iloc[-1]} ({format_value(figures.value.iloc[-1], None, shown.unit)}). "
+        if len(figures)
+        else ""
+    )
+    + charts.map_legend_sentence(shown)
+)
+table = snap.drop_duplicates("region_code").assign(area_code=lambda d: d.region_code, area_name=lambda d: d.region_name)
+ui.chart_block(fig, table, shown, key=f"regions_map_{ind.indicator_id}", summary=summary)
+
+ui.cite_this(sorted(set(rows.source_id.dropna())), "England and regions", "england")
