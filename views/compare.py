@@ -9,7 +9,7 @@ from send_pressure.queries import ENGLAND
 
 store = ui.store()
 state = ui.link_state()
-options = [i for i in store.indicators if store.periods(i)]
+options = ui.shared(("indicators with figures",), lambda: [i for i in store.indicators if store.periods(i)])
 
 st.title("Compare and map")
 c1, c2 = st.columns(2)
@@ -23,14 +23,14 @@ if period is None:
     st.stop()
 st.caption(ind.definition)
 
-snap = store.snapshot(ind.indicator_id, period)
-ranked = compare.rank_authorities(snap, ind)
+snap = ui.shared(("snapshot", ind.indicator_id, period), store.snapshot, ind.indicator_id, period)
+ranked = ui.shared(("ranked", ind.indicator_id, period), compare.rank_authorities, snap, ind)
 
 # Map.
 st.subheader(f"Map: {ind.label}, {period_label(period)}")
 title = f"{ind.label}, {period_label(period)}"
 fig = compare.map_figure(store, ind.indicator_id, period, title)
-cover = compare.map_coverage(snap, store.boundaries)
+cover = ui.shared(("map coverage", ind.indicator_id, period), compare.map_coverage, snap, store.boundaries)
 england = snap.value.dropna()
 eng_row = store.series(ind.indicator_id, [ENGLAND])
 eng_row = eng_row[eng_row.time_period == period]
@@ -63,7 +63,13 @@ st.caption(
     + UNRANKED_NOTE
 )
 st.dataframe(
-    compare.ranking_table(ranked, store.local_authorities, ind),
+    ui.shared(
+        ("ranking table", ind.indicator_id, period),
+        compare.ranking_table,
+        ranked,
+        store.local_authorities,
+        ind,
+    ),
     hide_index=True,
     width="stretch",
     column_config={"Value": st.column_config.NumberColumn(format="%.1f" if ind.unit != "count" else "%d")},
@@ -86,13 +92,19 @@ if st.toggle("Highlight a local authority", value="la" in st.query_params, key="
     highlight = ui.la_picker(state, key="la")
 else:
     state.write(la=None)
-wide = store.wide([ind.indicator_id, ind2.indicator_id])
+pair = (ind.indicator_id, ind2.indicator_id)
+wide = ui.shared(("wide", *pair), store.wide, list(pair))
 px, py = store.latest_period(ind.indicator_id), store.latest_period(ind2.indicator_id)
 title = f"{ind2.label} ({period_label(py)}) against {ind.label} ({period_label(px)})"
-fig = charts.scatter(wide, ind, ind2, title, highlight=highlight)
-fig.update_xaxes(title=f"{ind.label}, {period_label(px)} ({ind.short_unit})")
-fig.update_yaxes(title=f"{ind2.label}, {period_label(py)} ({ind2.short_unit})")
-rows = compare.pair_rows(store, ind.indicator_id, ind2.indicator_id)
+fig = ui.shared(
+    ("scatter", *pair, highlight),
+    lambda: (
+        charts.scatter(wide, ind, ind2, title, highlight=highlight)
+        .update_xaxes(title=f"{ind.label}, {period_label(px)} ({ind.short_unit})")
+        .update_yaxes(title=f"{ind2.label}, {period_label(py)} ({ind2.short_unit})")
+    ),
+)
+rows = ui.shared(("pair rows", *pair), compare.pair_rows, store, *pair)
 n = (
     len(wide.dropna(subset=[ind.indicator_id, ind2.indicator_id]))
     if ind.indicator_id in wide and ind2.indicator_id in wide

@@ -7,15 +7,15 @@ Link parameters: ``pcon`` (constituency code, e.g. E14001076), ``mp`` (a search 
 import streamlit as st
 
 from send_pressure import mp
-from send_pressure.ui import cite_this, link_state, show_notices, store
+from send_pressure.ui import cite_this, link_state, shared, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
 
 st.title(PAGE_TITLE)
 state = link_state()
-cons = mp.constituency_list(store())
+cons = shared(("constituencies",), mp.constituency_list, store())
 codes = list(cons.pcon_code)
-labels = dict(zip(cons.pcon_code, cons.apply(mp.label, axis=1), strict=True))
+labels = shared(("constituency labels",), lambda: dict(zip(cons.pcon_code, cons.apply(mp.label, axis=1), strict=True)))
 
 
 def _pick(code: str) -> None:
@@ -89,14 +89,17 @@ st.caption(
 )
 
 source_ids = ["mp_lookup", "statistical_neighbours"]
-figures = {
-    name: mp.headline_figures(store(), la_code) for la_code, name in zip(las.new_la_code, las.la_name, strict=True)
-}
+figures = shared(
+    ("mp figures", code),
+    lambda: {
+        name: mp.headline_figures(store(), la_code) for la_code, name in zip(las.new_la_code, las.la_name, strict=True)
+    },
+)
 for f in figures.values():
     source_ids = list(dict.fromkeys([*f.source_id, *source_ids]))
-sentences = [mp.summary_sentence(f, name) for name, f in figures.items()]
+sentences = shared(("mp sentences", code), lambda: [mp.summary_sentence(f, name) for name, f in figures.items()])
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
-st.table(mp.combined_table(figures))
+st.table(shared(("mp table", code), mp.combined_table, figures))
 st.markdown("**Full profiles** (trends, rankings and benchmarks):")
 links = st.columns(max(len(figures), 3))
 for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=True), strict=False):

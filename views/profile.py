@@ -25,7 +25,7 @@ st.markdown(
     "1st means. Quartile A is the top quarter of ranks. Neighbour figures are for the 10 statistical neighbours; "
     "rates are recomputed from their totals, counts are their average."
 )
-shown = profile.display_table(table, store.sources)
+shown = ui.shared(("profile table", la_code), profile.display_table, table, store.sources)
 st.dataframe(shown, hide_index=True, width="stretch")
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
