@@ -6,7 +6,8 @@
 # N is the number of CPU cores (one Python process uses at most one core); SEND_WORKERS=N overrides it.
 # The app processes listen on 127.0.0.1:PORT+1 .. PORT+N; nginx listens on SEND_LISTEN_ADDRESS (default
 # 0.0.0.0, every interface) port PORT, passes websockets through, keeps each browser on one process (a
-# cookie, see docs/operations.md "Serving") and answers /_stcore/health from an app process. The database
+# cookie: deploy/nginx/send.conf.template, docs/operations.md "Serving") and answers /_stcore/health from
+# an app process. The database
 # ($SEND_DB, default data/send.duckdb) must be built first (scripts/run.sh or python -m etl build); a
 # rebuilt file is picked up by the running processes. Ctrl-C or SIGTERM stops nginx and every process.
 # nginx comes from Debian (nginx-light); as root it is installed when missing, otherwise the script says how.
@@ -74,7 +75,7 @@ servers=""
 names=""
 for i in $(seq "$workers"); do
   p=$((port + i))
-  names+="        127.0.0.1:$p app-$i;"$'\n'
+  names+="    127.0.0.1:$p app-$i;"$'\n'
   SEND_DB="$db" .venv/bin/python -m streamlit run dashboard.py \
     --server.address 127.0.0.1 --server.port "$p" --server.headless true \
     >"$run_dir/app-$p.log" 2>&1 &
@@ -110,6 +111,12 @@ if [ -n "$user_line" ]; then
   chmod 711 "$run_dir"
   chown "$web_user" "$run_dir/temp"
 fi
+# The proxy rules live in deploy/nginx/send.conf.template (shared with the Compose deployment).
+tpl="$(cat deploy/nginx/send.conf.template)"
+tpl="${tpl//'${SEND_UPSTREAM}'/$servers}"
+tpl="${tpl//'${SEND_LISTEN}'/$listen:$port}"
+tpl="${tpl//'${SEND_SERVED_BY_MAP}'/$names}"
+printf '%s\n' "$tpl" >"$run_dir/send.conf"
 cat >"$run_dir/nginx.conf" <<EOF
 # Written by scripts/serve.sh for this run.
 $user_line
@@ -124,52 +131,7 @@ http {
     fastcgi_temp_path $run_dir/temp/fastcgi;
     uwsgi_temp_path $run_dir/temp/uwsgi;
     scgi_temp_path $run_dir/temp/scgi;
-
-    # Sticky sessions without nginx Plus: a browser's first response sets a random send_backend cookie and
-    # the consistent hash of that cookie picks the process, so one browser stays on one process while
-    # people behind one address (a school's NAT) still spread over all of them. A request without the
-    # cookie (the first one, or a client that keeps none) hashes its own request id: a random process.
-    map \$cookie_send_backend \$send_sticky_key {
-        ""      \$request_id;
-        default \$cookie_send_backend;
-    }
-    map \$cookie_send_backend \$send_set_cookie {
-        ""      "send_backend=\$request_id; Path=/; HttpOnly; SameSite=Lax";
-        default "";
-    }
-    map \$http_upgrade \$connection_upgrade {
-        default upgrade;
-        ""      close;
-    }
-    # X-Served-By names the process that answered (app-1 .. app-N), to check stickiness without showing ports.
-    map \$upstream_addr \$send_served_by {
-        default "";
-$names    }
-    upstream send_app {
-        hash \$send_sticky_key consistent;
-$servers    }
-    server {
-        listen $listen:$port;
-        location / {
-            proxy_pass http://send_app;
-            proxy_http_version 1.1;
-            proxy_set_header Upgrade \$http_upgrade;
-            proxy_set_header Connection \$connection_upgrade;
-            proxy_set_header Host \$http_host;
-            proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto \$scheme;
-            # A dashboard tab may sit idle for long; Streamlit pings its websockets, this is the upper bound.
-            proxy_read_timeout 1h;
-            proxy_send_timeout 1h;
-            add_header Set-Cookie \$send_set_cookie always;
-            add_header X-Served-By \$send_served_by always;
-        }
-        # Streamlit's own health check, answered by one of the app processes.
-        location = /_stcore/health {
-            proxy_pass http://send_app;
-            add_header X-Served-By \$send_served_by always;
-        }
-    }
+    include $run_dir/send.conf;
 }
 EOF
 "$nginx_bin" -t -q -p "$run_dir" -e stderr -c "$run_dir/nginx.conf"
