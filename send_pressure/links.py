@@ -8,6 +8,7 @@ the link in a fresh browser shows the same view.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import MutableMapping, Sequence
 
 from send_pressure.queries import Store
@@ -97,6 +98,7 @@ class LinkState:
 RELEASE_KEY = "rel"
 
 
+@functools.lru_cache(maxsize=8)  # one database's sources never change; asked at every rerun
 def current_release(store: Store) -> str | None:
     """source_id of the newest SEN2 (EHC plans) release in the database: the ``ehcp_*`` source with the
     highest release (ties broken by id), or None when the database has none."""
