@@ -7,7 +7,8 @@ all on the same link's views (one LA) unless --la names several (session i gets 
 after the other against the same servers, after a warm-up visit of every page on every process (so the
 single-session level is not a cold start). Per level it prints: page loads, errors, p50/p95/max page time
 (rerun sent -> script finished, as the browser sees it), loads/s, server CPU-seconds per load (all app
-processes), peak RSS of each app process, and the machine's load average (the machine may be shared).
+processes), the load tool's own CPU (it runs on the same machine), peak RSS of each app process, and the
+machine's load average (the machine may be shared).
 
     .venv/bin/python benchmarks/load_benchmark.py [--db data/send.duckdb] [--port 8630] [--sessions 1,10,25,50]
 
@@ -163,6 +164,7 @@ def main() -> None:
                         "loads_per_s": res["summary"]["throughput_loads_per_s"],
                         "server_cpu_s_per_load": cpu / row["ok"] if row["ok"] else None,
                         "rss_peak_mb": rss,
+                        "client_cpu_s": res["client_cpu_s"],
                         "loadavg": (round(load0, 2), round(res["loadavg_end"][0], 2)),
                     }
                 )
@@ -187,12 +189,13 @@ def print_row(r: dict, header: bool) -> None:
     if header:
         print(
             f"{'sessions':>8} {'loads':>6} {'errors':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'loads/s':>8} "
-            f"{'CPU s/load':>10}  {'peak RSS MB per process':<24} load avg"
+            f"{'CPU s/load':>10} {'client CPU s':>12}  {'peak RSS MB per process':<24} load avg"
         )
     rss = ", ".join(fmt(x, 0) for x in r["rss_peak_mb"])
     print(
         f"{r['sessions']:>8} {r['loads']:>6} {r['errors']:>6} {fmt(r['p50_s']):>7} {fmt(r['p95_s']):>7} "
-        f"{fmt(r['max_s']):>7} {fmt(r['loads_per_s']):>8} {fmt(r['server_cpu_s_per_load'], 3):>10}  {rss:<24} "
+        f"{fmt(r['max_s']):>7} {fmt(r['loads_per_s']):>8} {fmt(r['server_cpu_s_per_load'], 3):>10} "
+        f"{fmt(r['client_cpu_s'], 1):>12}  {rss:<24} "
         f"{r['loadavg'][0]:.2f} -> {r['loadavg'][1]:.2f}" + (f"  {r['errors_by_status']}" if r["errors"] else "")
     )
 

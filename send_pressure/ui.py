@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from send_pressure import charts, compare
@@ -189,9 +190,10 @@ class _Same:
 
 
 @functools.lru_cache(maxsize=1024)
-def _chart_tables(frame: _Same, ind: Indicator, db: Store) -> tuple[str, pd.DataFrame, pd.DataFrame]:
+def _chart_tables(frame: _Same, ind: Indicator, db: Store) -> tuple[str, pd.DataFrame, pa.Table]:
     """(source caption, download rows, table shown) of a chart's frame: computed once for a frame that comes
-    from :func:`shared` (the same object at every rerun), every time for a frame built in the run."""
+    from :func:`shared` (the same object at every rerun), every time for a frame built in the run. The table
+    shown is already in Arrow, which st.dataframe would otherwise convert it to at every rerun."""
     rows = frame.obj
     caption = source_caption(rows) if "source_id" in rows else ""
     data = tidy_for_download(rows, ind)
@@ -202,7 +204,7 @@ def _chart_tables(frame: _Same, ind: Indicator, db: Store) -> tuple[str, pd.Data
             for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
         ]
     cols = [c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown]
-    return caption, data, shown[cols]
+    return caption, data, pa.Table.from_pandas(shown[cols], preserve_index=False)
 
 
 def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None) -> None:
