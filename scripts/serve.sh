@@ -14,6 +14,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); then
+  echo "scripts/serve.sh needs bash 5.1 or later (it is a Linux server script); this is bash $BASH_VERSION" >&2
+  exit 2
+fi
 port="${1:-}"
 if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
   echo "usage: scripts/serve.sh PORT   (e.g. scripts/serve.sh 8080)" >&2
