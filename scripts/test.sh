@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Set up (dev requirements, Debian chromium for the browser tests) and run lint + the whole test suite.
+# Set up (dev requirements, Debian chromium for the browser tests, nginx for the serving tests) and run lint + the
+# whole test suite.
 # Tests build from the mirror in $SEND_SOURCE_DIR (default ../shared/data/sources).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-dev.txt
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
   (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1 || echo "warning: could not install chromium; browser tests will be skipped"
+fi
+# nginx for the serving tests (scripts/serve.sh); they are skipped without it.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) >/dev/null 2>&1 || echo "warning: could not install nginx-light; serving tests will be skipped"
+  else
+    echo "warning: nginx is not installed (apt-get install nginx-light); serving tests will be skipped"
+  fi
 fi
 export SEND_SOURCE_DIR="${SEND_SOURCE_DIR:-$(cd .. && pwd)/shared/data/sources}"
 .venv/bin/ruff format --check .

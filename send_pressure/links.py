@@ -8,6 +8,7 @@ the link in a fresh browser shows the same view.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import MutableMapping, Sequence
 
 from send_pressure.queries import Store
@@ -101,6 +102,7 @@ RELEASE_KEY = "rel"
 RELEASE_INDICATOR = "ehc_plans"
 
 
+@functools.lru_cache(maxsize=8)  # one database's sources never change; asked at every rerun
 def current_release(store: Store) -> str | None:
     """The release of the EHC plans figures in the database: the ``release_slug`` (e.g. '2025') of the source
     the caseload indicator names, or that source's id when it has no slug; None when the database has neither."""

@@ -283,8 +283,12 @@ class Store:
     def periods(self, indicator_id: str) -> list[str]:
         """The indicator's time periods with at least one published figure, oldest first (periods in which
         every area is a marker, e.g. before a measure was collected, are not offered)."""
+        return list(self._periods(indicator_id))
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019  (every page asks for them at every rerun)
+    def _periods(self, indicator_id: str) -> tuple[str, ...]:
         obs = self.observations(indicator_id)
-        return list(dict.fromkeys(obs[obs.value.notna()].sort_values("year").time_period))
+        return tuple(dict.fromkeys(obs[obs.value.notna()].sort_values("year").time_period))
 
     def latest_period(self, indicator_id: str) -> str | None:
         """The most recent period with any figure for the indicator, or None if it has none."""

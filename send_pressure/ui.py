@@ -3,15 +3,22 @@
 Every chart goes out through :func:`chart_block`, which adds the source and
 period caption, a data table and a CSV download (markers kept), so no page can
 forget them.
+
+Reruns are cheap: what does not depend on the session (figures, tables, sentences,
+download data) is built once per process and database through :func:`shared`, and
+reused by every session that shows the same view.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from send_pressure import charts, compare
@@ -126,6 +133,33 @@ def period_picker(state: LinkState, indicator_id: str, key: str = "period", labe
     return period
 
 
+T = TypeVar("T")
+
+
+def _database(db: Store) -> tuple[str, str]:
+    """What tells one database from another for the shared caches: its path and when it was built (a rebuilt
+    file is a new Store with a new build time, so nothing computed from the old file is served from it)."""
+    return str(db.db_path), str(db.built_at)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2048, hash_funcs={Store: _database})
+def _shared(db: Store, key: tuple, _build: Callable[[], T]) -> T:
+    return _build()
+
+
+def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
+    """``build(*args, **kwargs)`` computed once per process for the current database and ``key``, then reused by
+    every session.
+
+    For what does not depend on the session: figures, the frames behind them, tables, sentences. ``key`` must
+    name everything ``build`` reads besides the database (what it is, indicator, area, period, title ...), as
+    plain strings or numbers. The result is shared between sessions and threads: never modify it. Sessions that
+    ask for the same key at once wait for one computation (Streamlit's cache lock); the least recently used of
+    2,048 entries are dropped.
+    """
+    return _shared(store(), key, functools.partial(build, *args, **kwargs))
+
+
 def source_caption(frame: pd.DataFrame) -> str:
     """'Source: publisher, title, release. Period(s): ...' for the rows behind a chart."""
     s = store().sources.set_index("source_id")
@@ -166,11 +200,48 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     return out.drop(columns=[c for c in ("year",) if c in out])
 
 
+class _Same:
+    """Wraps an object so that it hashes and compares by identity: a memo keyed on it hits only for that very
+    object, which the memo keeps alive (so its id cannot be reused meanwhile)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
+@functools.lru_cache(maxsize=1024)
+def _chart_tables(frame: _Same, ind: Indicator, db: Store) -> tuple[str, pd.DataFrame, pa.Table]:
+    """(source caption, download rows, table shown) of a chart's frame: computed once for a frame that comes
+    from :func:`shared` (the same object at every rerun), every time for a frame built in the run. The table
+    shown is already in Arrow, which st.dataframe would otherwise convert it to at every rerun."""
+    rows = frame.obj
+    caption = source_caption(rows) if "source_id" in rows else ""
+    data = tidy_for_download(rows, ind)
+    shown = data.copy()
+    if "value" in shown:
+        shown["figure"] = [
+            format_value(v, m, ind.unit)
+            for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
+        ]
+    cols = [
+        c for c in ("area_name", "series", "period", "figure", "marker_meaning", "flag", "source_release") if c in shown
+    ]
+    return caption, data, pa.Table.from_pandas(shown[cols], preserve_index=False)
+
+
 def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None) -> None:
     """Draw a chart with its source caption, a text summary, a data table and a CSV download.
 
     ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and
     an area or series column). PNG export is on the chart's toolbar (camera icon).
+    Pass ``fig`` and ``frame`` from :func:`shared` so that the tables are built once, not at every rerun.
     """
     st.plotly_chart(
         fig,
@@ -178,25 +249,15 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
         config={**PLOTLY_CONFIG, "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": key}},
         key=f"chart_{key}",
     )
+    caption, data, shown = _chart_tables(_Same(frame), ind, store())
     if "source_id" in frame:
         record_rows(frame)
-        st.caption(source_caption(frame))
+    if caption:
+        st.caption(caption)
     if summary:
         st.markdown(summary)
-    data = tidy_for_download(frame, ind)
     with st.expander("Data table and download"):
-        shown = data.copy()
-        if "value" in shown:
-            shown["figure"] = [
-                format_value(v, m, ind.unit)
-                for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
-            ]
-        cols = [
-            c
-            for c in ("area_name", "series", "period", "figure", "marker_meaning", "flag", "source_release")
-            if c in shown
-        ]
-        st.dataframe(shown[cols], hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch")
         st.download_button(
             "Download CSV",
             lambda: csv_bytes(data),  # written only when clicked
@@ -297,13 +358,14 @@ def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
 def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
     rows = _chart_rows(db, indicator_id, la_code)
     return charts.trend(
-        rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code), breaks=breaks_for(indicator_id)
+        rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code), breaks=breaks_for(indicator_id, db)
     )
 
 
-def breaks_for(indicator_id: str) -> pd.DataFrame:
-    """The ``series_break`` rows of one indicator (for :func:`send_pressure.charts.trend`)."""
-    b = store().series_breaks
+def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
+    """The ``series_break`` rows of one indicator (for :func:`send_pressure.charts.trend`), from ``db`` or the
+    current database."""
+    b = (db or store()).series_breaks
     return b[b.indicator_id == indicator_id]
 
 

@@ -9,7 +9,7 @@ from send_pressure.queries import ENGLAND
 
 store = ui.store()
 state = ui.link_state()
-options = [i for i in store.indicators if store.periods(i)]
+options = ui.shared(("indicators with figures",), lambda: [i for i in store.indicators if store.periods(i)])
 
 st.title("Compare and map")
 c1, c2 = st.columns(2)
@@ -23,11 +23,14 @@ if period is None:
     st.stop()
 st.caption(ind.definition)
 
-snap = store.snapshot(ind.indicator_id, period)
 # A size count is not compared across authorities: the map and table show its change instead.
 shown_ind = ind if ind.comparable else compare.growth_indicator(ind)
-if not ind.comparable:
-    snap = compare.growth_snapshot(store, ind.indicator_id, period)
+if ind.comparable:
+    snap = ui.shared(("snapshot", ind.indicator_id, period), store.snapshot, ind.indicator_id, period)
+else:
+    snap = ui.shared(
+        ("growth snapshot", ind.indicator_id, period), compare.growth_snapshot, store, ind.indicator_id, period
+    )
     if snap.empty:
         st.info(
             f"{ind.label} is {ind.not_comparable_because}, so authorities are not ranked or coloured by it, and "
@@ -40,7 +43,7 @@ if not ind.comparable:
         f"it. The map and table show each authority's change from {period_label(prev)} to {period_label(period)} "
         "instead (a percentage, comparable between large and small authorities)."
     )
-ranked = compare.rank_authorities(snap, shown_ind)
+ranked = ui.shared(("ranked", ind.indicator_id, period), compare.rank_authorities, snap, shown_ind)
 
 # Map.
 title = f"{shown_ind.label}, {period_label(period)}"
@@ -48,9 +51,11 @@ st.subheader(f"Map: {title}")
 fig = (
     compare.map_figure(store, ind.indicator_id, period, title)
     if ind.comparable
-    else charts.choropleth(snap, store.boundaries, shown_ind, title)
+    else ui.shared(
+        ("growth map", ind.indicator_id, period), charts.choropleth, snap, store.boundaries, shown_ind, title
+    )
 )
-cover = compare.map_coverage(snap, store.boundaries)
+cover = ui.shared(("map coverage", ind.indicator_id, period), compare.map_coverage, snap, store.boundaries)
 england = snap.value.dropna()
 eng_row = store.series(ind.indicator_id, [ENGLAND])
 eng_row = eng_row[eng_row.time_period == period]
@@ -85,10 +90,14 @@ if ind.comparable:
         f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
         + UNRANKED_NOTE
     )
-    table = compare.ranking_table(ranked, store.local_authorities, ind, store)
+    table = ui.shared(
+        ("ranking table", ind.indicator_id, period), compare.ranking_table, ranked, store.local_authorities, ind, store
+    )
 else:
     st.caption("Click a column heading to sort. Not ranked: the change is context, not a league table.")
-    table = compare.change_table(snap, store.local_authorities, ind)
+    table = ui.shared(
+        ("change table", ind.indicator_id, period), compare.change_table, snap, store.local_authorities, ind
+    )
 st.dataframe(
     table,
     hide_index=True,
@@ -113,13 +122,19 @@ if st.toggle("Highlight a local authority", value="la" in st.query_params, key="
     highlight = ui.la_picker(state, key="la")
 else:
     state.write(la=None)
-wide = store.wide([ind.indicator_id, ind2.indicator_id])
+pair = (ind.indicator_id, ind2.indicator_id)
+wide = ui.shared(("wide", *pair), store.wide, list(pair))
 px, py = store.latest_period(ind.indicator_id), store.latest_period(ind2.indicator_id)
 title = f"{ind2.label} ({period_label(py)}) against {ind.label} ({period_label(px)})"
-fig = charts.scatter(wide, ind, ind2, title, highlight=highlight)
-fig.update_xaxes(title=f"{ind.label}, {period_label(px)} ({ind.short_unit})")
-fig.update_yaxes(title=f"{ind2.label}, {period_label(py)} ({ind2.short_unit})")
-rows = compare.pair_rows(store, ind.indicator_id, ind2.indicator_id)
+fig = ui.shared(
+    ("scatter", *pair, highlight),
+    lambda: (
+        charts.scatter(wide, ind, ind2, title, highlight=highlight)
+        .update_xaxes(title=f"{ind.label}, {period_label(px)} ({ind.short_unit})")
+        .update_yaxes(title=f"{ind2.label}, {period_label(py)} ({ind2.short_unit})")
+    ),
+)
+rows = ui.shared(("pair rows", *pair), compare.pair_rows, store, *pair)
 n = (
     len(wide.dropna(subset=[ind.indicator_id, ind2.indicator_id]))
     if ind.indicator_id in wide and ind2.indicator_id in wide

@@ -116,8 +116,10 @@ ui.benchmark_chart(
 
 # --- ranking ---------------------------------------------------------------------------------------
 st.subheader(f"All local authorities, {period_label(period)}")
-snap = store.snapshot(ind.indicator_id, period)
-ranked = compare.rank_authorities(snap, ind)
+ranked = ui.shared(
+    ("ranked", ind.indicator_id, period),
+    lambda: compare.rank_authorities(store.snapshot(ind.indicator_id, period), ind),
+)
 national = store.snapshot(ind.indicator_id, period, "National")
 england = national.value.iloc[0] if len(national) and national.value.notna().iloc[0] else None
 best = "highest" if ind.polarity == "higher_is_better" else "lowest"
@@ -131,7 +133,10 @@ if len(own_row) and own_row["rank"].notna().iloc[0]:
 else:
     st.markdown(f"**{la_name} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
 ui.chart_block(
-    charts.ranking(ranked, ind, f"{ind.label}, {period_label(period)}", highlight=la, england=england),
+    ui.shared(
+        ("delays ranking", ind.indicator_id, period, la),
+        lambda: charts.ranking(ranked, ind, f"{ind.label}, {period_label(period)}", highlight=la, england=england),
+    ),
     ranked,
     ind,
     key=f"delays_rank_{ind.indicator_id}_{period}",

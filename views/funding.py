@@ -30,7 +30,7 @@ st.caption(
 )
 
 # 1. The LA's allocation over time.
-own = store.series(hnb.indicator_id, [la_code]).assign(series=la_name)
+own = ui.shared(("funding series", la_code), lambda: store.series(hnb.indicator_id, [la_code]).assign(series=la_name))
 st.subheader(f"{la_name}: high needs block allocation")
 if own.value.notna().any():
     published = own.dropna(subset=["value"])
@@ -44,16 +44,31 @@ if own.value.notna().any():
             else ", the only year with a published figure for this authority."
         )
     )
-    fig = charts.trend(own, hnb, f"High needs block allocation, {la_name} (£)", highlight=la_name)
+    fig = ui.shared(
+        ("funding trend", la_code),
+        charts.trend,
+        own,
+        hnb,
+        f"High needs block allocation, {la_name} (£)",
+        highlight=la_name,
+    )
     ui.chart_block(fig, own, hnb, key="funding_la", summary=summary)
 else:
     st.info(f"No high needs block figures are published for {la_name}.")
 
 # 2. Region and England (much larger, so in a chart of their own).
 st.subheader(f"{region_name} and England: high needs block allocation")
-wider = store.series(hnb.indicator_id, [region_code, ENGLAND])
-wider = wider.assign(series=wider.area_name)
-fig = charts.trend(wider, hnb, f"High needs block allocation, {region_name} and England (£)")
+wider = ui.shared(
+    ("funding region series", region_code),
+    lambda: store.series(hnb.indicator_id, [region_code, ENGLAND]).pipe(lambda w: w.assign(series=w.area_name)),
+)
+fig = ui.shared(
+    ("funding region trend", region_code),
+    charts.trend,
+    wider,
+    hnb,
+    f"High needs block allocation, {region_name} and England (£)",
+)
 eng = wider[wider.area_code == ENGLAND].dropna(subset=["value"])
 summary = (
     f"England's high needs block was **{format_value(eng.value.iloc[-1], None, 'gbp')}** in "
@@ -95,16 +110,27 @@ ui.benchmark_chart(
 
 # 4. Growth of funding against growth of plans.
 st.subheader("Growth in funding against growth in EHC plans")
-growth = compare.indexed_growth(store, [la_code, ENGLAND], (hnb.indicator_id, plans.indicator_id))
+growth = ui.shared(
+    ("funding growth", la_code),
+    compare.indexed_growth,
+    store,
+    [la_code, ENGLAND],
+    (hnb.indicator_id, plans.indicator_id),
+)
 if growth.year.nunique() < 2:
     st.info(f"{la_name} has fewer than two years with both a high needs block and an EHC plan count: no growth yet.")
 else:
     base = growth.base_period.iloc[0]
     index_ind = plans  # the index is formatted as a whole number, like a count
-    fig = charts.trend(
-        growth, index_ind, f"Index, {base} = 100: high needs block and EHC plans", highlight=f"{la_name}: {hnb.label}"
+    fig = ui.shared(
+        ("funding growth chart", la_code),
+        lambda: charts.trend(
+            growth,
+            index_ind,
+            f"Index, {base} = 100: high needs block and EHC plans",
+            highlight=f"{la_name}: {hnb.label}",
+        ).update_yaxes(title=f"Index ({base} = 100)", ticksuffix=""),
     )
-    fig.update_yaxes(title=f"Index ({base} = 100)", ticksuffix="")
     end = growth[growth.year == growth.year.max()].set_index("series").value
     lines = [f"{s}: {v:.0f}" for s, v in end.items()]
     summary = (

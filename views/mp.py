@@ -8,15 +8,15 @@ import streamlit as st
 
 from send_pressure import mp
 from send_pressure.escaping import md
-from send_pressure.ui import cite_this, link_state, record_rows, show_notices, store
+from send_pressure.ui import cite_this, link_state, record_rows, shared, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
 
 st.title(PAGE_TITLE)
 state = link_state()
-cons = mp.constituency_list(store())
+cons = shared(("constituencies",), mp.constituency_list, store())
 codes = list(cons.pcon_code)
-labels = dict(zip(cons.pcon_code, cons.apply(mp.label, axis=1), strict=True))
+labels = shared(("constituency labels",), lambda: dict(zip(cons.pcon_code, cons.apply(mp.label, axis=1), strict=True)))
 
 
 def _pick(code: str) -> None:
@@ -89,14 +89,17 @@ st.caption(
     + (" This constituency is served by more than one." if len(names) > 1 else "")
 )
 
-figures = {
-    name: mp.headline_figures(store(), la_code) for la_code, name in zip(las.new_la_code, las.la_name, strict=True)
-}
+figures = shared(
+    ("mp figures", code),
+    lambda: {
+        name: mp.headline_figures(store(), la_code) for la_code, name in zip(las.new_la_code, las.la_name, strict=True)
+    },
+)
 for f in figures.values():
     record_rows(f.assign(time_period=f.period))
-sentences = [mp.summary_sentence(f, md(name)) for name, f in figures.items()]
+sentences = shared(("mp sentences", code), lambda: [mp.summary_sentence(f, md(name)) for name, f in figures.items()])
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
-st.table(mp.combined_table(figures))
+st.table(shared(("mp table", code), mp.combined_table, figures))
 st.markdown("**Full profiles** (trends, rankings and benchmarks):")
 links = st.columns(max(len(figures), 3))
 for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=True), strict=False):

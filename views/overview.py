@@ -34,7 +34,7 @@ inds = store.indicators
 cols = st.columns(4)
 for i, iid in enumerate(TILES):
     ind = inds[iid]
-    series = store.series(iid, [ENGLAND])
+    series = ui.shared(("england series", iid), store.series, iid, [ENGLAND])
     ui.record_rows(series)
     latest, previous = compare.change(series)
     with cols[i % 4], st.container(border=True):
@@ -54,7 +54,7 @@ for i, iid in enumerate(TILES):
         since = f"; change on {period_label(previous.time_period)}" if previous is not None else ""
         st.caption(f"England, {period_label(latest.time_period)}{since}")
         st.plotly_chart(
-            charts.sparkline(series),
+            ui.shared(("sparkline", iid), charts.sparkline, series),
             key=f"spark_{iid}",
             config={"staticPlot": True},
             width="stretch",
@@ -69,7 +69,7 @@ st.caption(
 st.header("Biggest changes since the previous period")
 ind = ui.indicator_picker(state, CHANGE_OPTIONS, default="ehc_plans")
 ui.show_notices(state)
-changes = compare.biggest_changes(store, ind.indicator_id)
+changes = ui.shared(("biggest changes", ind.indicator_id), compare.biggest_changes, store, ind.indicator_id)
 if changes.empty:
     st.warning("This measure has fewer than two published periods, so there is no change to show.")
     st.stop()
@@ -91,10 +91,15 @@ table = changes.assign(
     }
 )
 st.dataframe(table, hide_index=True, width="stretch")
-rows = store.series(ind.indicator_id, list(changes.area_code))
-rows = rows[rows.time_period.isin([prev, last])]
+rows = ui.shared(
+    ("biggest changes rows", ind.indicator_id),
+    lambda: store.series(ind.indicator_id, list(changes.area_code)).pipe(lambda r: r[r.time_period.isin([prev, last])]),
+)
 ui.chart_block(
-    charts.changes(changes, ind, f"Change: {ind.label}, {period_label(prev)} to {period_label(last)}"),
+    ui.shared(
+        ("biggest changes chart", ind.indicator_id),
+        lambda: charts.changes(changes, ind, f"Change: {ind.label}, {period_label(prev)} to {period_label(last)}"),
+    ),
     rows,
     ind,
     key=f"overview_changes_{ind.indicator_id}",

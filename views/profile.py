@@ -32,7 +32,7 @@ st.markdown(
     "statistical neighbours' own figures; each neighbour's figure is in the table under *Statistical neighbours* "
     "and one legend click away on every chart."
 )
-shown = profile.display_table(table, store.sources)
+shown = ui.shared(("profile table", la_code), profile.display_table, table, store.sources)
 st.dataframe(shown, hide_index=True, width="stretch")
 ui.record_rows(table.assign(time_period=table.latest_period))
 if la_code in UNRANKED:

@@ -31,7 +31,7 @@ st.caption(
 st.header("Initial requests for an EHC needs assessment")
 req = inds["initial_requests"]
 bench = ui.benchmarks(req.indicator_id, la)
-own = bench[bench.series == la_name]
+own = ui.shared(("benchmark series", req.indicator_id, la), lambda: bench[bench.series == la_name])
 eng = bench[bench.series == "England"]
 latest, previous = compare.change(own.dropna(subset=["value"]))
 e_latest, e_previous = compare.change(eng.dropna(subset=["value"]))
@@ -52,7 +52,15 @@ if latest is not None:
         f"(England: {format_value(e_latest.value, None, req.unit)}, {_pct_change(e_latest, e_previous)})."
     )
 ui.chart_block(
-    charts.trend(own, req, f"{req.label}: {la_name}", highlight=la_name, breaks=ui.breaks_for(req.indicator_id)),
+    ui.shared(
+        ("requests trend", la),
+        charts.trend,
+        own,
+        req,
+        f"{req.label}: {la_name}",
+        highlight=la_name,
+        breaks=ui.breaks_for(req.indicator_id),
+    ),
     own,
     req,
     key=f"requests_initial_{la}",
@@ -65,11 +73,19 @@ st.caption(
 
 # --- the path from request to plan -------------------------------------------------------------------
 st.header("From request to plan, year by year")
-path = pd.concat([store.series(iid, [la]).assign(series=inds[iid].label) for iid in PATH], ignore_index=True)
-# Years in which at least two of the steps are published, so there is a path to compare.
-steps = path[path.value.notna()].groupby("time_period").series.nunique()
-path = path[path.time_period.isin(steps[steps >= 2].index)]
-path_fig = charts.grouped_bars(path, req, f"Requests, assessments and plans: {la_name}")
+
+
+def _path() -> pd.DataFrame:
+    path = pd.concat([store.series(iid, [la]).assign(series=inds[iid].label) for iid in PATH], ignore_index=True)
+    # Years in which at least two of the steps are published, so there is a path to compare.
+    steps = path[path.value.notna()].groupby("time_period").series.nunique()
+    return path[path.time_period.isin(steps[steps >= 2].index)]
+
+
+path = ui.shared(("request path", la), _path)
+path_fig = ui.shared(
+    ("request path chart", la), charts.grouped_bars, path, req, f"Requests, assessments and plans: {la_name}"
+)
 ui.chart_block(
     path_fig,
     path,
@@ -111,7 +127,7 @@ st.warning(
 )
 app = inds["tribunal_appeals"]
 app_rows = ui.benchmarks(app.indicator_id, la)
-app_own = app_rows[app_rows.series == la_name]
+app_own = ui.shared(("benchmark series", app.indicator_id, la), lambda: app_rows[app_rows.series == la_name])
 a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
 app_summary = None
 if a_latest is not None:
@@ -124,7 +140,15 @@ if a_latest is not None:
         f"{period_label(a_latest.time_period)}{since}."
     )
 ui.chart_block(
-    charts.trend(app_own, app, f"{app.label}: {la_name}", highlight=la_name, breaks=ui.breaks_for(app.indicator_id)),
+    ui.shared(
+        ("appeals trend", la),
+        charts.trend,
+        app_own,
+        app,
+        f"{app.label}: {la_name}",
+        highlight=la_name,
+        breaks=ui.breaks_for(app.indicator_id),
+    ),
     app_own,
     app,
     key=f"requests_appeals_{la}",

@@ -1,0 +1,217 @@
+"""Benchmark (not a test): the dashboard served the production way (scripts/serve.sh: app processes behind
+nginx) under 1, 10, 25 and 50 simulated browsers.
+
+Each simulated browser (the websocket load tool st_load.py, by default ../shared/tools/st_load.py beside
+this checkout) opens every page twice, with a think time of about 3 s between pages (uniform 0.5x-1.5x),
+all on the same link's views (one LA) unless --la names several (session i gets the i-th). Levels run one
+after the other against the same servers, after a warm-up visit of every page on every process (so the
+single-session level is not a cold start). Per level it prints: page loads, errors, p50/p95/max page time
+(rerun sent -> script finished, as the browser sees it), loads/s, server CPU-seconds per load (all app
+processes), the load tool's own CPU (it runs on the same machine), peak RSS of each app process, and the
+machine's load average (the machine may be shared).
+
+    .venv/bin/python benchmarks/load_benchmark.py [--db data/send.duckdb] [--port 8630] [--sessions 1,10,25,50]
+
+Target on the 2-core reference machine: 50 sessions, 0 errors, p95 <= 3x the single-session median of the
+same run. Only loopback addresses are used; every level is bounded in sessions, cycles and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ST_LOAD = ROOT.parent / "shared" / "tools" / "st_load.py"
+PAGES = ["/", "/delays?la={la}", "/requests?la={la}", "/funding?la={la}", "/profile?la={la}", "/compare"]
+PAGES += ["/mp?pcon=E14001063", "/about"]  # Aldershot, a constituency of the default LA's region
+
+
+def free_port_run(n: int) -> int:
+    """A port p with p .. p+n free on 127.0.0.1 (serve.sh uses PORT and PORT+1 .. PORT+N)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        socks = []
+        try:
+            for p in range(base, base + n + 1):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise SystemExit("no run of free ports on 127.0.0.1")
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process (all threads)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def app_pids(serve_pid: int) -> list[int]:
+    """The Streamlit processes serve.sh started (its children running streamlit)."""
+    out = subprocess.run(["pgrep", "-P", str(serve_pid), "-f", "streamlit run"], capture_output=True, text=True)
+    return sorted(int(p) for p in out.stdout.split())
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=3) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit(f"serve.sh exited:\n{proc.stdout.read().decode(errors='replace')[-3000:]}")
+        time.sleep(0.5)
+    raise SystemExit(f"{url} not healthy after {timeout:.0f} s")
+
+
+def st_load(args: argparse.Namespace, urls: list[str], sessions: int, pids: list[int], out: Path) -> dict:
+    cmd = [sys.executable, str(args.st_load)]
+    for u in urls:
+        cmd += ["--url", u]
+    for p in PAGES:
+        cmd += ["--page", p]
+    cmd += ["--var", f"la={args.la}", "--sessions", str(sessions), "--cycles", str(args.cycles)]
+    cmd += ["--think", str(args.think), "--ramp", str(args.ramp), "--timeout", "60", "--deadline", str(args.deadline)]
+    cmd += ["--quiet", "--json", str(out)]
+    for p in pids:
+        cmd += ["--server-pid", str(p)]
+    subprocess.run(cmd, timeout=args.deadline + 180, check=False)
+    return json.loads(out.read_text())
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--db", type=Path, default=ROOT / "data" / "send.duckdb")
+    p.add_argument("--port", type=int, help="nginx port (app processes on the next ports); default: free ones")
+    p.add_argument("--workers", type=int, help="app processes (default: serve.sh's, the number of cores)")
+    p.add_argument("--sessions", default="1,10,25,50", help="comma-separated levels (max 200 each)")
+    p.add_argument("--cycles", type=int, default=2, help="times each session visits every page (default 2)")
+    p.add_argument("--think", type=float, default=3.0, help="mean pause between pages, seconds (default 3)")
+    p.add_argument("--ramp", type=float, default=3.0, help="session starts spread over this many seconds")
+    p.add_argument("--deadline", type=float, default=600.0, help="seconds per level after which no load starts")
+    p.add_argument("--la", default="E10000016", help="LA code(s) for the LA pages, comma-separated")
+    p.add_argument("--st-load", type=Path, default=ST_LOAD, help="path of st_load.py")
+    p.add_argument("--json", type=Path, help="write every level's summary here")
+    args = p.parse_args()
+    levels = [int(x) for x in args.sessions.split(",")]
+    if not all(1 <= n <= 200 for n in levels) or not 1 <= args.cycles <= 10:
+        p.error("sessions 1..200 per level, cycles 1..10")
+    if not args.st_load.exists():
+        p.error(f"no load tool at {args.st_load} (give --st-load)")
+    if not args.db.exists():
+        p.error(f"no database at {args.db}: build it first (python -m etl build)")
+    workers = args.workers or os.cpu_count() or 2
+    port = args.port or free_port_run(workers)
+
+    env = {**os.environ, "SEND_DB": str(args.db.resolve()), "SEND_WORKERS": str(workers)}
+    env["SEND_LISTEN_ADDRESS"] = "127.0.0.1"
+    serve = subprocess.Popen(
+        ["bash", str(ROOT / "scripts" / "serve.sh"), str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    rows = []
+    try:
+        wait_healthy(f"{base}/_stcore/health", serve)
+        pids = app_pids(serve.pid)
+        print(f"# serve.sh on {base}: {len(pids)} app processes (pids {pids}); load avg {os.getloadavg()[0]:.2f}")
+        with tempfile.TemporaryDirectory() as tmp:
+            # Warm-up: one session per process, straight to it, every page once.
+            direct = [f"http://127.0.0.1:{port + i}" for i in range(1, workers + 1)]
+            warm = argparse.Namespace(**{**vars(args), "cycles": 1, "think": 0.0, "ramp": 0.0})
+            st_load(warm, direct, workers, [], Path(tmp) / "warm.json")
+            for n in levels:
+                cpu0 = {pid: cpu_seconds(pid) for pid in pids}
+                load0 = os.getloadavg()[0]
+                res = st_load(args, [base], n, pids, Path(tmp) / f"level{n}.json")
+                cpu = sum(cpu_seconds(pid) - cpu0[pid] for pid in pids)
+                row = next(r for r in res["summary"]["rows"] if r["page"] == "ALL")
+                rss = [v.get("rss_peak_mb") for v in res["server"].values()]
+                rows.append(
+                    {
+                        "sessions": n,
+                        "loads": row["n"],
+                        "errors": row["errors"],
+                        "errors_by_status": row["errors_by_status"],
+                        "p50_s": row["p50_s"],
+                        "p95_s": row["p95_s"],
+                        "max_s": row["max_s"],
+                        "loads_per_s": res["summary"]["throughput_loads_per_s"],
+                        "server_cpu_s_per_load": cpu / row["ok"] if row["ok"] else None,
+                        "rss_peak_mb": rss,
+                        "client_cpu_s": res["client_cpu_s"],
+                        "loadavg": (round(load0, 2), round(res["loadavg_end"][0], 2)),
+                    }
+                )
+                print_row(rows[-1], header=len(rows) == 1)
+    finally:
+        if serve.poll() is None:
+            serve.send_signal(signal.SIGTERM)
+            try:
+                serve.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(serve.pid, signal.SIGKILL)
+    verdict(rows)
+    if args.json:
+        args.json.write_text(json.dumps({"workers": workers, "levels": rows}, indent=1))
+
+
+def fmt(v, digits: int = 2) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def print_row(r: dict, header: bool) -> None:
+    if header:
+        print(
+            f"{'sessions':>8} {'loads':>6} {'errors':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'loads/s':>8} "
+            f"{'CPU s/load':>10} {'client CPU s':>12}  {'peak RSS MB per process':<24} load avg"
+        )
+    rss = ", ".join(fmt(x, 0) for x in r["rss_peak_mb"])
+    print(
+        f"{r['sessions']:>8} {r['loads']:>6} {r['errors']:>6} {fmt(r['p50_s']):>7} {fmt(r['p95_s']):>7} "
+        f"{fmt(r['max_s']):>7} {fmt(r['loads_per_s']):>8} {fmt(r['server_cpu_s_per_load'], 3):>10} "
+        f"{fmt(r['client_cpu_s'], 1):>12}  {rss:<24} "
+        f"{r['loadavg'][0]:.2f} -> {r['loadavg'][1]:.2f}" + (f"  {r['errors_by_status']}" if r["errors"] else "")
+    )
+
+
+def verdict(rows: list[dict]) -> None:
+    single = next((r for r in rows if r["sessions"] == 1), None)
+    top = max(rows, key=lambda r: r["sessions"], default=None)
+    if not single or not top or top is single or single["p50_s"] is None or top["p95_s"] is None:
+        return
+    limit = 3 * single["p50_s"]
+    ok = top["errors"] == 0 and top["p95_s"] <= limit
+    print(
+        f"# target at {top['sessions']} sessions: 0 errors and p95 <= 3 x single-session median "
+        f"({limit:.2f} s): errors {top['errors']}, p95 {top['p95_s']:.2f} s -> {'met' if ok else 'NOT met'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,59 @@
+"""Results shared between sessions (send_pressure.ui.shared): built once per database and key, never leaked
+from one view, or one database, to another."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+from helpers import open_page
+
+from send_pressure import ui
+from send_pressure.queries import Store
+
+KENT, MANCHESTER = "E10000016", "E08000003"
+
+
+def test_shared_builds_once_per_key(db_path):
+    calls = []
+
+    def build(x):
+        calls.append(x)
+        return [x]
+
+    first = ui.shared(("test_shared_builds_once", 1), build, 1)
+    assert ui.shared(("test_shared_builds_once", 1), build, 1) is first
+    assert ui.shared(("test_shared_builds_once", 2), build, 2) == [2]
+    assert calls == [1, 2]
+
+
+def test_a_rebuilt_database_has_its_own_entries(db_path, tmp_path):
+    """A new build (same path, new build time) is a new Store with a new cache key; the file itself is a copy
+    of the test database whose build time is moved on, as a rebuild would."""
+    copy = tmp_path / "send.duckdb"
+    shutil.copy(db_path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("UPDATE build_info SET built_at = built_at + INTERVAL 1 DAY")
+    old, new = Store(db_path), Store(copy)
+    assert ui._database(old) != ui._database(new)
+    assert ui._shared(old, ("test_rebuilt",), lambda: "old") == "old"
+    assert ui._shared(new, ("test_rebuilt",), lambda: "new") == "new"
+    assert ui._shared(old, ("test_rebuilt",), lambda: "again") == "old"
+
+
+def test_chart_tables_are_reused_only_for_the_same_frame(db_path, store):
+    rows = ui.benchmarks("ehc_plans", KENT)
+    ind = store.indicators["ehc_plans"]
+    same = ui._chart_tables(ui._Same(rows), ind, ui.store())
+    assert ui._chart_tables(ui._Same(rows), ind, ui.store()) is same
+    assert ui._chart_tables(ui._Same(rows.copy()), ind, ui.store()) is not same
+
+
+def test_each_authority_keeps_its_own_charts(db_path):
+    """Kent then Manchester in one process: every chart table of the second page is Manchester's."""
+    for code, name in ((KENT, "Kent"), (MANCHESTER, "Manchester"), (KENT, "Kent")):
+        at = open_page("views/funding.py", la=code)
+        la_table = next(d.value for d in at.dataframe if "series" in d.value)
+        assert set(la_table.series) == {name}
+        at = open_page("views/requests.py", la=code)
+        assert any(f"{name} received" in m.value for m in at.markdown)
