@@ -340,6 +340,29 @@ def test_short_body_against_content_length_keeps_the_old_copy_and_is_reported(se
     assert len(f.warnings) == 1 and "connection cut" in f.warnings[0] and "cached copy" in f.warnings[0]
 
 
+def test_gzip_body_cut_short_is_a_failure(server, tmp_path):
+    """Content-Length counts the compressed bytes: a cut gzip body must not pass for a whole file."""
+    import gzip
+
+    packed = gzip.compress(CSV)
+
+    def handle(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Encoding", "gzip")
+        h.send_header("Content-Length", str(len(packed)))
+        h.end_headers()
+        h.wfile.write(packed[: len(packed) - 20])
+        h.wfile.flush()
+        h.connection.shutdown(socket.SHUT_RDWR)
+        h.close_connection = True
+
+    server.routes["/look-up.csv"] = [handle]
+    with pytest.raises(FetchError, match="cut"):
+        fetcher(tmp_path).get(source(server, "look-up.csv"))
+    server.routes["/look-up.csv"] = [reply(200, packed, headers={"Content-Encoding": "gzip"})]
+    assert fetcher(tmp_path).get(source(server, "look-up.csv")).path.read_bytes() == CSV
+
+
 def test_html_error_page_served_with_200_never_replaces_a_good_ods(server, tmp_path):
     src = source(server, "allocations.ods")
     good = ods_bytes("<table>figures</table>")
