@@ -185,8 +185,16 @@ def _build(
 
     def parse(s: Source):
         t = time.perf_counter()
+        path = fetched[s.source_id].path
         try:
-            result = get_parser(s.parser)(fetched[s.source_id].path, s, lambda sid: fetched[sid].path)
+            result = get_parser(s.parser)(path, s, lambda sid: fetched[sid].path)
+        except UnicodeDecodeError as exc:
+            error = SourceFormatError(
+                f"{path.name} ({s.source_id}) is not UTF-8 text: byte {exc.object[exc.start : exc.start + 1]!r} "
+                f"at offset {exc.start} ({exc.reason}). It may have been saved as Windows-1252 (cp1252); "
+                "save it as UTF-8."
+            )
+            return s.source_id, error, time.perf_counter() - t
         except SourceFormatError as exc:
             return s.source_id, exc, time.perf_counter() - t
         return s.source_id, result, time.perf_counter() - t

@@ -44,11 +44,20 @@ def store() -> Store:
     :func:`send_pressure.queries.current_store`. Stops the page with instructions when the
     database is missing.
     """
+    global _last_store
     try:
-        return current_store(DB_PATH)
+        db = current_store(DB_PATH)
     except DatabaseMissing as e:
         st.error(f"**The database is not built yet.** {e}")
         st.stop()
+    if db is not _last_store:  # a new file: drop the figures memoised for the old one (they hold its store)
+        for memo in (_benchmarks, _chart_rows, _benchmark_figure):
+            memo.cache_clear()
+        _last_store = db
+    return db
+
+
+_last_store: Store | None = None
 
 
 def link_state() -> LinkState:
