@@ -123,9 +123,12 @@ def new_periods(store) -> pd.DataFrame:
 
 
 def break_sentences(series_breaks: pd.DataFrame, indicator_ids: list[str], label_of) -> list[str]:
-    """'<indicator>: series break from <period>. <what changed>' for the breaks of the given indicators."""
+    """'<indicator> and <indicator>: series break from <period>. <what changed>' for the breaks of the given
+    indicators, one sentence per break (indicators sharing a break are named together)."""
     rows = series_breaks[series_breaks.indicator_id.isin(indicator_ids)]
-    return [
-        f"{label_of(r.indicator_id)}: series break from {period_label(r.first_period)}. {r.description}"
-        for r in rows.itertuples()
-    ]
+    out = []
+    for (period, description), g in rows.groupby(["first_period", "description"], sort=False):
+        names = [label_of(i) for i in g.indicator_id]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(f"{joined}: series break from {period_label(period)}. {description}")
+    return out

@@ -46,3 +46,14 @@ def test_pages_name_release_and_period_of_their_figures(db_path):
     assert "The publisher has a newer release (2026)" in line
     citation = at.code[-1].value
     assert "SEND appealable decisions rate 2024-2025.csv" in citation and "ehcp" not in citation.split("Accessed")[1]
+
+
+def test_briefing_names_the_series_break(store):
+    from send_pressure.briefing import caveats
+    from send_pressure.profile import headline_table
+
+    kent = "E10000016"
+    lines = caveats(store, kent, headline_table(store, kent))
+    assert any(
+        line.startswith("Appealable decisions and SEND Tribunal appeal rate: series break from 2024.") for line in lines
+    )
