@@ -54,6 +54,4 @@ def test_briefing_names_the_series_break(store):
 
     kent = "E10000016"
     lines = caveats(store, kent, headline_table(store, kent))
-    assert any(
-        line.startswith("Appealable decisions and SEND Tribunal appeal rate: series break from 2024.") for line in lines
-    )
+    assert any(line.startswith("SEND Tribunal appeal rate: series break from 2024. New method") for line in lines)
