@@ -62,8 +62,14 @@ def figures_line(sources: pd.DataFrame, shown: dict[str, list[str]]) -> list[str
 def stale_notices(sources: pd.DataFrame) -> list[str]:
     """A sentence for each source whose newest file could not be used, e.g. 'SEND Tribunal ...: release ... is
     shown; the newest copy could not be read on 2026-12-01 ...'."""
-    stale = sources[sources.status.fillna("current") != "current"]
+    stale = sources[sources.status.isin(["cached copy", "previous copy"])]
     return [f"{r.title}: {r.release} is shown ({r.status}); {r.status_note}" for r in stale.itertuples()]
+
+
+def missing_notices(sources: pd.DataFrame) -> list[str]:
+    """A sentence for each optional source the build could not load at all (e.g. a funding year)."""
+    gone = sources[sources.status == "not loaded"]
+    return [f"{r.title}: not loaded ({r.status_note})." for r in gone.itertuples()]
 
 
 def revised_figures(store, limit: int = 50) -> pd.DataFrame:
