@@ -197,31 +197,6 @@ AGE_FILTER_2022 = {"sen2_age_caseload": "Total", "sen2_age_new_plans": "Total"}
 #: 2022 files whose calendar-year time_period is really a January snapshot (relabelled 2018 -> 201718).
 JANUARY_FILES_2022 = frozenset({"sen2_age_caseload"})
 
-#: Publication errors documented in the release footnotes; values are kept as published and a note is added
-#: while the published (wrong) value is still there. (old_la_code, time_period, indicator_id, published, correct,
-#: explanation).
-KNOWN_ERRORS: list[tuple[str, str, str, float, float, str]] = [
-    (
-        "342",
-        "2021",
-        "requests_refused",
-        0,
-        107,
-        "St. Helens 2021: refusals to assess published as 0; the publisher's footnote says the correct figure is "
-        "107. Shown as published.",
-    ),
-    (
-        "887",
-        "2021",
-        "assessments_plan_not_issued",
-        223,
-        16,
-        "Medway 2021: assessments ending in a decision not to issue a plan published as 223; the publisher's "
-        "footnote says the correct figure is 16 (so assessments with a decision = 319, 95.0% with a plan issued). "
-        "Shown as published.",
-    ),
-]
-
 #: Geography columns every EES file carries (matched case-insensitively).
 GEO_COLUMNS = [
     "time_period",
@@ -265,8 +240,8 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
       with value NaN.
     * ``tables['ees_la']``: distinct (old_la_code, new_la_code, la_name, region_code, region_name, year) of the
       LA rows read.
-    * ``notes``: footnoted publication errors still present (:data:`KNOWN_ERRORS`), Inner/Outer London rows
-      dropped, optional files missing. Keys as :func:`etl.model.make_note`.
+    * ``notes``: Inner/Outer London rows dropped, optional files or columns missing, columns this parser does
+      not know. Keys as :func:`etl.model.make_note`. (Footnoted publisher errors: ``etl/corrections.py``.)
 
     Raises :class:`SourceFormatError` (naming the file and what is missing) if the zip is unreadable, a required
     member or column is absent, or a period / geographic level is not recognised; FileNotFoundError if ``path``
@@ -316,7 +291,6 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
             la_frames.append(_ees_la(df))
             frames.append(_long_2025(df, stem, columns, keep_topics))
     obs = _finish(frames)
-    notes.extend(_known_error_notes(obs))
     return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
 
 
@@ -332,7 +306,7 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
       2018); flow measures keep their calendar year. Percentages (0-100) are rounded to 4 dp to remove the
       published float noise (``57.900000000000`` -> 57.9). Marker ``z`` is kept with value NaN.
     * ``tables['ees_la']``: as :func:`parse_release`.
-    * ``notes``: the footnoted St Helens / Medway 2021 errors (values are not changed).
+    * ``notes``: none (footnoted publisher errors are declared in ``etl/corrections.py``).
 
     Raises :class:`SourceFormatError` if the zip is unreadable or a file/column is missing (FileNotFoundError if
     ``path`` does not exist). ``source`` and ``resolve`` are unused.
@@ -359,8 +333,7 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
             la_frames.append(_ees_la(df))
             frames.append(_melt(df, columns))
     obs = _finish(frames)
-    notes = _known_error_notes(obs)
-    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
+    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)})
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -684,21 +657,3 @@ def _distinct(tables: list[pa.Table]) -> pd.DataFrame:
         return pd.DataFrame(columns=EES_LA_COLUMNS)
     out = pa.concat_tables(tables).group_by(EES_LA_COLUMNS).aggregate([]).select(EES_LA_COLUMNS).to_pandas()
     return out.sort_values(["old_la_code", "year", "new_la_code"]).reset_index(drop=True)
-
-
-def _known_error_notes(obs: pa.Table) -> list[dict]:
-    """A note for each :data:`KNOWN_ERRORS` entry whose published (wrong) value is in ``obs``."""
-    codes = pa.array(sorted({e[0] for e in KNOWN_ERRORS}), pa.string())
-    few = obs.filter(pc.fill_null(pc.is_in(obs["old_la_code"], value_set=codes), False)).to_pylist()
-    notes = []
-    for code, tp, indicator, published, _correct, text in KNOWN_ERRORS:
-        if any(
-            r["old_la_code"] == code
-            and r["time_period"] == tp
-            and r["indicator_id"] == indicator
-            and r["breakdown_topic"] == TOTAL
-            and r["value"] == published
-            for r in few
-        ):
-            notes.append(make_note(code, tp, text, indicator))
-    return notes
