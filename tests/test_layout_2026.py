@@ -303,3 +303,34 @@ def test_footnoted_2021_errors_apply_while_printed_and_retire_once_corrected(cor
     ledger = corrections.Ledger({"ehcp": SOURCE})
     assert corrections.caveats(fixed, by_code, ledger) == []
     assert ledger.table().set_index("correction_id").loc[correction_id].status == "retired"
+
+
+def test_every_declared_definition_is_checked_against_both_guidances(tmp_path):
+    for path in (mirror_path("ehcp"), release_zip(tmp_path)):
+        with zipfile.ZipFile(path) as z:
+            assert any(n.endswith("data-guidance.txt") for n in z.namelist())
+        guidance = ehcp.data_guidance(ehcp._open_zip(path))
+        described = {
+            (stem, col)
+            for stem, col in ehcp.DEFINITIONS
+            for name in (f"{stem}.csv",)
+            if any(
+                ehcp._pattern(c).match(k)
+                for c in (col, *ehcp.COLUMN_ALIASES.get(col, ()))
+                for k in guidance.get(name, {})
+            )
+        }
+        # every column we load that the release publishes has its guidance entry checked
+        assert len(described) >= 18, sorted(set(ehcp.DEFINITIONS) - described)
+
+
+def test_a_changed_definition_is_a_layout_error(tmp_path):
+    text = (EXTRACT / "data-guidance" / "data-guidance.txt").read_text(encoding="utf-8")
+    changed = text.replace("Annual review was expected in 2025", "Annual review meetings held in 2025")
+    assert changed != text
+    damaged = release_zip(tmp_path, {"data-guidance/data-guidance.txt": changed.encode()})
+    with pytest.raises(SourceFormatError) as err:
+        ehcp.parse_release(damaged, SOURCE, None)
+    message = str(err.value)
+    assert "data/annual_reviews.csv" in message and "the definition of review_expected_2025 changed" in message
+    assert "'Annual review meetings held in 2025'" in message and "source ehcp" in message

@@ -170,6 +170,37 @@ KNOWN_UNUSED: dict[str, str] = {
     "sen_needs_all_plans": "ehc_plans " + _NEED_SHARES,
     "sen_need_newplans": "ehc_plans " + _NEED_SHARES,
 }
+#: What each column we load must mean, as the release's data guidance describes it (a regex, case-insensitive).
+#: A release whose guidance describes a column otherwise has changed its definition: a layout error, never a
+#: silent new series. Columns without an entry, or a release without guidance, are not checked.
+_INC, _EXC = r"(?:inc\.|including) exc?eptions", r"(?:exc\.|excluding) exc?eptions"
+DEFINITIONS: dict[tuple[str, str], str] = {
+    ("caseload", "ehcplans"): r"^total number of ehc plans",
+    ("requests", "requests_received_in_year"): r"^total requests for an ehc needs assessment",
+    ("requests", "requests_decided_to_assess"): r"decided to proceed with an assessment",
+    ("requests", "requests_decided_not_to_assess"): r"decided not to proceed with an assessment",
+    ("requests", "requests_withdrawn"): r"requests withdrawn",
+    ("requests", "requests_decision_not_made"): r"requests ongoing",
+    ("assessments", "assess_in_year"): r"^total number of ehc needs assessments",
+    ("assessments", "assess_issued"): r"a plan was issued",
+    ("assessments", "assess_not_issued"): r"a plan was not issued",
+    ("assessments", "assess_not_made"): r"decision is outstanding",
+    ("newplans", "new_ehc_plans"): r"^total number of new ehc plans",
+    ("timeliness_20_week", "plans_issued_den"): r"ehc plans issued " + _INC,
+    ("timeliness_20_week", "plans_issued_den_ex"): r"ehc plans issued " + _EXC,
+    ("timeliness_20_week", "plans_issued_within_20_weeks"): r"within 20 weeks " + _INC + r"$",
+    ("timeliness_20_week", "plans_issued_20_weeks_ex"): r"within 20 weeks " + _EXC + r"$",
+    ("timeliness_20_week", "pc_plans_issued_within_20_weeks"): r"within 20 weeks " + _INC + r" - %",
+    ("timeliness_20_week", "PC_plans_issued_20_weeks_ex"): r"within 20 weeks " + _EXC + r" - %",
+    ("timeliness_20_week", "plans_issued_gt_1_year_ex"): r"after 52 weeks " + _EXC + r"$",
+    ("timeliness_20_week", "PC_plans_issued_gt_1_year_ex"): r"after 52 weeks " + _EXC + r" - %",
+    ("timeliness_20_week", "pc_plans_issued_gt_1_year"): r"after 52 weeks " + _INC + r" - %",
+    ("ceased_plans", "total_ceased"): r"^total number of ceased ehc plans",
+    ("annual_reviews", "review_expected"): r"annual review (?:was )?expected",
+    ("annual_reviews", "total_review_meeting"): r"annual review meeting recorded",
+    ("annual_reviews", "review_completed_{year}"): r"reviews completed during",
+}
+
 #: Columns of the EES layout around the figures (never reported as new).
 LAYOUT_COLUMNS = "time_period time_identifier geographic_level country_code country_name region_code region_name "
 LAYOUT_COLUMNS += "new_la_code old_la_code la_name breakdown_topic breakdown"
@@ -259,6 +290,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
     frames, la_frames, notes = [], [], []
     with _open_zip(path) as zf:
         members = _data_members(zf, path)
+        guidance = data_guidance(zf)
         for stem, columns in plan.items():
             member = next((members[s] for s in (stem, *FILE_ALIASES.get(stem, ())) if s in members), None)
             if member is None:
@@ -273,6 +305,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
             data = zf.read(member)
             where = f"{path.name}:{member} ({_release(source)})"
             found, layout_notes = resolve_columns(stem, _header(data, where), list(columns), where)
+            check_definitions(stem, found, guidance.get(PurePosixPath(member).name.lower(), {}), where)
             notes += [make_note(None, None, text, PRIMARY_NEED_FILES.get(stem)) for text in layout_notes]
             columns = {found[c]: i for c, i in columns.items() if c in found}
             df = _read_member(zf, member, path, GEO_COLUMNS + BREAKDOWN_COLUMNS, list(columns), data=data)
@@ -450,6 +483,39 @@ def resolve_columns(stem: str, header: list[str], wanted: list[str], where: str)
     if new:
         notes.append(f"data/{stem}.csv has columns this dashboard does not know (not loaded): {', '.join(new)}.")
     return found, notes
+
+
+def data_guidance(zf: _ZipReader) -> dict[str, dict[str, str]]:
+    """The release's ``data-guidance/data-guidance.txt`` as {file name: {column (lower case): description}};
+    empty when the zip has no guidance (EES adds it whenever a data file is present)."""
+    name = next((n for n in zf.namelist() if n.lower().endswith("data-guidance.txt")), None)
+    if name is None:
+        return {}
+    text = zf.read(name).decode("utf-8-sig", errors="replace")
+    out: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in text.splitlines():
+        if line.startswith("Filename:"):
+            current = out.setdefault(line.split(":", 1)[1].strip().lower(), {})
+        elif current is not None and (m := re.match(r"^(\w+)\s*\|\s*(.+?)\s*$", line)):
+            current[m.group(1).lower()] = m.group(2)
+    return out
+
+
+def check_definitions(stem: str, found: dict[str, str], described: dict[str, str], where: str) -> None:
+    """Fail when the guidance describes a column we load otherwise than :data:`DEFINITIONS` says it must.
+
+    ``found``: our column name -> the release's column name; ``described``: the guidance of this file.
+    Raises SourceFormatError naming ``where`` (file and source), the column and both descriptions.
+    """
+    for ours, theirs in found.items():
+        pattern = DEFINITIONS.get((stem, ours))
+        text = described.get(theirs.lower())
+        if pattern and text and not re.search(pattern, text, re.IGNORECASE):
+            raise SourceFormatError(
+                f"{where}: the definition of {theirs} changed: the data guidance says {text!r}, where this "
+                f"dashboard loads it as /{pattern}/ (see DEFINITIONS in etl/parsers/ehcp.py)"
+            )
 
 
 def _read_member(
