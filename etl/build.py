@@ -192,7 +192,15 @@ def _fetch_all(sources: list[Source], fetcher: Fetcher, log) -> tuple[dict[str, 
 
 def _failed_marker(source_id: str) -> FetchedFile:
     """A stand-in for a source that failed, so that the fingerprint differs from a complete build."""
-    return FetchedFile(source_id, Path(), "failed", "", "", False, False)
+    return FetchedFile(
+        source_id=source_id,
+        path=Path(),
+        sha256="failed",
+        file_url="",
+        retrieved_at="",
+        from_cache=False,
+        from_mirror=False,
+    )
 
 
 def _one_copy_per_release(sources: list[Source], fetched: dict[str, FetchedFile], log) -> list[Source]:

@@ -103,7 +103,6 @@ def revised_figures(store, limit: int = 50) -> pd.DataFrame:
             "old_release": rev.old_source_id.map(releases),
             "new_release": rev.new_source_id.map(releases),
             "series_break": rev.series_break,
-            "level": rev.geographic_level,
         }
     )
     order = out.change.abs().fillna(-1).sort_values(ascending=False).index
