@@ -37,8 +37,8 @@ SERIES_BREAKS: list[SeriesBreak] = [
         "2024",
         "New method from 2024: appealable decisions count the annual reviews completed in the calendar year "
         "instead of assuming every January EHC plan was a decision (the 2026 release revised 2024 to this "
-        "method; its footnote 5). Decisions fall and appeal rates rise at the break without any change on the "
-        "ground: do not compare across it.",
+        "method; its footnote 5). At the break decisions fall and appeal rates rise because of the method, not "
+        "a change on the ground: do not compare across it.",
     ),
 ]
 

@@ -173,7 +173,8 @@ def _build(
     fetched, failed = _fetch_all(sources, fetcher, log)
     sources = _one_copy_per_release(sources, fetched, log)
     fp = fingerprint(list(fetched.values()) + [_failed_marker(sid) for sid in sorted(failed)])
-    if not failed and not force and stored_fingerprint(db_path) == fp:
+    # A source failing as it did last time leaves the fingerprint as it was: nothing new to build.
+    if not force and stored_fingerprint(db_path) == fp:
         return BuildResult("unchanged", db_path, time.perf_counter() - start, 0, ["no source or code changed"])
 
     # Heavy imports only when there is work to do (keeps the no-change path fast).
@@ -212,21 +213,23 @@ def _build(
         rows = len(result.observations) + sum(len(t) for name, t in result.tables.items() if name != "ees_la")
         log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
 
-    stale, old_sources = {}, {}
+    stale, old_sources, missing = {}, {}, {}
     for s in [s for s in sources if s.source_id in failed]:
         error = failed[s.source_id]
         copy = previous_copy(db_path, s.source_id)
         if copy is None:
             if not s.required:
                 log(f"  skipped {s.source_id}: {error} (optional; no earlier copy)")
+                missing[s.source_id] = str(error)
                 continue
             raise error
         parsed[s.source_id], old_sources[s.source_id] = copy
         stale[s.source_id] = _stale_reason(s, error)
         log(f"  {s.source_id}: {stale[s.source_id]}")
+    all_sources = sources
     sources = [s for s in sources if s.source_id in parsed or (s.source_id in fetched and s.parser == "none")]
 
-    rows = []
+    rows = [_not_loaded_row(s, why) for s, why in ((s, missing.get(s.source_id)) for s in all_sources) if why]
     for s in sources:
         if s.source_id in old_sources:
             old = old_sources[s.source_id]
@@ -289,7 +292,15 @@ def _fetch_all(sources: list[Source], fetcher: Fetcher, log) -> tuple[dict[str, 
 
 def _failed_marker(source_id: str) -> FetchedFile:
     """A stand-in for a source that failed, so that the fingerprint differs from a complete build."""
-    return FetchedFile(source_id, Path(), "failed", "", "", False, False)
+    return FetchedFile(
+        source_id=source_id,
+        path=Path(),
+        sha256="failed",
+        file_url="",
+        retrieved_at="",
+        from_cache=False,
+        from_mirror=False,
+    )
 
 
 def _one_copy_per_release(sources: list[Source], fetched: dict[str, FetchedFile], log) -> list[Source]:
@@ -343,6 +354,28 @@ def _ranked(source: Source, source_rows) -> Source:
         return source
     slug = source_rows.set_index("source_id").release_slug.get(source.source_id)
     return dataclasses.replace(source, precedence=release_rank(slug, source.precedence))
+
+
+def _not_loaded_row(source: Source, why: str) -> dict:
+    """The ``source`` row of an optional source of which no copy could be had (status 'not loaded')."""
+    return {
+        "source_id": source.source_id,
+        "title": source.title,
+        "publisher": source.publisher,
+        "page_url": source.page_url,
+        "file_url": None,
+        "release": source.release,
+        "file_name": Path(source.mirror_path).name,
+        "sha256": "",
+        "retrieved_at": None,
+        "licence": source.licence,
+        "publication": source.publication,
+        "release_slug": None,
+        "newest_release": None,
+        "follows_latest": source.follows_latest,
+        "status": "not loaded",
+        "status_note": why,
+    }
 
 
 def _stale_reason(source: Source, error: Exception) -> str:

@@ -98,6 +98,30 @@ CORRECTIONS: list[Correction] = [
         )
         for code, value in (("873", 4410.0), ("823", 8246.0))
     ],
+    # Errors the 2022 release's footnotes name, still printed in the person-level releases' 2021 figures.
+    Correction(
+        "ehcp-st-helens-2021-refusals",
+        EHCP_DATA,
+        "caveat",
+        "St. Helens 2021: refusals to assess published as 0; the publisher's footnote says the correct figure is "
+        "107. Shown as published.",
+        code="342",
+        indicator_id="requests_refused",
+        period="2021",
+        value=0.0,
+    ),
+    Correction(
+        "ehcp-medway-2021-not-issued",
+        EHCP_DATA,
+        "caveat",
+        "Medway 2021: assessments ending in a decision not to issue a plan published as 223; the publisher's "
+        "footnote says the correct figure is 16 (so assessments with a decision = 319, 95.0% with a plan issued). "
+        "Shown as published.",
+        code="887",
+        indicator_id="assessments_plan_not_issued",
+        period="2021",
+        value=223.0,
+    ),
     Correction(
         "ehcp-yorkshire-new-plans-2022",
         EHCP_DATA,
@@ -214,6 +238,8 @@ def caveats(obs: pd.DataFrame, by_code: pd.DataFrame, ledger: Ledger) -> list[tu
     out = []
     for sid in obs.source_id.unique():
         for c in ledger.for_source(sid, "caveat"):
+            if c.code not in by_code.index:
+                continue
             area = by_code.at[c.code, "new_la_code"]
             hit = (
                 (obs.source_id == sid)

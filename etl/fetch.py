@@ -290,6 +290,24 @@ def _write_meta(path: Path, meta: dict[str, Any]) -> None:
         raise
 
 
+def _matching_attachments(attachments: list, locator: GovUkAttachment) -> list[dict]:
+    """The GOV.UK attachments (``details.attachments[]`` items) that the locator's rule picks."""
+    name_re = re.compile(locator.filename_pattern, re.IGNORECASE)
+    title_re = re.compile(locator.title_pattern, re.IGNORECASE)
+    exclude_re = re.compile(locator.exclude_pattern, re.IGNORECASE) if locator.exclude_pattern else None
+    out = []
+    for item in attachments:
+        if not isinstance(item, dict) or not item.get("url"):
+            continue
+        filename = str(item.get("filename") or item["url"].rsplit("/", 1)[-1])
+        title = str(item.get("title") or "")
+        if exclude_re is not None and (exclude_re.search(filename) or exclude_re.search(title)):
+            continue
+        if name_re.search(filename) and title_re.search(title):
+            out.append(item)
+    return out
+
+
 def _with_release(fetched: FetchedFile, release: dict, releases: list) -> FetchedFile:
     """``fetched`` labelled with the EES release it came from and the publication's newest release.
 
@@ -532,19 +550,14 @@ class Fetcher:
         attachments = details.get("attachments") if isinstance(details, dict) else None
         if not isinstance(attachments, list):
             raise FetchError(f"{self._name(source)}: {url} has no details.attachments list")
-        name_re = re.compile(locator.filename_pattern, re.IGNORECASE)
-        title_re = re.compile(locator.title_pattern, re.IGNORECASE)
-        for item in attachments:
-            if not isinstance(item, dict) or not item.get("url"):
-                continue
-            filename = str(item.get("filename") or item["url"].rsplit("/", 1)[-1])
-            if name_re.search(filename) and title_re.search(str(item.get("title") or "")):
-                return str(item["url"])
+        matches = _matching_attachments(attachments, locator)
+        if len(matches) == 1:
+            return str(matches[0]["url"])
         listed = "; ".join(f"{a.get('title')!r} ({a.get('filename')})" for a in attachments if isinstance(a, dict))
+        problem = "no attachment" if not matches else f"{len(matches)} attachments"
         raise FetchError(
-            f"{self._name(source)}: no attachment at {url} has a file name matching "
-            f"{locator.filename_pattern!r} and a title matching {locator.title_pattern!r} "
-            f"(attachments: {listed or 'none'})"
+            f"{self._name(source)}: {problem} at {url} match the file name {locator.filename_pattern!r}, the title "
+            f"{locator.title_pattern!r} and not {locator.exclude_pattern!r} (attachments: {listed or 'none'})"
         )
 
     # ------------------------------------------------------------------ HTTP

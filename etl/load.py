@@ -464,7 +464,8 @@ def previous_copy(db_path: Path, source_id: str) -> tuple[Parsed, dict] | None:
     if not db_path.exists():
         return None
     try:
-        with duckdb.connect(str(db_path), read_only=True) as con:
+        con = duckdb.connect(str(db_path), read_only=True)
+        try:
             source = con.execute("SELECT * FROM source WHERE source_id = ?", [source_id]).df()
             obs = con.execute(
                 """
@@ -487,6 +488,8 @@ def previous_copy(db_path: Path, source_id: str) -> tuple[Parsed, dict] | None:
             notes = con.execute(
                 "SELECT area_code, time_period, indicator_id, note FROM data_note WHERE source_id = ?", [source_id]
             ).df()
+        finally:
+            con.close()
     except duckdb.Error:
         return None
     if source.empty or obs.empty:

@@ -65,12 +65,15 @@ class GovUkAttachment:
     """Locate an attachment on a GOV.UK publication page via the Content API.
 
     ``title_pattern`` / ``filename_pattern`` are regular expressions matched
-    (case-insensitively) against each attachment's title and file name.
+    (case-insensitively) against each attachment's title and file name;
+    ``exclude_pattern`` (matched against both) rules attachments out. Exactly one
+    attachment must be left: several is an error, never "the first that matches".
     """
 
     content_path: str
     filename_pattern: str
     title_pattern: str = ""
+    exclude_pattern: str = ""
 
 
 @dataclass(frozen=True)

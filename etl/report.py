@@ -29,8 +29,10 @@ def print_sources(db_path: Path) -> None:
             print(f"Publication {pub}" + (f": newest release known {newest}" if newest else ""))
         # Only a source that follows the newest release is behind; a pinned one is older by design.
         behind = f" (newer release {newest} not loaded from this file)" if newest and slug and slug < newest else ""
-        print(f"  {sid}\n    {title}\n    {publisher}; loaded {release}{behind}")
-        print(f"    file {file_name}, retrieved {retrieved:%Y-%m-%d %H:%M}; {status}" + (f": {why}" if why else ""))
+        loaded = "nothing loaded" if status == "not loaded" else f"loaded {release}{behind}"
+        print(f"  {sid}\n    {title}\n    {publisher}; {loaded}")
+        when = f"retrieved {retrieved:%Y-%m-%d %H:%M}" if retrieved else "no copy"
+        print(f"    file {file_name}, {when}; {status}" + (f": {why}" if why else ""))
         print(f"    sha256 {sha}\n    {url}\n    {licence}\n")
 
 

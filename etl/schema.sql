@@ -16,7 +16,7 @@ CREATE TABLE source (
     release_slug VARCHAR,              -- the release the file belongs to ('2026'), when the publisher names one
     newest_release VARCHAR,            -- newest release of the publication the build knew of
     follows_latest BOOLEAN NOT NULL DEFAULT false, -- resolved to the newest release (else a pinned older one)
-    status       VARCHAR NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'cached copy', 'previous copy')),
+    status       VARCHAR NOT NULL DEFAULT 'current' CHECK (status IN ('current', 'cached copy', 'previous copy', 'not loaded')),
     status_note  VARCHAR               -- why a cached or previous copy stands in for the newest file
 );
 

@@ -31,8 +31,16 @@ EHCP = "education-health-and-care-plans"
 TRIBUNAL_MEMBER = "supporting-files/SEND*appeal*rate*.csv"
 
 
-def _dsg(fy: str, mirror_name: str, published: str) -> Source:
-    """One year's DSG allocations file (its own publication page on GOV.UK)."""
+#: The combined multi-year DSG file ("..._2019-20_to_2023-24.ods") listed on some years' pages too.
+DSG_COMBINED_NAME = r"\d{4}-\d{2}_to_\d{4}-\d{2}"
+
+
+def _dsg(fy: str, mirror_name: str, published: str, required: bool = True) -> Source:
+    """One year's DSG allocations file (its own publication page on GOV.UK).
+
+    The attachment is the page's one ODS whose title names allocations and which is not the combined
+    multi-year file; a year not in the mirror (``required=False``) is loaded by a live build only.
+    """
     start, end = fy.split("-")
     slug = f"{start}-to-20{end}"
     return Source(
@@ -44,12 +52,14 @@ def _dsg(fy: str, mirror_name: str, published: str) -> Source:
             content_path=f"government/publications/dedicated-schools-grant-dsg-{slug}",
             filename_pattern=r"\.ods$",
             title_pattern=r"allocations",
+            exclude_pattern=DSG_COMBINED_NAME,
         ),
         mirror_path=f"dedicated-schools-grant/{mirror_name}",
         parser="dsg_allocations",
-        release=f"{fy} allocations, published {published}",
+        release=f"{fy} allocations, {published}",
         precedence=20,
         options={"financial_year": fy},
+        required=required,
     )
 
 
@@ -120,10 +130,15 @@ SOURCES: list[Source] = [
         release="Reporting year 2025 (June 2025)",
         required=False,
     ),
-    _dsg("2020-21", "dedicated-schools-grant_2021_11_18.ods", "18 November 2021"),
-    _dsg("2021-22", "dedicated-schools-grant_2022_07_18.ods", "18 July 2022"),
-    _dsg("2022-23", "dedicated-schools-grant_2023_07_20.ods", "20 July 2023"),
-    _dsg("2023-24", "dedicated-schools-grant_2024_07_20.ods", "20 July 2023"),
+    _dsg("2020-21", "dedicated-schools-grant_2021_11_18.ods", "published 18 November 2021"),
+    _dsg("2021-22", "dedicated-schools-grant_2022_07_18.ods", "published 18 July 2022"),
+    _dsg("2022-23", "dedicated-schools-grant_2023_07_20.ods", "published 20 July 2023"),
+    # The file is named 2024_07_20, but its Information sheet and zip entries date it 20 July 2023.
+    _dsg("2023-24", "dedicated-schools-grant_2024_07_20.ods", "file dated 20 July 2023 (named 2024_07_20)"),
+    # Later years: their layouts are not in the mirror; a live build takes the page's current file.
+    _dsg("2024-25", "dedicated-schools-grant_2024-25.ods", "latest file on the GOV.UK page", required=False),
+    _dsg("2025-26", "dedicated-schools-grant_2025-26.ods", "latest file on the GOV.UK page", required=False),
+    _dsg("2026-27", "dedicated-schools-grant_2026-27.ods", "latest file on the GOV.UK page", required=False),
     Source(
         source_id="dsg_combined",
         title="Dedicated schools grant allocations 2019-20 to 2023-24 (combined summary)",
@@ -131,7 +146,7 @@ SOURCES: list[Source] = [
         page_url=DSG_PAGE.format("2023-to-2024"),
         locator=GovUkAttachment(
             content_path="government/publications/dedicated-schools-grant-dsg-2023-to-2024",
-            filename_pattern=r"2019-20_to_2023-24.*\.ods$",
+            filename_pattern=r"_allocations_2019-20_to_2023-24\.ods$",
         ),
         mirror_path="dedicated-schools-grant/dedicated-schools-grant_allocations_2019-20_to_2023-24.ods",
         parser="dsg_combined",

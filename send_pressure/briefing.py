@@ -25,6 +25,7 @@ import pandas as pd
 from send_pressure import escaping
 from send_pressure.catalogue import UNRANKED, Indicator, format_value, has_value, marker_reason, ordinal, period_label
 from send_pressure.compare import NEIGHBOURS, benchmarks, long_run_growth, rank_authorities
+from send_pressure.freshness import break_sentences
 from send_pressure.profile import headline_table, reorganisation_notes
 from send_pressure.queries import ENGLAND, Store
 
@@ -364,6 +365,9 @@ def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
             ind = store.indicators[iid]
             when = period_phrase(ind, r.time_period, _year_of(store, iid, r.time_period))
             out.append(f"{ind.label}, {when}: {r.explanation}")
+    # Method changes (series breaks) of the indicators in the briefing.
+    in_briefing = list(dict.fromkeys([i for _, i in CHARTS] + table.indicator_id.tolist()))
+    out.extend(break_sentences(store.series_breaks, in_briefing, lambda i: store.indicators[i].label))
     # Indicator definitions that carry a caveat (the 2023 tribunal collection change; £ per plan).
     for iid in ("tribunal_appeal_rate", "high_needs_block_per_ehc_plan"):
         if iid in store.indicators:
@@ -409,6 +413,12 @@ def _chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         fig, ax = plt.subplots(figsize=(3.5, 2.35), dpi=100)
     x = list(range(len(periods)))
+    # A series break: a dashed line before its first period, and no line joins the two methods.
+    breaks = store.series_breaks[store.series_breaks.indicator_id == iid]
+    cuts = sorted(periods.index(p) for p in breaks.first_period if p in periods and periods.index(p) > 0)
+    for cut in cuts:
+        ax.axvline(cut - 0.5, color="#444444", linestyle="--", linewidth=0.8)
+        ax.text(cut - 0.45, 1, "new method", transform=ax.get_xaxis_transform(), fontsize=5.8, va="top")
     for series, key in order:
         if series not in wide.columns:
             continue
@@ -421,7 +431,8 @@ def _chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
         if y.notna().sum() == 0:
             continue
         label = series
-        ax.plot(x, y.values, label=label, markersize=3.5, **STYLES[key])
+        for n, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(x)], strict=True)):
+            ax.plot(x[lo:hi], y.values[lo:hi], label=label if n == 0 else None, markersize=3.5, **STYLES[key])
     labels = [period_phrase(ind, p, _year_of(store, iid, p)).replace("January ", "Jan ") for p in periods]
     step = 1 if len(periods) <= 6 else 2
     ax.set_xticks(x[::-1][::step][::-1])

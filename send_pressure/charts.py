@@ -126,27 +126,33 @@ def trend(
             )
         )
     others: dict = {}
+    # A series break cuts every line: the two methods are never joined.
+    cuts = [] if breaks is None else sorted({b.first_year for b in breaks.itertuples()})
     for name, part in frame.groupby("series", sort=False):
         part = part.sort_values("year")
         color, dash, symbol = _style(name, highlight, others)
-        text = [
-            f"{name}<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
-            + (f"<br>{marker_reason(m)}" if isinstance(m, str) else "")
-            for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
-        ]
-        fig.add_trace(
-            go.Scatter(
-                x=[period_label(p) for p in part.time_period],
-                y=part.value,
-                name=name,
-                mode="lines+markers",
-                connectgaps=False,
-                line=dict(color=color, width=4 if name == highlight else 2, dash=dash),
-                marker=dict(symbol=symbol, size=9, color=color),
-                hovertext=text,
-                hoverinfo="text",
+        segment = part.year.map(lambda y: sum(y >= c for c in cuts))
+        for i, (_, piece) in enumerate(part.groupby(segment, sort=True)):
+            text = [
+                f"{name}<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
+                + (f"<br>{marker_reason(m)}" if isinstance(m, str) else "")
+                for p, v, m in zip(piece.time_period, piece.value, piece.marker, strict=True)
+            ]
+            fig.add_trace(
+                go.Scatter(
+                    x=[period_label(p) for p in piece.time_period],
+                    y=piece.value,
+                    name=name,
+                    legendgroup=name,
+                    showlegend=i == 0,
+                    mode="lines+markers",
+                    connectgaps=False,
+                    line=dict(color=color, width=4 if name == highlight else 2, dash=dash),
+                    marker=dict(symbol=symbol, size=9, color=color),
+                    hovertext=text,
+                    hoverinfo="text",
+                )
             )
-        )
     _neighbour_lines(fig, own_neighbours, ind)
     _period_axis(fig, order)
     _draw_breaks(fig, breaks, order)

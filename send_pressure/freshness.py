@@ -62,8 +62,14 @@ def figures_line(sources: pd.DataFrame, shown: dict[str, list[str]]) -> list[str
 def stale_notices(sources: pd.DataFrame) -> list[str]:
     """A sentence for each source whose newest file could not be used, e.g. 'SEND Tribunal ...: release ... is
     shown; the newest copy could not be read on 2026-12-01 ...'."""
-    stale = sources[sources.status.fillna("current") != "current"]
+    stale = sources[sources.status.isin(["cached copy", "previous copy"])]
     return [f"{r.title}: {r.release} is shown ({r.status}); {r.status_note}" for r in stale.itertuples()]
+
+
+def missing_notices(sources: pd.DataFrame) -> list[str]:
+    """A sentence for each optional source the build could not load at all (e.g. a funding year)."""
+    gone = sources[sources.status == "not loaded"]
+    return [f"{r.title}: not loaded ({r.status_note})." for r in gone.itertuples()]
 
 
 def revised_figures(store, limit: int = 50) -> pd.DataFrame:
@@ -97,7 +103,6 @@ def revised_figures(store, limit: int = 50) -> pd.DataFrame:
             "old_release": rev.old_source_id.map(releases),
             "new_release": rev.new_source_id.map(releases),
             "series_break": rev.series_break,
-            "level": rev.geographic_level,
         }
     )
     order = out.change.abs().fillna(-1).sort_values(ascending=False).index
@@ -123,9 +128,12 @@ def new_periods(store) -> pd.DataFrame:
 
 
 def break_sentences(series_breaks: pd.DataFrame, indicator_ids: list[str], label_of) -> list[str]:
-    """'<indicator>: series break from <period>. <what changed>' for the breaks of the given indicators."""
+    """'<indicator> and <indicator>: series break from <period>. <what changed>' for the breaks of the given
+    indicators, one sentence per break (indicators sharing a break are named together)."""
     rows = series_breaks[series_breaks.indicator_id.isin(indicator_ids)]
-    return [
-        f"{label_of(r.indicator_id)}: series break from {period_label(r.first_period)}. {r.description}"
-        for r in rows.itertuples()
-    ]
+    out = []
+    for (period, description), g in rows.groupby(["first_period", "description"], sort=False):
+        names = [label_of(i) for i in g.indicator_id]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        out.append(f"{joined}: series break from {period_label(period)}. {description}")
+    return out

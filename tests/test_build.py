@@ -238,7 +238,7 @@ def test_tribunal_new_year_column_is_loaded(changed_build):
 def test_ods_without_mimetype_still_builds(changed_build, mirror):
     # The four per-year DSG files in the mirror already lack the entry; the combined one lost it in this build.
     for s in SOURCES:
-        if s.parser == "dsg_allocations":
+        if s.parser == "dsg_allocations" and s.required:  # later years are not in the mirror
             with zipfile.ZipFile(mirror / s.mirror_path) as z:
                 assert "mimetype" not in z.namelist(), s.mirror_path
     with duckdb.connect(str(changed_build), read_only=True) as con:

@@ -101,6 +101,7 @@ class OneSourceOnline:
 
     def __init__(self, source_id: str, online: Fetcher, mirror: Fetcher) -> None:
         self.source_id, self.online, self.mirror = source_id, online, mirror
+        self.cache_dir = online.cache_dir  # where a build looks for leftovers of killed downloads
 
     def get(self, source):
         return (self.online if source.source_id == self.source_id else self.mirror).get(source)
@@ -137,3 +138,74 @@ def test_a_first_run_fails_naming_the_source_and_url(server, tmp_path):
         build(tmp_path / "send.duckdb", OneSourceOnline("tribunal", fetcher(server, tmp_path), mirror), sources)
     assert "tribunal (" in str(err.value) and server.url(ZIP_2026) in str(err.value)
     assert not (tmp_path / "send.duckdb").exists()
+
+
+# ------------------------------------------------------------------------------------------ DSG years
+
+
+DSG_PAGE = "/govuk/government/publications/dedicated-schools-grant-dsg-2023-to-2024"
+
+
+def dsg_page(srv, *attachments):
+    return send_json(
+        {
+            "details": {
+                "attachments": [{"title": t, "filename": f, "url": srv.url(f"/media/{f}")} for t, f in attachments]
+            }
+        }
+    )
+
+
+def test_dsg_attachment_is_the_one_the_rule_picks_never_the_first_match(server, tmp_path):
+    year = ("Dedicated schools grant: 2023 to 2024 allocations", "dedicated-schools-grant_2024_07_20.ods")
+    combined = ("DSG allocations 2019-20 to 2023-24", "dedicated-schools-grant_allocations_2019-20_to_2023-24.ods")
+    # The combined file listed first: the per-year source still takes its own file, the combined one its own.
+    server.route(DSG_PAGE, dsg_page(server, combined, year))
+    for name in (year[1], combined[1]):
+        server.route(f"/media/{name}", send_bytes((MIRROR / "dedicated-schools-grant" / name).read_bytes()))
+    f = fetcher(server, tmp_path)
+    assert f.get(source_by_id("dsg_2023_24")).file_url.endswith(year[1])
+    assert f.get(source_by_id("dsg_combined")).file_url.endswith(combined[1])
+    # Two per-year-like attachments: an error listing both, not a guess.
+    server.route(DSG_PAGE, dsg_page(server, year, ("Revised 2023 to 2024 allocations", "dsg_2023-24_revised.ods")))
+    with pytest.raises(FetchError, match="2 attachments"):
+        fetcher(server, tmp_path / "again").get(source_by_id("dsg_2023_24"))
+
+
+def test_later_dsg_years_are_declared_and_optional():
+    for fy in ("2024_25", "2025_26", "2026_27"):
+        s = source_by_id(f"dsg_{fy}")
+        assert not s.required and s.locator.content_path.endswith(f"dsg-{fy[:4]}-to-20{fy[5:]}")
+
+
+def test_a_dsg_year_with_no_copy_is_recorded_as_not_loaded(db_path):
+    # The mirror has no file for 2024-25 onwards: the build goes on and the source table says so.
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        rows = con.execute(
+            "SELECT source_id, status FROM source WHERE source_id LIKE 'dsg_202%' AND status <> 'current' ORDER BY 1"
+        ).fetchall()
+    assert rows == [("dsg_2024_25", "not loaded"), ("dsg_2025_26", "not loaded"), ("dsg_2026_27", "not loaded")]
+
+
+def _renamed_sheet(tmp_path):
+    """The 2023-24 file with its summary sheet renamed, as a later year's layout might have it."""
+    src = MIRROR / "dedicated-schools-grant" / "dedicated-schools-grant_2024_07_20.ods"
+    out = tmp_path / "renamed.ods"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "content.xml":
+                data = data.replace(b'table:name="Allocations_summary"', b'table:name="2023 to 2024 Allocations"')
+            zout.writestr(info, data)
+    return out
+
+
+def test_dsg_summary_sheet_is_found_by_content(tmp_path):
+    from etl.parsers import dsg
+
+    got = dsg.parse_year_file(_renamed_sheet(tmp_path), source_by_id("dsg_2023_24"), None)
+    obs = got.observations
+    # Allocations summary, Kent (886) [C] high needs block 311,663,662 (as tests/test_values.py reads it)
+    kent = obs[(obs.old_la_code == "886") & (obs.indicator_id == "high_needs_block")]
+    assert kent.value.tolist() == [311663662]
+    assert any("found by content" in n["note"] for n in got.notes)

@@ -280,3 +280,57 @@ def test_2024_decisions_caveat_only_where_the_doubtful_figures_are_shown(sid, ap
     by_code = pd.DataFrame({"new_la_code": ["873", "823"]}, index=["873", "823"])
     hits = corrections.caveats(obs, by_code, ledger)
     assert len(hits) == (2 if applies else 0)
+
+
+@pytest.mark.parametrize(
+    ("correction_id", "code", "indicator", "published"),
+    [
+        ("ehcp-st-helens-2021-refusals", "342", "requests_refused", 0),
+        ("ehcp-medway-2021-not-issued", "887", "assessments_plan_not_issued", 223),
+    ],
+)
+def test_footnoted_2021_errors_apply_while_printed_and_retire_once_corrected(correction_id, code, indicator, published):
+    obs = ehcp.parse_release(mirror_path("ehcp"), SOURCE, None).observations
+    obs = _with_areas(obs[obs.indicator_id == indicator], "ehcp")
+    by_code = pd.DataFrame({"new_la_code": [code]}, index=[code])
+    row = (obs.old_la_code == code) & (obs.time_period == "2021") & (obs.breakdown == "Total")
+    assert obs.value[row].tolist() == [published]  # the 2025 release still prints the error
+    ledger = corrections.Ledger({"ehcp": SOURCE})
+    assert [h[0].correction_id for h in corrections.caveats(obs, by_code, ledger)] == [correction_id]
+    assert ledger.table().set_index("correction_id").loc[correction_id].status == "active"
+    # A release printing the footnote's figure instead (test-only change of that one cell): retired.
+    fixed = obs.assign(value=obs.value.mask(row, {"342": 107, "887": 16}[code]))
+    ledger = corrections.Ledger({"ehcp": SOURCE})
+    assert corrections.caveats(fixed, by_code, ledger) == []
+    assert ledger.table().set_index("correction_id").loc[correction_id].status == "retired"
+
+
+def test_every_declared_definition_is_checked_against_both_guidances(tmp_path):
+    for path in (mirror_path("ehcp"), release_zip(tmp_path)):
+        with zipfile.ZipFile(path) as z:
+            assert any(n.endswith("data-guidance.txt") for n in z.namelist())
+        guidance = ehcp.data_guidance(ehcp._open_zip(path))
+        described = {
+            (stem, col)
+            for stem, col in ehcp.DEFINITIONS
+            for name in (f"{stem}.csv",)
+            if any(
+                ehcp._pattern(c).match(k)
+                for c in (col, *ehcp.COLUMN_ALIASES.get(col, ()))
+                for k in guidance.get(name, {})
+            )
+        }
+        # every column we load that the release publishes has its guidance entry checked
+        assert len(described) >= 18, sorted(set(ehcp.DEFINITIONS) - described)
+
+
+def test_a_changed_definition_is_a_layout_error(tmp_path):
+    text = (EXTRACT / "data-guidance" / "data-guidance.txt").read_text(encoding="utf-8")
+    changed = text.replace("Annual review was expected in 2025", "Annual review meetings held in 2025")
+    assert changed != text
+    damaged = release_zip(tmp_path, {"data-guidance/data-guidance.txt": changed.encode()})
+    with pytest.raises(SourceFormatError) as err:
+        ehcp.parse_release(damaged, SOURCE, None)
+    message = str(err.value)
+    assert "data/annual_reviews.csv" in message and "the definition of review_expected_2025 changed" in message
+    assert "'Annual review meetings held in 2025'" in message and "source ehcp" in message

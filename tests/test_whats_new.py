@@ -46,3 +46,41 @@ def test_pages_name_release_and_period_of_their_figures(db_path):
     assert "The publisher has a newer release (2026)" in line
     citation = at.code[-1].value
     assert "SEND appealable decisions rate 2024-2025.csv" in citation and "ehcp" not in citation.split("Accessed")[1]
+
+
+def test_briefing_names_the_series_break(store):
+    from send_pressure.briefing import caveats
+    from send_pressure.profile import headline_table
+
+    kent = "E10000016"
+    lines = caveats(store, kent, headline_table(store, kent))
+    assert any(line.startswith("SEND Tribunal appeal rate: series break from 2024. New method") for line in lines)
+
+
+def test_stale_and_newer_release_sentences():
+    import pandas as pd
+
+    # Source metadata only (no figures): one source kept from the previous build, one behind the newest release.
+    sources = pd.DataFrame(
+        {
+            "source_id": ["tribunal", "ehcp"],
+            "title": ["SEND Tribunal table", "EHC plans"],
+            "release": ["Reporting year 2025", "Reporting year 2025"],
+            "publication": ["education-health-and-care-plans"] * 2,
+            "release_slug": ["2025", "2025"],
+            "newest_release": ["2026", "2026"],
+            "follows_latest": [True, True],
+            "status": ["previous copy", "current"],
+            "status_note": [
+                "the newest copy could not be fetched on 2026-12-01; figures from the previous build",
+                None,
+            ],
+        }
+    )
+    assert freshness.stale_notices(sources) == [
+        "SEND Tribunal table: Reporting year 2025 is shown (previous copy); the newest copy could not be fetched on "
+        "2026-12-01; figures from the previous build"
+    ]
+    lines = freshness.figures_line(sources, {"ehcp": ["2019", "2024"]})
+    assert lines[0] == "EHC plans: Reporting year 2025, periods 2019 to 2024."
+    assert lines[1].startswith("The publisher has a newer release (2026) than some figures here (Reporting year 2025)")

@@ -33,6 +33,8 @@ for pub, slug in newest.items():
     st.markdown(f"**{pub}**: newest release known **{slug}**. Following it: " + "; ".join(parts) + ".")
 for notice in freshness.stale_notices(src):
     st.warning(notice, icon="⏳")
+for notice in freshness.missing_notices(src):
+    st.info(notice, icon="⏳")
 
 st.subheader("New periods")
 added = freshness.new_periods(store)
@@ -98,7 +100,7 @@ st.dataframe(
 )
 
 st.header("Sources")
-for r in src.itertuples():
+for r in src[src.status != "not loaded"].itertuples():
     with st.expander(f"{r.title} ({r.publisher})"):
         st.markdown(
             f"- **Release:** {r.release}\n- **File:** `{r.file_name}`\n- **Retrieved:** {r.retrieved_at:%d %B %Y}\n"

@@ -3,7 +3,7 @@ against growth of plans."""
 
 import streamlit as st
 
-from send_pressure import charts, compare, ui
+from send_pressure import charts, compare, freshness, ui
 from send_pressure.catalogue import format_value, period_label
 from send_pressure.queries import ENGLAND
 
@@ -19,6 +19,9 @@ st.markdown(
 )
 la_code = ui.la_picker(state)
 ui.show_notices(state)
+dsg = store.sources[store.sources.publication.fillna("").str.contains("dedicated-schools-grant")]
+for notice in freshness.missing_notices(dsg):
+    st.info(notice, icon="⏳")
 la_name = store.area_name(la_code)
 la = store.local_authorities.set_index("new_la_code")
 region_code, region_name = la.at[la_code, "region_code"], la.at[la_code, "region_name"]

@@ -264,9 +264,41 @@ def parse_year_file(path: Path, source: Source, resolve: Callable[[str], Path]) 
     is unknown.
     """
     fy = source.options["financial_year"]
-    rows = _sheet_rows(open_ods(path), "Allocations_summary", path.name)
-    records, notes = _parse_sheet(rows, fy, f"{path.name} [Allocations_summary]")
+    sheet, rows = allocations_sheet(open_ods(path), path.name)
+    records, notes = _parse_sheet(rows, fy, f"{path.name} [{sheet}]")
+    if sheet != SUMMARY_SHEET:
+        notes.append(make_note(None, fy, f"{path.name}: allocations read from sheet {sheet!r} (found by content)."))
     return Parsed(observations=_frame(records), notes=notes)
+
+
+#: The sheet the allocations summary has had so far; a file without it is searched by content.
+SUMMARY_SHEET = "Allocations_summary"
+
+
+def allocations_sheet(workbook: CalamineWorkbook, name: str) -> tuple[str, list[list[object]]]:
+    """(sheet name, rows) of the allocations summary: ``Allocations_summary`` when present, else the first
+    sheet (summary-like names first) with an ``[A]``... letter row holding ``[C]`` and ``[E]`` and an
+    ``ENGLAND`` row. Raises SourceFormatError naming the file and every sheet tried."""
+    names = list(workbook.sheet_names)
+    if SUMMARY_SHEET in names:
+        return SUMMARY_SHEET, _sheet_rows(workbook, SUMMARY_SHEET, name)
+    ordered = sorted(names, key=lambda n: (not re.search(r"alloc|summary", n, re.IGNORECASE), names.index(n)))
+    for sheet in ordered:
+        rows = _sheet_rows(workbook, sheet, name)
+        letters = next(
+            ({m.group(1) for c in row if (m := _LETTER.match(_text(c)))} for row in rows[:30] if _has_letters(row)),
+            set(),
+        )
+        if set(LETTER_INDICATORS) <= letters and any(_text(c).upper() == "ENGLAND" for row in rows for c in row[:4]):
+            return sheet, rows
+    raise SourceFormatError(
+        f"{name}: no sheet holds the allocations summary (an [A]..[E] letter row with [C] and [E], and an "
+        f"ENGLAND row); sheets: {', '.join(names)}"
+    )
+
+
+def _has_letters(row: list[object]) -> bool:
+    return sum(bool(_LETTER.match(_text(c))) for c in row) >= 3
 
 
 def parse_combined_file(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:

@@ -171,6 +171,37 @@ KNOWN_UNUSED: dict[str, str] = {
     "sen_needs_all_plans": "ehc_plans " + _NEED_SHARES,
     "sen_need_newplans": "ehc_plans " + _NEED_SHARES,
 }
+#: What each column we load must mean, as the release's data guidance describes it (a regex, case-insensitive).
+#: A release whose guidance describes a column otherwise has changed its definition: a layout error, never a
+#: silent new series. Columns without an entry, or a release without guidance, are not checked.
+_INC, _EXC = r"(?:inc\.|including) exc?eptions", r"(?:exc\.|excluding) exc?eptions"
+DEFINITIONS: dict[tuple[str, str], str] = {
+    ("caseload", "ehcplans"): r"^total number of ehc plans",
+    ("requests", "requests_received_in_year"): r"^total requests for an ehc needs assessment",
+    ("requests", "requests_decided_to_assess"): r"decided to proceed with an assessment",
+    ("requests", "requests_decided_not_to_assess"): r"decided not to proceed with an assessment",
+    ("requests", "requests_withdrawn"): r"requests withdrawn",
+    ("requests", "requests_decision_not_made"): r"requests ongoing",
+    ("assessments", "assess_in_year"): r"^total number of ehc needs assessments",
+    ("assessments", "assess_issued"): r"a plan was issued",
+    ("assessments", "assess_not_issued"): r"a plan was not issued",
+    ("assessments", "assess_not_made"): r"decision is outstanding",
+    ("newplans", "new_ehc_plans"): r"^total number of new ehc plans",
+    ("timeliness_20_week", "plans_issued_den"): r"ehc plans issued " + _INC,
+    ("timeliness_20_week", "plans_issued_den_ex"): r"ehc plans issued " + _EXC,
+    ("timeliness_20_week", "plans_issued_within_20_weeks"): r"within 20 weeks " + _INC + r"$",
+    ("timeliness_20_week", "plans_issued_20_weeks_ex"): r"within 20 weeks " + _EXC + r"$",
+    ("timeliness_20_week", "pc_plans_issued_within_20_weeks"): r"within 20 weeks " + _INC + r" - %",
+    ("timeliness_20_week", "PC_plans_issued_20_weeks_ex"): r"within 20 weeks " + _EXC + r" - %",
+    ("timeliness_20_week", "plans_issued_gt_1_year_ex"): r"after 52 weeks " + _EXC + r"$",
+    ("timeliness_20_week", "PC_plans_issued_gt_1_year_ex"): r"after 52 weeks " + _EXC + r" - %",
+    ("timeliness_20_week", "pc_plans_issued_gt_1_year"): r"after 52 weeks " + _INC + r" - %",
+    ("ceased_plans", "total_ceased"): r"^total number of ceased ehc plans",
+    ("annual_reviews", "review_expected"): r"annual review (?:was )?expected",
+    ("annual_reviews", "total_review_meeting"): r"annual review meeting recorded",
+    ("annual_reviews", "review_completed_{year}"): r"reviews completed during",
+}
+
 #: Columns of the EES layout around the figures (never reported as new).
 LAYOUT_COLUMNS = "time_period time_identifier geographic_level country_code country_name region_code region_name "
 LAYOUT_COLUMNS += "new_la_code old_la_code la_name breakdown_topic breakdown"
@@ -199,31 +230,6 @@ AGE_FILTER_2022 = {"sen2_age_caseload": "Total", "sen2_age_new_plans": "Total"}
 
 #: 2022 files whose calendar-year time_period is really a January snapshot (relabelled 2018 -> 201718).
 JANUARY_FILES_2022 = frozenset({"sen2_age_caseload"})
-
-#: Publication errors documented in the release footnotes; values are kept as published and a note is added
-#: while the published (wrong) value is still there. (old_la_code, time_period, indicator_id, published, correct,
-#: explanation).
-KNOWN_ERRORS: list[tuple[str, str, str, float, float, str]] = [
-    (
-        "342",
-        "2021",
-        "requests_refused",
-        0,
-        107,
-        "St. Helens 2021: refusals to assess published as 0; the publisher's footnote says the correct figure is "
-        "107. Shown as published.",
-    ),
-    (
-        "887",
-        "2021",
-        "assessments_plan_not_issued",
-        223,
-        16,
-        "Medway 2021: assessments ending in a decision not to issue a plan published as 223; the publisher's "
-        "footnote says the correct figure is 16 (so assessments with a decision = 319, 95.0% with a plan issued). "
-        "Shown as published.",
-    ),
-]
 
 #: Geography columns every EES file carries (matched case-insensitively).
 GEO_COLUMNS = [
@@ -268,8 +274,8 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
       with value NaN.
     * ``tables['ees_la']``: distinct (old_la_code, new_la_code, la_name, region_code, region_name, year) of the
       LA rows read.
-    * ``notes``: footnoted publication errors still present (:data:`KNOWN_ERRORS`), Inner/Outer London rows
-      dropped, optional files missing. Keys as :func:`etl.model.make_note`.
+    * ``notes``: Inner/Outer London rows dropped, optional files or columns missing, columns this parser does
+      not know. Keys as :func:`etl.model.make_note`. (Footnoted publisher errors: ``etl/corrections.py``.)
 
     Raises :class:`SourceFormatError` (naming the file and what is missing) if the zip is unreadable, a required
     member or column is absent, or a period / geographic level is not recognised; FileNotFoundError if ``path``
@@ -287,6 +293,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
     frames, la_frames, notes = [], [], []
     with _open_zip(path) as zf:
         members = _data_members(zf, path)
+        guidance = data_guidance(zf)
         for stem, columns in plan.items():
             member = next((members[s] for s in (stem, *FILE_ALIASES.get(stem, ())) if s in members), None)
             if member is None:
@@ -301,6 +308,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
             data = zf.read(member)
             where = f"{path.name}:{member} ({_release(source)})"
             found, layout_notes = resolve_columns(stem, _header(data, where), list(columns), where)
+            check_definitions(stem, found, guidance.get(PurePosixPath(member).name.lower(), {}), where)
             notes += [make_note(None, None, text, PRIMARY_NEED_FILES.get(stem)) for text in layout_notes]
             columns = {found[c]: i for c, i in columns.items() if c in found}
             df = _read_member(zf, member, path, GEO_COLUMNS + BREAKDOWN_COLUMNS, list(columns), data=data)
@@ -319,7 +327,6 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
             la_frames.append(_ees_la(df))
             frames.append(_long_2025(df, stem, columns, keep_topics))
     obs = _finish(frames)
-    notes.extend(_known_error_notes(obs))
     return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
 
 
@@ -336,7 +343,7 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
       2018); flow measures keep their calendar year. Percentages (0-100) are rounded to 4 dp to remove the
       published float noise (``57.900000000000`` -> 57.9). Marker ``z`` is kept with value NaN.
     * ``tables['ees_la']``: as :func:`parse_release`.
-    * ``notes``: the footnoted St Helens / Medway 2021 errors (values are not changed).
+    * ``notes``: none (footnoted publisher errors are declared in ``etl/corrections.py``).
 
     Raises :class:`SourceFormatError` if the zip is unreadable or a file/column is missing (FileNotFoundError if
     ``path`` does not exist). ``source`` and ``resolve`` are unused.
@@ -363,8 +370,7 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
             la_frames.append(_ees_la(df))
             frames.append(_melt(df, columns))
     obs = _finish(frames)
-    notes = _known_error_notes(obs)
-    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
+    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)})
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -481,6 +487,39 @@ def resolve_columns(stem: str, header: list[str], wanted: list[str], where: str)
     if new:
         notes.append(f"data/{stem}.csv has columns this dashboard does not know (not loaded): {', '.join(new)}.")
     return found, notes
+
+
+def data_guidance(zf: _ZipReader) -> dict[str, dict[str, str]]:
+    """The release's ``data-guidance/data-guidance.txt`` as {file name: {column (lower case): description}};
+    empty when the zip has no guidance (EES adds it whenever a data file is present)."""
+    name = next((n for n in zf.namelist() if n.lower().endswith("data-guidance.txt")), None)
+    if name is None:
+        return {}
+    text = zf.read(name).decode("utf-8-sig", errors="replace")
+    out: dict[str, dict[str, str]] = {}
+    current: dict[str, str] | None = None
+    for line in text.splitlines():
+        if line.startswith("Filename:"):
+            current = out.setdefault(line.split(":", 1)[1].strip().lower(), {})
+        elif current is not None and (m := re.match(r"^(\w+)\s*\|\s*(.+?)\s*$", line)):
+            current[m.group(1).lower()] = m.group(2)
+    return out
+
+
+def check_definitions(stem: str, found: dict[str, str], described: dict[str, str], where: str) -> None:
+    """Fail when the guidance describes a column we load otherwise than :data:`DEFINITIONS` says it must.
+
+    ``found``: our column name -> the release's column name; ``described``: the guidance of this file.
+    Raises SourceFormatError naming ``where`` (file and source), the column and both descriptions.
+    """
+    for ours, theirs in found.items():
+        pattern = DEFINITIONS.get((stem, ours))
+        text = described.get(theirs.lower())
+        if pattern and text and not re.search(pattern, text, re.IGNORECASE):
+            raise SourceFormatError(
+                f"{where}: the definition of {theirs} changed: the data guidance says {text!r}, where this "
+                f"dashboard loads it as /{pattern}/ (see DEFINITIONS in etl/parsers/ehcp.py)"
+            )
 
 
 def _read_member(
@@ -708,21 +747,3 @@ def _distinct(tables: list[pa.Table]) -> pd.DataFrame:
         return pd.DataFrame(columns=EES_LA_COLUMNS)
     out = pa.concat_tables(tables).group_by(EES_LA_COLUMNS).aggregate([]).select(EES_LA_COLUMNS).to_pandas()
     return out.sort_values(["old_la_code", "year", "new_la_code"]).reset_index(drop=True)
-
-
-def _known_error_notes(obs: pa.Table) -> list[dict]:
-    """A note for each :data:`KNOWN_ERRORS` entry whose published (wrong) value is in ``obs``."""
-    codes = pa.array(sorted({e[0] for e in KNOWN_ERRORS}), pa.string())
-    few = obs.filter(pc.fill_null(pc.is_in(obs["old_la_code"], value_set=codes), False)).to_pylist()
-    notes = []
-    for code, tp, indicator, published, _correct, text in KNOWN_ERRORS:
-        if any(
-            r["old_la_code"] == code
-            and r["time_period"] == tp
-            and r["indicator_id"] == indicator
-            and r["breakdown_topic"] == TOTAL
-            and r["value"] == published
-            for r in few
-        ):
-            notes.append(make_note(code, tp, text, indicator))
-    return notes
