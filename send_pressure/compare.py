@@ -348,8 +348,14 @@ def ranking_table(
     ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator, store: Store | None = None
 ) -> pd.DataFrame:
     """A sortable table of :func:`rank_authorities` output: Local authority, Code, Region, Value (number),
-    Figure (as published, marker kept), Rank, Ranked of, Quartile and Data quality (flags and footnotes from
-    ``store``; empty without one); ordered by rank, unranked last."""
+    Figure (as published, marker kept), Rank, Ranked of, Quartile, and from ``store`` (empty without one)
+    Denominator, 95% interval, Compared with England and Small number (percentages with a published
+    denominator) and Data quality (flags and footnotes); ordered by rank, unranked last."""
+    from send_pressure.uncertainty import has_interval, intervals, small_number_note
+
+    ci = None
+    if store is not None and has_interval(indicator) and len(ranked):
+        ci = intervals(store, indicator, ranked.time_period.iloc[0]).set_index("area_code")
     flags = store.flag_text if store is not None else (lambda *_: "")
     notes = store.marker_note if store is not None else (lambda *_: "")
     from send_pressure.catalogue import format_value
@@ -365,6 +371,10 @@ def ranking_table(
             "Rank": ranked["rank"],
             "Ranked of": ranked.ranked_of,
             "Quartile": ranked.quartile,
+            "Denominator": ranked.area_code.map(ci.denominator) if ci is not None else None,
+            "95% interval": ranked.area_code.map(ci.interval) if ci is not None else None,
+            "Compared with England": ranked.area_code.map(ci.vs_england) if ci is not None else None,
+            "Small number": ranked.area_code.map(ci.denominator).map(small_number_note) if ci is not None else None,
             "Data quality": [
                 " ".join(t for t in (flags(indicator.indicator_id, a, p), notes(indicator.indicator_id, a, p)) if t)
                 for a, p in zip(ranked.area_code, ranked.time_period, strict=True)

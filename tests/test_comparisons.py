@@ -329,3 +329,39 @@ def test_england_and_regions_page(db_path):
     ne = regions[(regions.series == "North East") & (regions.period == "2014")]
     assert ne.figure.iloc[0] == "0.8%"  # 0.79% (see the tribunal test above), one decimal place as shown
     assert at.title[0].value == "England and regions"
+
+
+# ------------------------------------------------------------------------------ uncertainty
+
+
+def test_wilson_interval_known_values():
+    from send_pressure.uncertainty import comparison, wilson
+
+    # Textbook Wilson 95% intervals: 1/1 -> 20.65% to 100%; 0/10 -> 0% to 27.75%; 50/100 -> 40.38% to 59.62%.
+    for (k, n), (lo, hi) in {(1, 1): (20.65, 100.0), (0, 10): (0.0, 27.75), (50, 100): (40.38, 59.62)}.items():
+        low, high = wilson(k, n)
+        assert (round(float(low), 2), round(float(high), 2)) == (lo, hi)
+    assert comparison(40.0, 60.0, 50.0, "higher_is_better") == "similar"
+    assert comparison(40.0, 45.0, 50.0, "higher_is_better") == "significantly worse"
+    assert comparison(40.0, 45.0, 50.0, "lower_is_better") == "significantly better"
+
+
+def test_birmingham_2014_rests_on_one_plan(db_path):
+    from helpers import open_page
+
+    # sen2_mi.csv (2022 release), Birmingham (330) 2014: TotNoExcEHC 1, NoExc20weekEHC 1, NoExc20weekRate 100.
+    at = open_page("views/compare.py", ind="pct_within_20_weeks", period="2014")
+    table = next(d.value for d in at.dataframe if "Small number" in d.value.columns)
+    row = table[table["Local authority"] == "Birmingham"].iloc[0]
+    assert row.Figure == "100.0%" and row.Denominator == 1
+    assert row["95% interval"] == "20.7% to 100.0%" and row["Small number"] == "resting on 1 case"
+
+
+def test_kent_timeliness_interval_and_england_comparison(store):
+    from send_pressure.profile import headline_table
+
+    # timeliness_20_week.csv, Kent 2024: plans_issued_20_weeks_ex 783 of plans_issued_den_ex 2354 (33.3%);
+    # Wilson 95%: 31.4% to 35.2%, below England's 46.4%.
+    row = headline_table(store, KENT).set_index("indicator_id").loc["pct_within_20_weeks"]
+    assert row.denominator == 2354 and row.interval == "31.4% to 35.2%"
+    assert row.vs_england == "significantly worse"
