@@ -56,6 +56,13 @@ def _period_axis(fig: go.Figure, order: list[str]) -> None:
     )
 
 
+def periods_shown(fig: go.Figure) -> list[str] | None:
+    """The period labels a chart's x axis shows, oldest first (as set by the time-series builders); None when
+    its x axis is not periods (maps, rankings, scatters), so a caption can describe exactly what is drawn."""
+    order = fig.layout.xaxis.categoryarray
+    return list(order) if order else None
+
+
 def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
 

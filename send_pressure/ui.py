@@ -102,17 +102,18 @@ def period_picker(state: LinkState, indicator_id: str, key: str = "period", labe
     return period
 
 
-def source_caption(frame: pd.DataFrame) -> str:
-    """'Source: publisher, title, release. Period(s): ...' for the rows behind a chart."""
+def source_caption(frame: pd.DataFrame, shown: list[str] | None = None) -> str:
+    """'Source: publisher, title, release. Period: ...' for the rows behind a chart.
+
+    ``shown``: the period labels the chart draws (:func:`charts.periods_shown`); the period span is
+    taken from them when given, so the caption never names periods the chart leaves out."""
     s = store().sources.set_index("source_id")
     parts = []
     for sid in dict.fromkeys(frame.source_id.dropna()):
         if sid in s.index:
             parts.append(f"{s.at[sid, 'publisher']}, *{s.at[sid, 'title']}* ({s.at[sid, 'release']})")
-    periods = list(dict.fromkeys(frame.sort_values("year").time_period))
-    span = (
-        period_label(periods[0]) if len(periods) == 1 else f"{period_label(periods[0])} to {period_label(periods[-1])}"
-    )
+    periods = shown or [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
     return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if periods else ""
 
 
@@ -155,7 +156,7 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
         key=f"chart_{key}",
     )
     if "source_id" in frame:
-        st.caption(source_caption(frame))
+        st.caption(source_caption(frame, charts.periods_shown(fig)))
     if summary:
         st.markdown(summary)
     data = tidy_for_download(frame, ind)

@@ -365,3 +365,24 @@ def test_kent_timeliness_interval_and_england_comparison(store):
     row = headline_table(store, KENT).set_index("indicator_id").loc["pct_within_20_weeks"]
     assert row.denominator == 2354 and row.interval == "31.4% to 35.2%"
     assert row.vs_england == "significantly worse"
+
+
+# ------------------------------------------------------------------------------ chart captions
+
+
+def test_caption_period_is_read_from_the_figure(db_path, store):
+    from send_pressure import charts, compare, ui
+
+    rows = compare.benchmarks(store, "ehc_plans", KENT)
+    assert rows.sort_values("year").time_period.iloc[0] == "200910"  # 'z' before EHC plans existed
+    fig = charts.trend(rows, store.indicators["ehc_plans"], "t", highlight="Kent")
+    shown = charts.periods_shown(fig)
+    first_drawn = min(
+        (p for t in fig.data if t.type == "scatter" for p, v in zip(t.x, t.y, strict=True) if v == v),
+        key=shown.index,
+    )
+    assert shown[0] == first_drawn == "2014/15" and shown[-1] == "2024/25"
+    caption = ui.source_caption(rows, shown)
+    assert caption.endswith("Period: 2014/15 to 2024/25.") and "2009/10" not in caption
+    assert charts.periods_shown(charts.choropleth(store.snapshot("ehc_plans", "202425"), store.boundaries,
+                                                  store.indicators["ehc_plans"], "t")) is None  # fmt: skip
