@@ -227,6 +227,8 @@ def display_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "Indicator": table.indicator,
             "Latest period": table.latest_period.map(lambda p: period_label(p) if p else ""),
             "Latest": table.latest,
+            # Beside the figure: '⚠' and why it looks implausible (as published, never changed), or a footnote.
+            "Data quality": table.flag.map(lambda t: f"⚠ {t}" if t else ""),
             "England": table.england,
             "95% interval (denominator)": [
                 f"{i} (n = {d:,.0f})" if i else "" for i, d in zip(table.interval, table.denominator, strict=True)
@@ -239,7 +241,6 @@ def display_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "Previous": table.previous,
             "Change": table.change_text,
             "How ranked": table.rank_basis,
-            "Data quality": table.flag,
             "Source": table.source_id.map(release),
         }
     )

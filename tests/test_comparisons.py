@@ -312,7 +312,7 @@ def test_profile_shows_flag_beside_figure(db_path):
     at = open_page("views/profile.py", la=NEWHAM)
     table = at.dataframe[0].value
     row = table[table.Indicator == "EHC plans (January)"].iloc[0]
-    assert row["Data quality"].startswith("As published; looks implausible because")
+    assert row["Data quality"].startswith("⚠ As published; looks implausible because")
 
 
 # ------------------------------------------------------------------------------ England and regions page

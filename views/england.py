@@ -33,7 +33,8 @@ for i, iid in enumerate(headlines):
         rows = pd.concat([long_rows, rows], ignore_index=True)
         summary = f"{compare.long_run_growth(store, ENGLAND, iid) or ''} {LONG_SERIES_NOTE}".strip()
     with cols[i % 2]:
-        fig = charts.trend(rows, ind, f"England: {ind.label}", highlight=inds[long_id].label if long_id else ind.label)
+        title = f"England: {ind.label}" + (", with statements of SEN before 2019" if long_id else "")
+        fig = charts.trend(rows, ind, title, highlight=inds[long_id].label if long_id else ind.label)
         ui.chart_block(fig, rows, ind, key=f"england_{iid}", summary=summary)
 
 st.header("Regions side by side")

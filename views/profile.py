@@ -29,7 +29,12 @@ st.markdown(
     "and one legend click away on every chart."
 )
 shown = profile.display_table(table, store.sources)
-st.dataframe(shown, hide_index=True, width="stretch")
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={"Data quality": st.column_config.TextColumn(width="large")},
+)
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
 # The CSV keeps the published figure and marker beside the formatted text.
