@@ -150,18 +150,19 @@ def group_summary_text(row, unit: str, of: int) -> str:
 def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     """Series of an LA beside its region, England, its statistical neighbours' median and each neighbour.
 
-    Returns long rows: time_period, year, series (the LA's name, its region's name, 'England',
-    :data:`NEIGHBOURS`, or a neighbour's name), value, marker, source_id, n_neighbours (how many of the
-    neighbours had data; NaN for the other series), low / high (the neighbours' range, on the median
-    rows) and ``neighbour`` (True on each neighbour's own rows).
+    Returns long rows: area_code (None on the median rows), time_period, year, series (the LA's name, its
+    region's name, 'England', :data:`NEIGHBOURS`, or a neighbour's name), value, marker, source_id,
+    n_neighbours (how many of the neighbours had data; NaN for the other series), low / high (the
+    neighbours' range, on the median rows) and ``neighbour`` (True on each neighbour's own rows).
     """
     ind = store.indicators[indicator_id]
     la = store.local_authorities.set_index("new_la_code")
     obs = store.observations(indicator_id)
-    cols = ["time_period", "year", "value", "marker", "source_id"]
+    # area_code travels with each row, so tables and CSVs can put data-quality flags beside the figure.
+    cols = ["area_code", "time_period", "year", "value", "marker", "source_id"]
     rows = [obs[obs.area_code == la_code][cols].assign(series=la.at[la_code, "la_name"])]
     region = region_series(store, ind, la.at[la_code, "region_code"])
-    rows.append(region.assign(series=la.at[la_code, "region_name"]))
+    rows.append(region.assign(series=la.at[la_code, "region_name"], area_code=la.at[la_code, "region_code"]))
     rows.append(obs[obs.area_code == ENGLAND][cols].assign(series="England"))
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:

@@ -450,12 +450,16 @@ def _files_2022() -> dict[str, str]:
         'Local authority,E92000001,England,E12000002,North West,342,E08000013,"St. Helens"',
     ]
     head = GEO + "old_la_code,new_la_code,la_name"
-    age = {"sen2_age_caseload": "Total_ehc", "sen2_age_new_plans": "Total_new_ehc"}
+    # As the 2022 release lays out 2021: no statements of SEN remain ('z'), so statements + plans = plans.
+    age = {
+        "sen2_age_caseload": ("Total_st,Total_ehc,Total_all", "z,5,5", "z,1,1"),
+        "sen2_age_new_plans": ("Total_new_ehc", "5", "1"),
+    }
     files = {}
-    for stem, col in age.items():
-        lines = [f"{head},characteristic_age,{col}"]
-        lines += [f"2021,Calendar year,{g},Total,5" for g in geo]
-        lines += [f"2021,Calendar year,{g},Under 5,1" for g in geo]
+    for stem, (cols, total, under_5) in age.items():
+        lines = [f"{head},characteristic_age,{cols}"]
+        lines += [f"2021,Calendar year,{g},Total,{total}" for g in geo]
+        lines += [f"2021,Calendar year,{g},Under 5,{under_5}" for g in geo]
         files[stem] = "\n".join(lines) + "\n"
     mi = [c for (stem, c) in ehcp.RELEASE_2022 if stem == "sen2_mi"]
     lines = [f"{head},{','.join(mi)}"]
@@ -469,6 +473,8 @@ def test_2022_minimal_release(tmp_path):
     obs = parsed.observations
     row = _total(obs, "ehc_plans", "202021")  # January 2021
     assert (row["value"], row["year"]) == (5, 2021)
+    assert _total(obs, "statements_and_ehc_plans", "202021")["value"] == 5
+    assert _total(obs, "statements_of_sen", "202021")["marker"] == "z"
     assert _total(obs, "new_ehc_plans", "2021")["value"] == 5
     assert _total(obs, "pct_within_20_weeks", "2021")["value"] == 57.9
     assert _total(obs, "initial_requests", "2021", LOCAL_AUTHORITY, old_la_code="342")["marker"] == "z"
