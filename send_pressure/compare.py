@@ -292,19 +292,24 @@ def map_coverage(snapshot: pd.DataFrame, boundaries: pd.DataFrame) -> dict[str, 
 _MAPS: dict = {}
 
 
-def map_figure(store: Store, indicator_id: str, time_period: str, title: str):
+def map_figure(store: Store, indicator_id: str, time_period: str, title: str, regional: bool = False):
     """The choropleth of one indicator and period, built once per store (a database file never changes).
 
+    ``regional``: every LA shaded with its region's figure (:func:`region_snapshot`; a size count's change).
     Building the figure (plotly validates ~570 kB of GeoJSON) is most of the cost of the map.
     """
     from send_pressure.charts import choropleth
 
-    key = (store, indicator_id, time_period, title)
+    key = (store, indicator_id, time_period, title, regional)
     if key not in _MAPS:
         if len(_MAPS) > 64:
             _MAPS.clear()
         ind = store.indicators[indicator_id]
-        _MAPS[key] = choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
+        if regional:
+            shown = ind if ind.comparable else growth_indicator(ind)
+            _MAPS[key] = choropleth(region_snapshot(store, ind, time_period), store.boundaries, shown, title)
+        else:
+            _MAPS[key] = choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
     return _MAPS[key]
 
 

@@ -278,13 +278,20 @@ def reorganisation_notes(store: Store, la_code: str) -> list[str]:
     return out
 
 
-def neighbour_table(store: Store, la_code: str, table: pd.DataFrame) -> pd.DataFrame:
+def neighbour_table(store: Store, la_code: str) -> pd.DataFrame:
     """The LA and each statistical neighbour side by side on every profile indicator (latest period).
 
-    ``table``: :func:`headline_table` for the LA. Rows: the LA first, then its neighbours closest first.
-    Columns: 'Local authority', 'Closeness', then one column per indicator headed '<label> (<period>)' with the
-    figure as published (marker kept), so each neighbour's own figure sits beside the group's median.
+    Rows: the LA first, then its neighbours closest first. Columns: 'Local authority', 'Closeness', then one
+    column per :func:`headline_table` indicator headed '<label> (<period>)' with the figure as published
+    (marker kept), so each neighbour's own figure sits beside the group's median. Memoised per store and LA
+    (a copy is returned).
     """
+    return _neighbour_table(store, la_code).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _neighbour_table(store: Store, la_code: str) -> pd.DataFrame:
+    table = _headline_table(store, la_code)
     nb = store.neighbours(la_code)
     codes = [la_code, *nb.neighbour_code]
     out = pd.DataFrame(

@@ -265,6 +265,43 @@ def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
     return charts.trend(rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code))
 
 
+@functools.lru_cache(maxsize=512)
+def _areas_rows(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str) -> pd.DataFrame:
+    frames = []
+    for iid in indicator_ids:
+        rows = db.series(iid, list(area_codes)).assign(indicator_id=iid)
+        frames.append(rows.assign(series=rows.area_name if by == "area" else db.indicators[iid].label))
+    return pd.concat(frames, ignore_index=True)
+
+
+@functools.lru_cache(maxsize=512)
+def _areas_figure(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str, title: str,
+                  highlight: str | None):  # fmt: skip
+    rows = _areas_rows(db, indicator_ids, area_codes, by)
+    return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight)
+
+
+def areas_chart(
+    indicator_ids: tuple[str, ...],
+    area_codes: tuple[str, ...],
+    title: str,
+    key: str,
+    by: str = "area",
+    highlight: str | None = None,
+    summary: str | None = None,
+) -> None:
+    """Trend of one or more indicators for some areas (England, regions) through :func:`chart_block`.
+
+    ``by='area'``: one line per area (series named by area); ``by='indicator'``: one line per indicator
+    (series named by its label; e.g. statements and plans beside plans alone). The last indicator sets the
+    unit. Rows and figure are memoised per database (a database never changes).
+    """
+    db = store()
+    rows = _areas_rows(db, indicator_ids, area_codes, by)
+    fig = _areas_figure(db, indicator_ids, area_codes, by, title, highlight)
+    chart_block(fig, rows, db.indicators[indicator_ids[-1]], key=key, summary=summary)
+
+
 def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
     """:func:`send_pressure.compare.benchmarks` for the current database, memoised (a database never changes).
 

@@ -214,9 +214,12 @@ def test_trend_draws_each_neighbour_one_click_away(store):
 
     rows = compare.benchmarks(store, "pct_within_20_weeks", KENT)
     fig = charts.trend(rows, store.indicators["pct_within_20_weeks"], "t", highlight="Kent")
-    each = [t for t in fig.data if t.legendgroup == "each_neighbour"]
-    assert len(each) == 10 and all(t.visible == "legendonly" for t in each)
-    assert sum(bool(t.showlegend) for t in each) == 1
+    (each,) = [t for t in fig.data if t.legendgroup == "each_neighbour"]  # one legend entry, one click
+    assert each.visible == "legendonly"
+    named = {h.split(" (neighbour)")[0] for h in each.hovertext if h}
+    assert len(named) == 10 and "Essex" in named
+    essex = [y for y, h in zip(each.y, each.hovertext, strict=True) if h.startswith("Essex") and "2024:" in h]
+    assert essex == [15.0]  # timeliness_20_week.csv, Essex (881) 2024: PC_plans_issued_20_weeks_ex 15
     assert any(t.name == compare.NEIGHBOURS and "median" in t.name for t in fig.data)
 
 
@@ -378,7 +381,7 @@ def test_caption_period_is_read_from_the_figure(db_path, store):
     fig = charts.trend(rows, store.indicators["ehc_plans"], "t", highlight="Kent")
     shown = charts.periods_shown(fig)
     first_drawn = min(
-        (p for t in fig.data if t.type == "scatter" for p, v in zip(t.x, t.y, strict=True) if v == v),
+        (p for t in fig.data if t.type == "scatter" for p, v in zip(t.x, t.y, strict=True) if p and v == v),
         key=shown.index,
     )
     assert shown[0] == first_drawn == "2014/15" and shown[-1] == "2024/25"

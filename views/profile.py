@@ -79,7 +79,7 @@ else:
         f"{nbrs.version.iloc[0]}), closest first, each with its own latest figures: the headline table's "
         "neighbour median and range are read from these."
     )
-    st.dataframe(profile.neighbour_table(store, la_code, table), hide_index=True, width="stretch")
+    st.dataframe(profile.neighbour_table(store, la_code), hide_index=True, width="stretch")
 
 st.subheader("Data-quality flags for this authority")
 mine = store.flags[store.flags.area_code == la_code]
