@@ -86,9 +86,10 @@ def year_on_year_jumps(obs: pd.DataFrame) -> list[dict]:
     out = []
     for r in jumps.itertuples():
         change = (r.value / r.prev - 1) * 100
+        digits = 0 if round(abs(change)) > JUMP * 100 else 1  # '+40%' would not read as more than 40%
         because = (
             f"{labels[r.indicator_id].label} went from {_fmt(r.prev)} in {period_label(r.prev_period)} to "
-            f"{_fmt(r.value)} in {period_label(r.time_period)} ({change:+.0f}%), a change of more than "
+            f"{_fmt(r.value)} in {period_label(r.time_period)} ({change:+.{digits}f}%), a change of more than "
             f"{JUMP:.0%} in a year."
         )
         if r.indicator_id == "ehc_plans":

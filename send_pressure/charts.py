@@ -56,6 +56,13 @@ def _period_axis(fig: go.Figure, order: list[str]) -> None:
     )
 
 
+def periods_shown(fig: go.Figure) -> list[str] | None:
+    """The period labels a chart's x axis shows, oldest first (as set by the time-series builders); None when
+    its x axis is not periods (maps, rankings, scatters), so a caption can describe exactly what is drawn."""
+    order = fig.layout.xaxis.categoryarray
+    return list(order) if order else None
+
+
 def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
 
@@ -190,28 +197,34 @@ EACH_NEIGHBOUR = "Each neighbour (click to show)"
 
 
 def _neighbour_lines(fig: go.Figure, rows: pd.DataFrame, ind: Indicator) -> None:
-    """Each statistical neighbour's own line, thin and grey, hidden until its one legend entry is clicked."""
-    for i, (name, part) in enumerate(rows.groupby("series", sort=False)):
+    """Each statistical neighbour's own line, thin and grey, in one trace (lines broken between neighbours),
+    hidden until its legend entry is clicked: one click shows them all, at the cost of a single trace."""
+    if rows.empty:
+        return
+    xs, ys, texts = [], [], []
+    for name, part in rows.groupby("series", sort=False):
         part = part.sort_values("year")
-        fig.add_trace(
-            go.Scatter(
-                x=[period_label(p) for p in part.time_period],
-                y=part.value,
-                name=EACH_NEIGHBOUR,
-                legendgroup="each_neighbour",
-                showlegend=i == 0,
-                visible="legendonly",
-                mode="lines+markers",
-                connectgaps=False,
-                line=dict(color="#6B7785", width=1),
-                marker=dict(size=5, color="#6B7785"),
-                hovertext=[
-                    f"{name} (neighbour)<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
-                    for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
-                ],
-                hoverinfo="text",
-            )
+        xs += [period_label(p) for p in part.time_period] + [None]
+        ys += list(part.value) + [None]
+        texts += [
+            f"{name} (neighbour)<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
+            for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
+        ] + [""]
+    fig.add_trace(
+        go.Scatter(
+            x=xs,
+            y=ys,
+            name=EACH_NEIGHBOUR,
+            legendgroup="each_neighbour",
+            visible="legendonly",
+            mode="lines+markers",
+            connectgaps=False,
+            line=dict(color="#6B7785", width=1),
+            marker=dict(size=5, color="#6B7785"),
+            hovertext=texts,
+            hoverinfo="text",
         )
+    )
 
 
 def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str | None, england: float | None):

@@ -150,18 +150,19 @@ def group_summary_text(row, unit: str, of: int) -> str:
 def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     """Series of an LA beside its region, England, its statistical neighbours' median and each neighbour.
 
-    Returns long rows: time_period, year, series (the LA's name, its region's name, 'England',
-    :data:`NEIGHBOURS`, or a neighbour's name), value, marker, source_id, n_neighbours (how many of the
-    neighbours had data; NaN for the other series), low / high (the neighbours' range, on the median
-    rows) and ``neighbour`` (True on each neighbour's own rows).
+    Returns long rows: area_code (None on the median rows), time_period, year, series (the LA's name, its
+    region's name, 'England', :data:`NEIGHBOURS`, or a neighbour's name), value, marker, source_id,
+    n_neighbours (how many of the neighbours had data; NaN for the other series), low / high (the
+    neighbours' range, on the median rows) and ``neighbour`` (True on each neighbour's own rows).
     """
     ind = store.indicators[indicator_id]
     la = store.local_authorities.set_index("new_la_code")
     obs = store.observations(indicator_id)
-    cols = ["time_period", "year", "value", "marker", "source_id"]
+    # area_code travels with each row, so tables and CSVs can put data-quality flags beside the figure.
+    cols = ["area_code", "time_period", "year", "value", "marker", "source_id"]
     rows = [obs[obs.area_code == la_code][cols].assign(series=la.at[la_code, "la_name"])]
     region = region_series(store, ind, la.at[la_code, "region_code"])
-    rows.append(region.assign(series=la.at[la_code, "region_name"]))
+    rows.append(region.assign(series=la.at[la_code, "region_name"], area_code=la.at[la_code, "region_code"]))
     rows.append(obs[obs.area_code == ENGLAND][cols].assign(series="England"))
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:
@@ -291,19 +292,24 @@ def map_coverage(snapshot: pd.DataFrame, boundaries: pd.DataFrame) -> dict[str, 
 _MAPS: dict = {}
 
 
-def map_figure(store: Store, indicator_id: str, time_period: str, title: str):
+def map_figure(store: Store, indicator_id: str, time_period: str, title: str, regional: bool = False):
     """The choropleth of one indicator and period, built once per store (a database file never changes).
 
+    ``regional``: every LA shaded with its region's figure (:func:`region_snapshot`; a size count's change).
     Building the figure (plotly validates ~570 kB of GeoJSON) is most of the cost of the map.
     """
     from send_pressure.charts import choropleth
 
-    key = (store, indicator_id, time_period, title)
+    key = (store, indicator_id, time_period, title, regional)
     if key not in _MAPS:
         if len(_MAPS) > 64:
             _MAPS.clear()
         ind = store.indicators[indicator_id]
-        _MAPS[key] = choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
+        if regional:
+            shown = ind if ind.comparable else growth_indicator(ind)
+            _MAPS[key] = choropleth(region_snapshot(store, ind, time_period), store.boundaries, shown, title)
+        else:
+            _MAPS[key] = choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
     return _MAPS[key]
 
 
@@ -348,8 +354,14 @@ def ranking_table(
     ranked: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator, store: Store | None = None
 ) -> pd.DataFrame:
     """A sortable table of :func:`rank_authorities` output: Local authority, Code, Region, Value (number),
-    Figure (as published, marker kept), Rank, Ranked of, Quartile and Data quality (flags and footnotes from
-    ``store``; empty without one); ordered by rank, unranked last."""
+    Figure (as published, marker kept), Rank, Ranked of, Quartile, and from ``store`` (empty without one)
+    Denominator, 95% interval, Compared with England and Small number (percentages with a published
+    denominator) and Data quality (flags and footnotes); ordered by rank, unranked last."""
+    from send_pressure.uncertainty import has_interval, intervals, small_number_note
+
+    ci = None
+    if store is not None and has_interval(indicator) and len(ranked):
+        ci = intervals(store, indicator, ranked.time_period.iloc[0]).set_index("area_code")
     flags = store.flag_text if store is not None else (lambda *_: "")
     notes = store.marker_note if store is not None else (lambda *_: "")
     from send_pressure.catalogue import format_value
@@ -365,6 +377,10 @@ def ranking_table(
             "Rank": ranked["rank"],
             "Ranked of": ranked.ranked_of,
             "Quartile": ranked.quartile,
+            "Denominator": ranked.area_code.map(ci.denominator) if ci is not None else None,
+            "95% interval": ranked.area_code.map(ci.interval) if ci is not None else None,
+            "Compared with England": ranked.area_code.map(ci.vs_england) if ci is not None else None,
+            "Small number": ranked.area_code.map(ci.denominator).map(small_number_note) if ci is not None else None,
             "Data quality": [
                 " ".join(t for t in (flags(indicator.indicator_id, a, p), notes(indicator.indicator_id, a, p)) if t)
                 for a, p in zip(ranked.area_code, ranked.time_period, strict=True)

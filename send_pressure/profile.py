@@ -24,6 +24,7 @@ from send_pressure.catalogue import (
 )
 from send_pressure.compare import group_series, group_summary_text, rank_authorities, region_series
 from send_pressure.queries import ENGLAND, Store
+from send_pressure.uncertainty import has_interval, intervals, small_number_note
 
 #: Indicators shown on the profile besides those flagged ``headline`` in the catalogue.
 EXTRA_HEADLINES = ("pct_pupils_ehc_plan", "pct_pupils_sen_support")
@@ -73,6 +74,10 @@ COLUMNS = {
     "source_id": "source of the LA's latest figure",
     "flag": "data-quality flags on the latest figure ('As published; looks implausible because ...') and any "
     "publisher footnote explaining its marker; '' when none",
+    "denominator": "percentages with a published denominator: the LA's denominator (NaN otherwise)",
+    "interval": "Wilson 95% interval of the LA's percentage ('31.4% to 35.2%'), '' without a denominator",
+    "vs_england": "'significantly better' / 'similar' / 'significantly worse' than England (England outside the "
+    "LA's interval or not), '' without a denominator",
     "note": "caveat for this row (e.g. the unranked note), else ''",
 }
 
@@ -105,6 +110,11 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
     change = value - prev_value if has_value(value) and has_value(prev_value) else math.nan
 
     rank, ranked_of, quartile, rtext, note = pd.NA, 0, None, "", ""
+    ci = None
+    if latest is not None and has_interval(ind):
+        found = intervals(store, ind, latest)
+        found = found[found.area_code == la_code]
+        ci = found.iloc[0] if len(found) else None
     if latest is not None:
         ranked = rank_authorities(store.snapshot(iid, latest), ind)
         ranked_of = int(ranked.ranked_of.iloc[0]) if len(ranked) else 0
@@ -119,6 +129,9 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         else:
             rank = int(mine["rank"].iloc[0])
             rtext = rank_text(rank, ranked_of, bool(mine.tied.iloc[0]))
+            # A rank resting on a handful of cases says so.
+            small = small_number_note(ci.denominator) if ci is not None else ""
+            rtext += f" ({small})" if small else ""
             quartile = mine.quartile.iloc[0]
 
     region_rows = region_series(store, ind, region)
@@ -174,6 +187,9 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "flag": " ".join(
             t for t in (store.flag_text(iid, la_code, latest), store.marker_note(iid, la_code, latest)) if t
         ),
+        "denominator": float(ci.denominator) if ci is not None and has_value(ci.denominator) else math.nan,
+        "interval": ci.interval if ci is not None else "",
+        "vs_england": ci.vs_england if ci is not None else "",
         "note": note,
     }
 
@@ -211,7 +227,13 @@ def display_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "Indicator": table.indicator,
             "Latest period": table.latest_period.map(lambda p: period_label(p) if p else ""),
             "Latest": table.latest,
+            # Beside the figure: '⚠' and why it looks implausible (as published, never changed), or a footnote.
+            "Data quality": table.flag.map(lambda t: f"⚠ {t}" if t else ""),
             "England": table.england,
+            "95% interval (denominator)": [
+                f"{i} (n = {d:,.0f})" if i else "" for i, d in zip(table.interval, table.denominator, strict=True)
+            ],
+            "Compared with England": table.vs_england,
             "Region": table.region,
             "Statistical neighbours: median (range)": table.neighbours,
             "Rank": table.rank_text,
@@ -219,7 +241,6 @@ def display_table(table: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
             "Previous": table.previous,
             "Change": table.change_text,
             "How ranked": table.rank_basis,
-            "Data quality": table.flag,
             "Source": table.source_id.map(release),
         }
     )
@@ -257,13 +278,20 @@ def reorganisation_notes(store: Store, la_code: str) -> list[str]:
     return out
 
 
-def neighbour_table(store: Store, la_code: str, table: pd.DataFrame) -> pd.DataFrame:
+def neighbour_table(store: Store, la_code: str) -> pd.DataFrame:
     """The LA and each statistical neighbour side by side on every profile indicator (latest period).
 
-    ``table``: :func:`headline_table` for the LA. Rows: the LA first, then its neighbours closest first.
-    Columns: 'Local authority', 'Closeness', then one column per indicator headed '<label> (<period>)' with the
-    figure as published (marker kept), so each neighbour's own figure sits beside the group's median.
+    Rows: the LA first, then its neighbours closest first. Columns: 'Local authority', 'Closeness', then one
+    column per :func:`headline_table` indicator headed '<label> (<period>)' with the figure as published
+    (marker kept), so each neighbour's own figure sits beside the group's median. Memoised per store and LA
+    (a copy is returned).
     """
+    return _neighbour_table(store, la_code).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _neighbour_table(store: Store, la_code: str) -> pd.DataFrame:
+    table = _headline_table(store, la_code)
     nb = store.neighbours(la_code)
     codes = [la_code, *nb.neighbour_code]
     out = pd.DataFrame(

@@ -169,17 +169,18 @@ def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
     return _shared(store(), key, functools.partial(build, *args, **kwargs))
 
 
-def source_caption(frame: pd.DataFrame) -> str:
-    """'Source: publisher, title, release. Period(s): ...' for the rows behind a chart."""
+def source_caption(frame: pd.DataFrame, shown: list[str] | None = None) -> str:
+    """'Source: publisher, title, release. Period: ...' for the rows behind a chart.
+
+    ``shown``: the period labels the chart draws (:func:`charts.periods_shown`); the period span is
+    taken from them when given, so the caption never names periods the chart leaves out."""
     s = store().sources.set_index("source_id")
     parts = []
     for sid in dict.fromkeys(frame.source_id.dropna()):
         if sid in s.index:
             parts.append(f"{s.at[sid, 'publisher']}, *{s.at[sid, 'title']}* ({s.at[sid, 'release']})")
-    periods = list(dict.fromkeys(frame.sort_values("year").time_period))
-    span = (
-        period_label(periods[0]) if len(periods) == 1 else f"{period_label(periods[0])} to {period_label(periods[-1])}"
-    )
+    periods = shown or [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
+    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
     return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if periods else ""
 
 
@@ -226,12 +227,15 @@ class _Same:
 
 
 @functools.lru_cache(maxsize=1024)
-def _chart_tables(frame: _Same, ind: Indicator, db: Store) -> tuple[str, pd.DataFrame, pa.Table]:
+def _chart_tables(
+    frame: _Same, ind: Indicator, db: Store, periods: tuple[str, ...]
+) -> tuple[str, pd.DataFrame, pa.Table]:
     """(source caption, download rows, table shown) of a chart's frame: computed once for a frame that comes
-    from :func:`shared` (the same object at every rerun), every time for a frame built in the run. The table
-    shown is already in Arrow, which st.dataframe would otherwise convert it to at every rerun."""
+    from :func:`shared` (the same object at every rerun), every time for a frame built in the run. ``periods``:
+    the period labels the chart draws (the caption's span). The table shown is already in Arrow, which
+    st.dataframe would otherwise convert it to at every rerun."""
     rows = frame.obj
-    caption = source_caption(rows) if "source_id" in rows else ""
+    caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
     data = tidy_for_download(rows, ind)
     shown = data.copy()
     if "value" in shown:
@@ -258,7 +262,7 @@ def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str
         config={**PLOTLY_CONFIG, "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": key}},
         key=f"chart_{key}",
     )
-    caption, data, shown = _chart_tables(_Same(frame), ind, store())
+    caption, data, shown = _chart_tables(_Same(frame), ind, store(), tuple(charts.periods_shown(fig) or ()))
     if "source_id" in frame:
         record_rows(frame)
     if caption:
@@ -376,6 +380,43 @@ def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
     current database."""
     b = (db or store()).series_breaks
     return b[b.indicator_id == indicator_id]
+
+
+@functools.lru_cache(maxsize=512)
+def _areas_rows(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str) -> pd.DataFrame:
+    frames = []
+    for iid in indicator_ids:
+        rows = db.series(iid, list(area_codes)).assign(indicator_id=iid)
+        frames.append(rows.assign(series=rows.area_name if by == "area" else db.indicators[iid].label))
+    return pd.concat(frames, ignore_index=True)
+
+
+@functools.lru_cache(maxsize=512)
+def _areas_figure(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str, title: str,
+                  highlight: str | None):  # fmt: skip
+    rows = _areas_rows(db, indicator_ids, area_codes, by)
+    return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight)
+
+
+def areas_chart(
+    indicator_ids: tuple[str, ...],
+    area_codes: tuple[str, ...],
+    title: str,
+    key: str,
+    by: str = "area",
+    highlight: str | None = None,
+    summary: str | None = None,
+) -> None:
+    """Trend of one or more indicators for some areas (England, regions) through :func:`chart_block`.
+
+    ``by='area'``: one line per area (series named by area); ``by='indicator'``: one line per indicator
+    (series named by its label; e.g. statements and plans beside plans alone). The last indicator sets the
+    unit. Rows and figure are memoised per database (a database never changes).
+    """
+    db = store()
+    rows = _areas_rows(db, indicator_ids, area_codes, by)
+    fig = _areas_figure(db, indicator_ids, area_codes, by, title, highlight)
+    chart_block(fig, rows, db.indicators[indicator_ids[-1]], key=key, summary=summary)
 
 
 def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:

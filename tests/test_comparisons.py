@@ -214,9 +214,12 @@ def test_trend_draws_each_neighbour_one_click_away(store):
 
     rows = compare.benchmarks(store, "pct_within_20_weeks", KENT)
     fig = charts.trend(rows, store.indicators["pct_within_20_weeks"], "t", highlight="Kent")
-    each = [t for t in fig.data if t.legendgroup == "each_neighbour"]
-    assert len(each) == 10 and all(t.visible == "legendonly" for t in each)
-    assert sum(bool(t.showlegend) for t in each) == 1
+    (each,) = [t for t in fig.data if t.legendgroup == "each_neighbour"]  # one legend entry, one click
+    assert each.visible == "legendonly"
+    named = {h.split(" (neighbour)")[0] for h in each.hovertext if h}
+    assert len(named) == 10 and "Essex" in named
+    essex = [y for y, h in zip(each.y, each.hovertext, strict=True) if h.startswith("Essex") and "2024:" in h]
+    assert essex == [15.0]  # timeliness_20_week.csv, Essex (881) 2024: PC_plans_issued_20_weeks_ex 15
     assert any(t.name == compare.NEIGHBOURS and "median" in t.name for t in fig.data)
 
 
@@ -312,7 +315,7 @@ def test_profile_shows_flag_beside_figure(db_path):
     at = open_page("views/profile.py", la=NEWHAM)
     table = at.dataframe[0].value
     row = table[table.Indicator == "EHC plans (January)"].iloc[0]
-    assert row["Data quality"].startswith("As published; looks implausible because")
+    assert row["Data quality"].startswith("⚠ As published; looks implausible because")
 
 
 # ------------------------------------------------------------------------------ England and regions page
@@ -329,3 +332,60 @@ def test_england_and_regions_page(db_path):
     ne = regions[(regions.series == "North East") & (regions.period == "2014")]
     assert ne.figure.iloc[0] == "0.8%"  # 0.79% (see the tribunal test above), one decimal place as shown
     assert at.title[0].value == "England and regions"
+
+
+# ------------------------------------------------------------------------------ uncertainty
+
+
+def test_wilson_interval_known_values():
+    from send_pressure.uncertainty import comparison, wilson
+
+    # Textbook Wilson 95% intervals: 1/1 -> 20.65% to 100%; 0/10 -> 0% to 27.75%; 50/100 -> 40.38% to 59.62%.
+    for (k, n), (lo, hi) in {(1, 1): (20.65, 100.0), (0, 10): (0.0, 27.75), (50, 100): (40.38, 59.62)}.items():
+        low, high = wilson(k, n)
+        assert (round(float(low), 2), round(float(high), 2)) == (lo, hi)
+    assert comparison(40.0, 60.0, 50.0, "higher_is_better") == "similar"
+    assert comparison(40.0, 45.0, 50.0, "higher_is_better") == "significantly worse"
+    assert comparison(40.0, 45.0, 50.0, "lower_is_better") == "significantly better"
+
+
+def test_birmingham_2014_rests_on_one_plan(db_path):
+    from helpers import open_page
+
+    # sen2_mi.csv (2022 release), Birmingham (330) 2014: TotNoExcEHC 1, NoExc20weekEHC 1, NoExc20weekRate 100.
+    at = open_page("views/compare.py", ind="pct_within_20_weeks", period="2014")
+    table = next(d.value for d in at.dataframe if "Small number" in d.value.columns)
+    row = table[table["Local authority"] == "Birmingham"].iloc[0]
+    assert row.Figure == "100.0%" and row.Denominator == 1
+    assert row["95% interval"] == "20.7% to 100.0%" and row["Small number"] == "resting on 1 case"
+
+
+def test_kent_timeliness_interval_and_england_comparison(store):
+    from send_pressure.profile import headline_table
+
+    # timeliness_20_week.csv, Kent 2024: plans_issued_20_weeks_ex 783 of plans_issued_den_ex 2354 (33.3%);
+    # Wilson 95%: 31.4% to 35.2%, below England's 46.4%.
+    row = headline_table(store, KENT).set_index("indicator_id").loc["pct_within_20_weeks"]
+    assert row.denominator == 2354 and row.interval == "31.4% to 35.2%"
+    assert row.vs_england == "significantly worse"
+
+
+# ------------------------------------------------------------------------------ chart captions
+
+
+def test_caption_period_is_read_from_the_figure(db_path, store):
+    from send_pressure import charts, compare, ui
+
+    rows = compare.benchmarks(store, "ehc_plans", KENT)
+    assert rows.sort_values("year").time_period.iloc[0] == "200910"  # 'z' before EHC plans existed
+    fig = charts.trend(rows, store.indicators["ehc_plans"], "t", highlight="Kent")
+    shown = charts.periods_shown(fig)
+    first_drawn = min(
+        (p for t in fig.data if t.type == "scatter" for p, v in zip(t.x, t.y, strict=True) if p and v == v),
+        key=shown.index,
+    )
+    assert shown[0] == first_drawn == "2014/15" and shown[-1] == "2024/25"
+    caption = ui.source_caption(rows, shown)
+    assert caption.endswith("Period: 2014/15 to 2024/25.") and "2009/10" not in caption
+    assert charts.periods_shown(charts.choropleth(store.snapshot("ehc_plans", "202425"), store.boundaries,
+                                                  store.indicators["ehc_plans"], "t")) is None  # fmt: skip

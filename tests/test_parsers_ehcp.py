@@ -464,6 +464,8 @@ def test_2022_minimal_release(tmp_path):
     obs = parsed.observations
     row = _total(obs, "ehc_plans", "202021")  # January 2021
     assert (row["value"], row["year"]) == (5, 2021)
+    assert _total(obs, "statements_and_ehc_plans", "202021")["value"] == 5
+    assert _total(obs, "statements_of_sen", "202021")["marker"] == "z"
     assert _total(obs, "new_ehc_plans", "2021")["value"] == 5
     assert _total(obs, "pct_within_20_weeks", "2021")["value"] == 57.9
     assert _total(obs, "initial_requests", "2021", LOCAL_AUTHORITY, old_la_code="342")["marker"] == "z"

@@ -44,9 +44,9 @@ def test_a_rebuilt_database_has_its_own_entries(db_path, tmp_path):
 def test_chart_tables_are_reused_only_for_the_same_frame(db_path, store):
     rows = ui.benchmarks("ehc_plans", KENT)
     ind = store.indicators["ehc_plans"]
-    same = ui._chart_tables(ui._Same(rows), ind, ui.store())
-    assert ui._chart_tables(ui._Same(rows), ind, ui.store()) is same
-    assert ui._chart_tables(ui._Same(rows.copy()), ind, ui.store()) is not same
+    same = ui._chart_tables(ui._Same(rows), ind, ui.store(), ())
+    assert ui._chart_tables(ui._Same(rows), ind, ui.store(), ()) is same
+    assert ui._chart_tables(ui._Same(rows.copy()), ind, ui.store(), ()) is not same
 
 
 def test_each_authority_keeps_its_own_charts(db_path):

@@ -142,12 +142,19 @@ defs = pd.DataFrame(
             )
         ],
         "Headline": inds.headline.map({True: "yes", False: ""}),
+        "Comparable across authorities": [
+            "yes" if c else f"no: {why}" for c, why in zip(inds.comparable, inds.not_comparable_because, strict=True)
+        ],
     }
 )
 st.dataframe(defs, hide_index=True, width="stretch")
 st.markdown(
-    "Figures for a group of authorities (regions in charts, statistical neighbours) recompute a rate from the "
-    "group's total numerator and denominator, never an average of rates. Counts for neighbours are their average. "
+    "Regional and England rates a source does not publish (SEND Tribunal regions) are computed by the build from "
+    "the region's total numerator and denominator, counting '-' (nil) as zero, never an average of rates. "
+    "Statistical-neighbour figures are the **median and range** of the neighbours' own figures (each neighbour's "
+    "figure is shown too); a pooled rate, where shown, is named 'pooled'. Counts and £ totals mostly reflect an "
+    "authority's size: they are not ranked, banded or map-coloured ('Comparable' below). Percentages with a "
+    "published denominator carry a Wilson 95% interval and a comparison with England. "
     "Periods are labelled as published: 2024/25 is the January 2025 count, 2023-24 a financial year, 2024 a "
     "calendar year. **No pupil headcount is available** in these sources, so there are no per-pupil rates; the "
     "'% of pupils' indicators are as published in LAIT."

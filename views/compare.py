@@ -88,7 +88,9 @@ if ind.comparable:
     st.caption(
         f"Click a column heading to sort. Rank 1 = {'lowest' if ind.polarity == 'lower_is_better' else 'highest'} "
         f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
-        + UNRANKED_NOTE
+        "Where the publisher gives the denominator, the 95% interval (Wilson) shows how far chance alone could move "
+        "the figure, 'Compared with England' says whether England lies outside it (significantly better or worse) "
+        "and 'Small number' marks figures resting on fewer than 10 cases: their rank means little. " + UNRANKED_NOTE
     )
     table = ui.shared(
         ("ranking table", ind.indicator_id, period), compare.ranking_table, ranked, store.local_authorities, ind, store

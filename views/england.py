@@ -1,7 +1,6 @@
 """England and regions: every headline indicator over time for England, the nine regions side by side, and a
 regional map."""
 
-import pandas as pd
 import streamlit as st
 
 from send_pressure import charts, compare, ui
@@ -24,36 +23,39 @@ st.header("England over time")
 cols = st.columns(2)
 for i, iid in enumerate(headlines):
     ind = inds[iid]
-    rows = store.series(iid, [ENGLAND]).assign(series=ind.label)
-    summary = None
     long_id = LONG_SERIES.get(iid)
-    if long_id in inds:
-        # Caseloads: statements and plans together is the series that means the same thing over time.
-        long_rows = store.series(long_id, [ENGLAND]).assign(series=inds[long_id].label)
-        rows = pd.concat([long_rows, rows], ignore_index=True)
-        summary = f"{compare.long_run_growth(store, ENGLAND, iid) or ''} {LONG_SERIES_NOTE}".strip()
     with cols[i % 2]:
-        fig = charts.trend(rows, ind, f"England: {ind.label}", highlight=inds[long_id].label if long_id else ind.label)
-        ui.chart_block(fig, rows, ind, key=f"england_{iid}", summary=summary)
+        if long_id in inds:
+            # Caseloads: statements and plans together is the series that means the same thing over time.
+            summary = f"{compare.long_run_growth(store, ENGLAND, iid) or ''} {LONG_SERIES_NOTE}".strip()
+            ui.areas_chart(
+                (long_id, iid),
+                (ENGLAND,),
+                f"England: {ind.label}, with statements of SEN before 2019",
+                key=f"england_{iid}",
+                by="indicator",
+                highlight=inds[long_id].label,
+                summary=summary,
+            )
+        else:
+            ui.areas_chart((iid,), (ENGLAND,), f"England: {ind.label}", key=f"england_{iid}", by="indicator",
+                           highlight=ind.label)  # fmt: skip
 
 st.header("Regions side by side")
 options = headlines + [i for i in ("statements_and_ehc_plans",) if i in inds and i not in headlines]
 ind = ui.indicator_picker(state, options, key="ind", default=options[0])
 ui.show_notices(state)
-regions = store.regions
-rows = store.series(ind.indicator_id, [*regions.region_code, ENGLAND])
-rows = rows.assign(series=rows.area_name)
-fig = charts.trend(rows, ind, f"{ind.label}: regions and England", highlight="England")
 note = (
     f" {ind.label} is {ind.not_comparable_because}: regions differ in size, so compare their change, not their level."
     if not ind.comparable
     else ""
 )
-ui.chart_block(
-    fig,
-    rows,
-    ind,
+ui.areas_chart(
+    (ind.indicator_id,),
+    (*store.regions.region_code, ENGLAND),
+    f"{ind.label}: regions and England",
     key=f"regions_{ind.indicator_id}",
+    highlight="England",
     summary=f"Each line is one region; England is the thick line.{note} Exact figures are in the data table.",
 )
 
@@ -67,7 +69,7 @@ if snap.empty:
     st.stop()
 title = f"Regions: {shown.label}, {period_label(period)}"
 st.subheader(title)
-fig = charts.choropleth(snap, store.boundaries, shown, title)
+fig = compare.map_figure(store, ind.indicator_id, period, title, regional=True)
 figures = snap.drop_duplicates("region_code").dropna(subset=["value"]).sort_values("value")
 summary = (
     "Each local authority is shaded with its region's figure. "
@@ -82,4 +84,4 @@ summary = (
 table = snap.drop_duplicates("region_code").assign(area_code=lambda d: d.region_code, area_name=lambda d: d.region_name)
 ui.chart_block(fig, table, shown, key=f"regions_map_{ind.indicator_id}", summary=summary)
 
-ui.cite_this(sorted(set(rows.source_id.dropna())), "England and regions", "england")
+ui.cite_this(sorted({inds[i].source_id for i in options}), "England and regions", "england")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from send_pressure import charts, compare, ui
-from send_pressure.catalogue import UNRANKED_NOTE, format_change, format_value, period_label
+from send_pressure.catalogue import LONG_SERIES, UNRANKED_NOTE, format_change, format_value, period_label
 from send_pressure.queries import ENGLAND
 
 #: The England tiles, in reading order: the pressure from request to plan, then appeals and funding.
@@ -53,8 +53,13 @@ for i, iid in enumerate(TILES):
         )
         since = f"; change on {period_label(previous.time_period)}" if previous is not None else ""
         st.caption(f"England, {period_label(latest.time_period)}{since}")
+        # A caseload's line counts statements of SEN before 2019, so the transfer to plans does not read as growth.
+        long_id = LONG_SERIES.get(iid)
+        line = ui.shared(("england series", long_id), store.series, long_id, [ENGLAND]) if long_id in inds else series
+        if long_id in inds:
+            st.caption("Line: statements of SEN and EHC plans together before 2019.")
         st.plotly_chart(
-            ui.shared(("sparkline", iid), charts.sparkline, series),
+            ui.shared(("sparkline", iid), charts.sparkline, line),
             key=f"spark_{iid}",
             config={"staticPlot": True},
             width="stretch",

@@ -33,7 +33,12 @@ st.markdown(
     "and one legend click away on every chart."
 )
 shown = ui.shared(("profile table", la_code), profile.display_table, table, store.sources)
-st.dataframe(shown, hide_index=True, width="stretch")
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    column_config={"Data quality": st.column_config.TextColumn(width="large")},
+)
 ui.record_rows(table.assign(time_period=table.latest_period))
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
@@ -79,7 +84,7 @@ else:
         f"{nbrs.version.iloc[0]}), closest first, each with its own latest figures: the headline table's "
         "neighbour median and range are read from these."
     )
-    st.dataframe(profile.neighbour_table(store, la_code, table), hide_index=True, width="stretch")
+    st.dataframe(profile.neighbour_table(store, la_code), hide_index=True, width="stretch")
 
 st.subheader("Data-quality flags for this authority")
 mine = store.flags[store.flags.area_code == la_code]
