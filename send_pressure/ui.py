@@ -1,14 +1,15 @@
 """Streamlit building blocks shared by the pages: the store, link-backed pickers, and chart blocks.
 
-Every chart goes out through :func:`chart_block`, which adds the source and
-period caption, a data table and a CSV download (markers kept), so no page can
-forget them.
+Every chart goes out through :func:`chart_block`, which adds the title as text, an accessible name and
+text summary with the latest figures, the source and period caption, a data table, a CSV download
+(markers kept), stamped image downloads and copyable link and citation, so no page can forget them.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -21,11 +22,29 @@ from send_pressure.queries import DatabaseMissing, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_PATH = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
-PLOTLY_CONFIG = {
-    "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "scale": 2},
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-}
+#: No Plotly toolbar: its eight buttons per chart were tab stops for keyboard users, and its PNG carried no
+#: source; the chart block offers stamped SVG/PNG downloads instead.
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False}
+SITE_NAME = "SEND Pressure Dashboard"
+#: Text contrast (WCAG 2.2 AA, 4.5:1): Streamlit fades captions to a pale grey (3.9:1).
+CSS = """
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #474c55 !important; }
+.chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
+"""
+
+
+def apply_style() -> None:
+    """Add the dashboard's accessibility CSS (text contrast, wrapping chart titles) to the page."""
+    st.html(f"<style>{CSS}</style>")
+
+
+def page_title(*parts: str | None) -> None:
+    """Set the browser tab's title to the page and its selection, e.g. 'Local authority profile: Leeds | SEND
+    Pressure Dashboard' (empty parts are skipped), so tabs, history and screen readers name the view."""
+    shown = [p for p in parts if p]
+    title = f"{shown[0]}: {', '.join(shown[1:])}" if len(shown) > 1 else (shown[0] if shown else "")
+    st.set_page_config(page_title=f"{title} | {SITE_NAME}" if title else SITE_NAME)
 
 
 @st.cache_resource(show_spinner=False)
@@ -109,11 +128,8 @@ def source_caption(frame: pd.DataFrame) -> str:
     for sid in dict.fromkeys(frame.source_id.dropna()):
         if sid in s.index:
             parts.append(f"{s.at[sid, 'publisher']}, *{s.at[sid, 'title']}* ({s.at[sid, 'release']})")
-    periods = list(dict.fromkeys(frame.sort_values("year").time_period))
-    span = (
-        period_label(periods[0]) if len(periods) == 1 else f"{period_label(periods[0])} to {period_label(periods[-1])}"
-    )
-    return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if periods else ""
+    span = charts.period_span(frame)
+    return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if span else ""
 
 
 def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.DataFrame:
@@ -139,42 +155,134 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     return out.drop(columns=[c for c in ("year",) if c in out])
 
 
-def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None) -> None:
-    """Draw a chart with its source caption, a text summary, a data table and a CSV download.
+#: Charts whose rows fit in a plain HTML table (read well by screen readers); longer ones get a grid.
+TABLE_ROWS = 60
 
-    ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and
-    an area or series column). PNG export is on the chart's toolbar (camera icon).
-    """
-    st.plotly_chart(
-        fig,
-        width="stretch",
-        config={**PLOTLY_CONFIG, "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": key}},
-        key=f"chart_{key}",
-    )
-    if "source_id" in frame:
-        st.caption(source_caption(frame))
-    if summary:
-        st.markdown(summary)
-    data = tidy_for_download(frame, ind)
-    with st.expander("Data table and download"):
-        shown = data.copy()
-        if "value" in shown:
-            shown["figure"] = [
-                format_value(v, m, ind.unit)
-                for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
-            ]
-        cols = [
-            c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown
+
+def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None) -> None:
+    """The rows behind a chart (from :func:`tidy_for_download`) as a table, figures formatted in ``ind``'s unit
+    (else each row's indicator's) and markers kept, with a CSV download."""
+    shown = data.copy()
+    if "value" in shown:
+        inds = store().indicators
+        units = [ind.unit] * len(shown) if ind else [inds[i].unit for i in shown.indicator_id]
+        shown["figure"] = [
+            format_value(v, m, u)
+            for v, m, u in zip(shown.value, shown.get("marker", [None] * len(shown)), units, strict=True)
         ]
-        st.dataframe(shown[cols], hide_index=True, width="stretch")
-        st.download_button(
-            "Download CSV",
-            lambda: data.to_csv(index=False).encode("utf-8"),  # written only when clicked
-            file_name=f"{key}.csv",
-            mime="text/csv",
-            key=f"dl_{key}",
-            on_click="ignore",
-        )
+    cols = [c for c in ("area_name", "series", "period", "figure", "marker_meaning", "source_release") if c in shown]
+    names = {
+        "area_name": "Area",
+        "series": "Series",
+        "period": "Period",
+        "figure": "Figure",
+        "marker_meaning": "Note",
+        "source_release": "Source",
+    }
+    table = shown[cols].rename(columns=names)
+    if len(table) <= TABLE_ROWS:
+        st.table(table.fillna("").set_index(table.columns[0]))
+    else:
+        st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "Download CSV",
+        lambda: data.to_csv(index=False).encode("utf-8"),  # written only when clicked
+        file_name=f"{key}.csv",
+        mime="text/csv",
+        key=f"dl_{key}",
+        on_click="ignore",
+    )
+
+
+def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str) -> None:
+    """Copyable link and citation for the view, a share card link when one exists, and stamped images."""
+    from send_pressure import export
+
+    title = charts.chart_title(fig)
+    link = current_view_url(url_path)
+    st.markdown("**Link to this view** (copy with the button at the right of the box)")
+    st.code(link, language=None, wrap_lines=True)
+    card = share_card_url(url_path)
+    if card:
+        st.markdown("**Link with a preview** for social media (title, figure and chart image):")
+        st.code(card, language=None, wrap_lines=True)
+    st.markdown("**Citation**")
+    sources = list(dict.fromkeys(frame.source_id.dropna())) if "source_id" in frame else []
+    st.code(view_citation(sources, title, link), language=None, wrap_lines=True)
+    problem = export.export_problem()
+    if problem:
+        st.caption(f"Chart images are not available on this server ({problem}) The CSV has every figure.")
+        return
+    source = caption.replace("*", "")
+    period = charts.period_span(frame)
+
+    def image(fmt: str) -> bytes:
+        stamped = export.stamped(fig, period, source, link)
+        return export.to_image(stamped, fmt, {"Title": title, "Source": source, "Period": period, "URL": link})
+
+    left, right = st.columns(2)
+    left.download_button(
+        "Download chart (SVG, with source)",
+        lambda: image("svg"),
+        file_name=f"{key}.svg",
+        mime="image/svg+xml",
+        key=f"svg_{key}",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download chart (PNG, with source)",
+        lambda: image("png"),
+        file_name=f"{key}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        on_click="ignore",
+    )
+
+
+def chart_block(
+    fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None, url_path: str | None = None
+) -> None:
+    """Draw a chart with its title, accessible name, text summary, source caption, data table and downloads.
+
+    ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and an area or series
+    column). The title comes from the figure (``charts.chart_title``) and is shown as text; the chart's
+    accessible name is the title plus a sentence with its latest figures (``charts.describe``), which is
+    also printed under it. ``url_path``: the page's path, for links when the browser's address is unknown.
+    """
+    title = charts.chart_title(fig)
+    latest = charts.describe(frame, ind)
+    st.markdown(f'<p class="chart-title">{escape(title)}</p>', unsafe_allow_html=True)
+    st.plotly_chart(
+        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {latest}".strip()
+    )
+    caption = source_caption(frame) if "source_id" in frame else ""
+    if caption:
+        st.caption(caption)
+    if summary or latest:  # a page's own summary already gives the latest figure in words
+        st.markdown(summary or latest)
+    data = tidy_for_download(frame, ind)
+    with st.expander(f"Data table: {title}"):
+        data_table(data, key, ind)
+    with st.expander("Share: copy link or citation, download the chart"):
+        _share_box(fig, frame, key, url_path, caption)
+
+
+def share_card_url(url_path: str | None) -> str | None:
+    """The address of the view's share card (``send_pressure.share``: a static page with preview metadata that
+    forwards to the live view), or None when no card was generated for this view."""
+    from urllib.parse import urlsplit
+
+    from send_pressure import share
+
+    name = share.card_name(url_path or "", st.query_params.get("la"))
+    if not name or not (share.STATIC_DIR / f"{name}.html").exists():
+        return None
+    try:
+        parts = urlsplit(st.context.url or "")
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    except Exception:  # noqa: BLE001  (no browser context: a relative link)
+        origin = ""
+    return f"{origin}/{share.SERVED_AT}/{name}.html"
 
 
 def current_view_url(url_path: str | None = None) -> str:
@@ -194,14 +302,19 @@ def current_view_url(url_path: str | None = None) -> str:
     return f"{base}?{query}" if query else (base or "/")
 
 
-def cite_this(source_ids, page_title: str, url_path: str | None = None) -> str:
-    """A 'Cite this' expander with a copyable citation of the current view (sources, release, file, date
-    accessed and the view's link); returns the citation text."""
+def view_citation(source_ids, page_title: str, url: str) -> str:
+    """The citation of a view (``send_pressure.citation``): its sources, release, file, today's date and link."""
     from datetime import date
 
     from send_pressure.citation import citation
 
-    text = citation(store(), [s for s in source_ids if s], page_title, current_view_url(url_path), date.today())
+    return citation(store(), [s for s in source_ids if s], page_title, url, date.today())
+
+
+def cite_this(source_ids, page_title: str, url_path: str | None = None) -> str:
+    """A 'Cite this' expander with a copyable citation of the current view (sources, release, file, date
+    accessed and the view's link); returns the citation text."""
+    text = view_citation(source_ids, page_title, current_view_url(url_path))
     with st.expander("Cite this"):
         st.caption("Copy with the icon at the top right. The link records this view and the data release it showed.")
         st.code(text, language=None, wrap_lines=True)

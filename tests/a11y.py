@@ -45,6 +45,8 @@ VIEWS = {
     "mp": "mp",
     "mp-constituency": "mp?pcon=E14001076",
     "about": "about",
+    "guide": "guide",
+    "accessibility": "accessibility",
 }
 
 

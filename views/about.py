@@ -10,6 +10,7 @@ store = ui.store()
 state = ui.link_state()
 ui.show_notices(state)
 
+ui.page_title("About the data")
 st.title("About the data")
 st.markdown(
     "Every figure on this dashboard is an official statistic, loaded as published. Where the build found a "

@@ -21,13 +21,14 @@ ui.show_notices(state)
 state.notices.clear()  # shown; the scatter's pickers below report their own
 if period is None:
     st.stop()
+ui.page_title("Compare and map", ind.label, period_label(period))
 st.caption(ind.definition)
 
 snap = store.snapshot(ind.indicator_id, period)
 ranked = compare.rank_authorities(snap, ind)
 
 # Map.
-st.subheader(f"Map: {ind.label}, {period_label(period)}")
+st.header(f"Map: {ind.label}, {period_label(period)}")
 title = f"{ind.label}, {period_label(period)}"
 fig = compare.map_figure(store, ind.indicator_id, period, title)
 cover = compare.map_coverage(snap, store.boundaries)
@@ -56,7 +57,7 @@ if cover["several_shapes"]:
     st.warning("Codes matching more than one shape: " + ", ".join(cover["several_shapes"]))
 
 # Table.
-st.subheader(f"All local authorities: {ind.label}, {period_label(period)}")
+st.header(f"All local authorities: {ind.label}, {period_label(period)}")
 st.caption(
     f"Click a column heading to sort. Rank 1 = {'lowest' if ind.polarity == 'lower_is_better' else 'highest'} "
     f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
@@ -70,7 +71,7 @@ st.dataframe(
 )
 
 # Scatter.
-st.subheader("Two indicators against each other")
+st.header("Two indicators against each other")
 c1, c2 = st.columns(2)
 with c1:
     st.markdown(f"Across: **{ind.label}**")

@@ -20,6 +20,7 @@ st.markdown(
 la_code = ui.la_picker(state)
 ui.show_notices(state)
 la_name = store.area_name(la_code)
+ui.page_title("High needs funding", la_name)
 la = store.local_authorities.set_index("new_la_code")
 region_code, region_name = la.at[la_code, "region_code"], la.at[la_code, "region_name"]
 
@@ -31,7 +32,7 @@ st.caption(
 
 # 1. The LA's allocation over time.
 own = store.series(hnb.indicator_id, [la_code]).assign(series=la_name)
-st.subheader(f"{la_name}: high needs block allocation")
+st.header(f"{la_name}: high needs block allocation")
 if own.value.notna().any():
     published = own.dropna(subset=["value"])
     latest, first = published.iloc[-1], published.iloc[0]
@@ -50,7 +51,7 @@ else:
     st.info(f"No high needs block figures are published for {la_name}.")
 
 # 2. Region and England (much larger, so in a chart of their own).
-st.subheader(f"{region_name} and England: high needs block allocation")
+st.header(f"{region_name} and England: high needs block allocation")
 wider = store.series(hnb.indicator_id, [region_code, ENGLAND])
 wider = wider.assign(series=wider.area_name)
 fig = charts.trend(wider, hnb, f"High needs block allocation, {region_name} and England (£)")
@@ -64,7 +65,7 @@ summary = (
 ui.chart_block(fig, wider, hnb, key="funding_region_england", summary=summary)
 
 # 3. Per EHC plan against region, England and statistical neighbours.
-st.subheader("High needs block per EHC plan")
+st.header("High needs block per EHC plan")
 st.markdown(
     "The allocation for the financial year divided by the EHC plans maintained in the January within it "
     "(2023-24 uses January 2024). The statistical-neighbour figure is their total allocation divided by their "
@@ -93,7 +94,7 @@ ui.benchmark_chart(
 )
 
 # 4. Growth of funding against growth of plans.
-st.subheader("Growth in funding against growth in EHC plans")
+st.header("Growth in funding against growth in EHC plans")
 growth = compare.indexed_growth(store, [la_code, ENGLAND], (hnb.indicator_id, plans.indicator_id))
 if growth.year.nunique() < 2:
     st.info(f"{la_name} has fewer than two years with both a high needs block and an EHC plan count: no growth yet.")

@@ -7,11 +7,12 @@ Link parameters: ``pcon`` (constituency code, e.g. E14001076), ``mp`` (a search 
 import streamlit as st
 
 from send_pressure import mp
-from send_pressure.ui import cite_this, link_state, show_notices, store
+from send_pressure.ui import cite_this, link_state, page_title, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
 
 st.title(PAGE_TITLE)
+page_title(PAGE_TITLE)
 state = link_state()
 cons = mp.constituency_list(store())
 codes = list(cons.pcon_code)
@@ -77,7 +78,8 @@ if code is None:
 
 row = cons.set_index("pcon_code").loc[code]
 las = mp.authorities(store(), code)
-st.subheader(row.pcon_name)
+page_title(PAGE_TITLE, row.pcon_name)
+st.header(row.pcon_name)
 mp_line = f"**MP:** {row.mp_name} ({row.party})" if isinstance(row.mp_name, str) else "**MP:** none listed"
 names = list(las.la_name)
 served = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -14,11 +14,12 @@ st.title("Local authority profile")
 la_code = ui.la_picker(state)
 ui.show_notices(state)
 la_name = store.area_name(la_code)
+ui.page_title("Local authority profile", la_name)
 la = store.local_authorities.set_index("new_la_code")
 st.markdown(f"**{la_name}** ({la_code}, DfE number {la.at[la_code, 'old_la_code']}), {la.at[la_code, 'region_name']}.")
 
 table = profile.headline_table(store, la_code)
-st.subheader("Headline figures")
+st.header("Headline figures")
 st.markdown(
     "Latest published figure for each headline indicator, the one before, and how the authority compares. "
     "Ranks are among all local authorities with a figure (ties share a place: 'joint'); 'How ranked' says what "
@@ -42,7 +43,7 @@ st.download_button(
     on_click="ignore",
 )
 
-st.subheader("Trends")
+st.header("Trends")
 cols = st.columns(2)
 for i, row in enumerate(table.itertuples()):
     ind = inds[row.indicator_id]
@@ -57,7 +58,7 @@ for i, row in enumerate(table.itertuples()):
         )
         ui.benchmark_chart(ind.indicator_id, la_code, ind.label, key=f"profile_{ind.indicator_id}", summary=summary)
 
-st.subheader("Statistical neighbours")
+st.header("Statistical neighbours")
 nbrs = store.neighbours(la_code)
 if nbrs.empty:
     st.info(f"{la_name} has no published statistical neighbours.")
@@ -74,7 +75,7 @@ else:
         width="stretch",
     )
 
-st.subheader("Data notes for this authority")
+st.header("Data notes for this authority")
 notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
 if not notes:
     st.markdown(f"No authority-specific caveats are recorded for {la_name}. General caveats are on *About the data*.")
@@ -82,7 +83,7 @@ else:
     for note in notes:
         st.markdown(f"- {note}")
 
-st.subheader(f"MPs whose constituencies {la_name} serves")
+st.header(f"MPs whose constituencies {la_name} serves")
 mps = store.constituencies()
 mps = mps[mps.new_la_code == la_code]
 if mps.empty:
@@ -92,7 +93,7 @@ for row in mps.itertuples():
         "views/mp.py", label=f"{row.pcon_name}: {row.mp_name} ({row.party})", query_params={"pcon": row.pcon_code}
     )
 
-st.subheader("Scrutiny briefing")
+st.header("Scrutiny briefing")
 st.markdown(
     f"A printable briefing on {la_name}: headline table, charts, sentences computed from these figures, caveats and "
     "suggested scrutiny questions. Opens in any browser; print it to A4, or take the PDF."
