@@ -13,6 +13,7 @@ import functools
 import io
 import shutil
 import textwrap
+import warnings
 
 import plotly.graph_objects as go
 
@@ -85,7 +86,9 @@ def to_image(fig: go.Figure, fmt: str, meta: dict[str, str] | None = None) -> by
     problem = export_problem()
     if problem:
         raise RuntimeError(problem)
-    data = fig.to_image(format=fmt, scale=2 if fmt == "png" else 1)
+    with warnings.catch_warnings():  # plotly warns that its default options are unused with a shared browser
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
+        data = fig.to_image(format=fmt, scale=2 if fmt == "png" else 1)
     if fmt != "png" or not meta:
         return data
     from PIL import Image, PngImagePlugin

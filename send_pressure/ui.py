@@ -274,14 +274,15 @@ def share_card_url(url_path: str | None) -> str | None:
 
     from send_pressure import share
 
-    name = share.card_name(url_path or "", st.query_params.get("la"))
-    if not name or not (share.STATIC_DIR / f"{name}.html").exists():
-        return None
     try:
         parts = urlsplit(st.context.url or "")
-        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
     except Exception:  # noqa: BLE001  (no browser context: a relative link)
-        origin = ""
+        parts = urlsplit("")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    path = url_path if url_path is not None else parts.path.rstrip("/").rsplit("/", 1)[-1]
+    name = share.card_name(path, st.query_params.get("la"))
+    if not name or not (share.STATIC_DIR / f"{name}.html").exists():
+        return None
     return f"{origin}/{share.SERVED_AT}/{name}.html"
 
 
