@@ -421,6 +421,8 @@ def describe(frame: pd.DataFrame, ind: Indicator) -> str:
     One period across areas: how many areas have a figure, the highest and the lowest. '' when nothing
     is published.
     """
+    if frame.empty or "value" not in frame:
+        return ""
     if "marker" not in frame:
         frame = frame.assign(marker=None)
     if "year" not in frame:

@@ -55,6 +55,7 @@ def test_no_serious_or_critical_axe_violation(app_url, browser, view):
     page = _open(browser, f"{app_url}/{VIEWS[view]}")
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"a11y-{view}-1400.png"), full_page=True)
+    assert page.locator('[data-testid="stException"]').count() == 0
     assert serious(run_axe(page)) == []
     page.close()
 
