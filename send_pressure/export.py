@@ -78,8 +78,9 @@ def stamped(fig: go.Figure, period: str, source: str, link: str, size: tuple[int
     return out
 
 
-def to_image(fig: go.Figure, fmt: str, meta: dict[str, str] | None = None) -> bytes:
-    """SVG or PNG bytes of a (stamped) figure; ``meta`` is written into a PNG's text chunks.
+def to_image(fig: go.Figure, fmt: str, meta: dict[str, str] | None = None, scale: int = 2) -> bytes:
+    """SVG or PNG bytes of a (stamped) figure; ``meta`` is written into a PNG's text chunks; ``scale``: pixels
+    per CSS pixel of a PNG (2 for print and zoom, 1 for link previews).
 
     Raises RuntimeError (with :func:`export_problem`'s message) when images cannot be made here.
     """
@@ -88,7 +89,7 @@ def to_image(fig: go.Figure, fmt: str, meta: dict[str, str] | None = None) -> by
         raise RuntimeError(problem)
     with warnings.catch_warnings():  # plotly warns that its default options are unused with a shared browser
         warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-        data = fig.to_image(format=fmt, scale=2 if fmt == "png" else 1)
+        data = fig.to_image(format=fmt, scale=scale if fmt == "png" else 1)
     if fmt != "png" or not meta:
         return data
     from PIL import Image, PngImagePlugin

@@ -201,7 +201,7 @@ def build_cards(store: Store, out_dir: Path = STATIC_DIR, base_url: str = "", la
             link = f"{base_url.rstrip('/')}/{card.live_path}"
             source = f"{card.source} Chart made {long_date(built)}."
             fig = export.stamped(card.figure, card.period, source, link, size=(CARD_WIDTH, CARD_HEIGHT))
-            png = export.to_image(fig, "png", {"Title": card.title, "Source": source, "URL": link})
+            png = export.to_image(fig, "png", {"Title": card.title, "Source": source, "URL": link}, scale=1)
             (tmp / f"{card.name}.png").write_bytes(png)
             (tmp / f"{card.name}.html").write_text(card_html(card, base_url, built), encoding="utf-8")
         (tmp / STAMP_FILE).write_text(str(store.built_at), encoding="utf-8")

@@ -30,6 +30,7 @@ SITE_NAME = "SEND Pressure Dashboard"
 CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #474c55 !important; }
+[data-testid="stTable"] th { color: #1a1a1a !important; }
 .chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
 """
 

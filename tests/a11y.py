@@ -95,8 +95,14 @@ def run_axe(page) -> list[dict]:
     failureSummary).
 
     The viewport is first made as tall as the page: axe only judges the contrast of text it can see, and
-    Streamlit scrolls the page inside its own container.
+    Streamlit scrolls the page inside its own container. Every expander is opened first.
     """
+    # Open every expander (data tables, share boxes): axe skips hidden content.
+    page.evaluate(
+        "() => document.querySelectorAll('[data-testid=stExpander] details:not([open]) > summary')"
+        ".forEach(s => s.click())"
+    )
+    page.wait_for_timeout(1500)
     width = page.viewport_size["width"]
     height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
     page.set_viewport_size({"width": width, "height": min(max(height, 600), 16_000)})
