@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="SEND pressure in England", page_icon="📊", layout="wide")
+from send_pressure.ui import SITE_NAME, apply_style
+
+# Each page then names itself and its selection in the title (send_pressure.ui.page_title).
+st.set_page_config(page_title=SITE_NAME, page_icon="📊", layout="wide")
+apply_style()
 
 PAGES = [
     st.Page("views/overview.py", title="Overview", default=True),  # the default page is served at /
@@ -14,6 +18,8 @@ PAGES = [
     st.Page("views/compare.py", title="Compare and map", url_path="compare"),
     st.Page("views/mp.py", title="MPs and constituencies", url_path="mp"),
     st.Page("views/about.py", title="About the data", url_path="about"),
+    st.Page("views/guide.py", title="How to use this dashboard", url_path="guide"),
+    st.Page("views/accessibility.py", title="Accessibility statement", url_path="accessibility"),
 ]
 
 page = st.navigation(PAGES)

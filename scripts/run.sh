@@ -27,4 +27,7 @@ else
   fi
 fi
 .venv/bin/python -m etl summary
+# Share cards (link previews with a chart image) need Chromium; built in the background, skipped when up to date.
+mkdir -p data
+(.venv/bin/python -m send_pressure.share >data/share-cards.log 2>&1 &)
 exec .venv/bin/streamlit run dashboard.py "$@"

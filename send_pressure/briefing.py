@@ -639,7 +639,7 @@ def pdf_engine_problem() -> str | None:
 
 
 def briefing_pdf(html_text: str) -> bytes:
-    """Print a briefing page to PDF bytes with WeasyPrint.
+    """Print a briefing page to PDF bytes with WeasyPrint, tagged for screen readers (PDF/UA-1).
 
     Raises RuntimeError (with :func:`pdf_engine_problem`'s message) when WeasyPrint cannot be
     loaded, so the caller can offer the HTML only.
@@ -649,4 +649,6 @@ def briefing_pdf(html_text: str) -> bytes:
         raise RuntimeError(problem)
     from weasyprint import HTML
 
-    return HTML(string=html_text).write_pdf()
+    # PDF/UA-1: a tagged PDF (headings, tables, figures with their alt text) that screen readers can follow;
+    # WeasyPrint takes the document title from <title> and the language from <html lang>.
+    return HTML(string=html_text).write_pdf(pdf_variant="pdf/ua-1")

@@ -4,6 +4,11 @@ Honest by construction: suppressed or missing values are gaps (never zeros) and
 say why on hover; periods are labelled as published and ordered in time; count
 axes start at zero; series differ by line style and symbol as well as colour
 (Okabe-Ito palette, safe for colour-blind readers).
+
+Accessible by construction: all text is near-black on white (contrast above 4.5:1, WCAG 2.2 AA), and a
+chart's title is kept in ``layout.meta["title"]`` rather than drawn inside the plot, so the page shows it
+as text that wraps on a narrow screen (``send_pressure.ui.chart_block``) and the stamped image download
+puts it back (``send_pressure.export``).
 """
 
 from __future__ import annotations
@@ -20,25 +25,36 @@ from send_pressure.compare import NEIGHBOURS
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 HIGHLIGHT = "#D55E00"
-MUTED = "#9AA5B1"
+#: Bars that are not highlighted: dark enough for 3:1 against white (WCAG non-text contrast).
+MUTED = "#767676"
 NO_DATA = "#E5E5E5"
-FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14)
+#: Text colour of every chart label (about 17:1 on white).
+INK = "#1A1A1A"
+FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color=INK)
+
+
+def chart_title(fig: go.Figure) -> str:
+    """The title a chart builder gave the figure ('' when none)."""
+    meta = fig.layout.meta
+    return str(meta.get("title", "")) if isinstance(meta, dict) else ""
 
 
 def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go.Figure:
     fig.update_layout(
-        # Title on the top line, legend on its own line under it: clear of both the title and the axis labels.
-        title=dict(
-            text=title, x=0, xanchor="left", y=1.0, yanchor="top", yref="container", pad=dict(t=8), font=dict(size=16)
-        ),
+        # The title is shown by the page as text (it wraps on a phone); the legend sits on its own line on top.
+        meta=dict(title=title),
         height=height,
-        margin=dict(l=10, r=10, t=90, b=10),
+        margin=dict(l=10, r=10, t=50, b=10),
         font=FONT,
-        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(color=INK)),
         hoverlabel=dict(font_size=14),
         plot_bgcolor="white",
+        paper_bgcolor="white",
     )
-    fig.update_yaxes(gridcolor="#E8E8E8", zeroline=True, zerolinecolor="#BBBBBB")
+    # Explicit colours: Streamlit's chart theme would otherwise draw tick labels in a pale grey (about 3.7:1).
+    axis_text = dict(tickfont=dict(color=INK), title_font=dict(color=INK), color=INK)
+    fig.update_xaxes(**axis_text)
+    fig.update_yaxes(gridcolor="#E8E8E8", zeroline=True, zerolinecolor="#BBBBBB", **axis_text)
     if ind.unit in ("count", "gbp", "percent", "rate_per_1000"):
         fig.update_yaxes(rangemode="tozero")
     if ind.unit == "percent":
@@ -61,6 +77,19 @@ def periods_shown(fig: go.Figure) -> list[str] | None:
     its x axis is not periods (maps, rankings, scatters), so a caption can describe exactly what is drawn."""
     order = fig.layout.xaxis.categoryarray
     return list(order) if order else None
+
+
+def span_text(labels: list[str]) -> str:
+    """'2024' or '2014 to 2024' for period labels in time order ('' for none)."""
+    if not labels:
+        return ""
+    return labels[0] if labels[0] == labels[-1] else f"{labels[0]} to {labels[-1]}"
+
+
+def period_span(frame: pd.DataFrame) -> str:
+    """The periods a frame covers, as published: '2024' or '2014 to 2024' ('' for no rows)."""
+    periods = list(dict.fromkeys(frame.sort_values("year").time_period)) if "year" in frame else []
+    return span_text([period_label(p) for p in periods])
 
 
 def _ordered_periods(frame: pd.DataFrame) -> list[str]:
@@ -257,11 +286,17 @@ def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str |
             line=dict(color="#000000", dash="dash"),
             annotation_text=f"England {format_value(england, None, ind.unit)}",
             annotation_position="top left",
+            annotation_font_color=INK,
         )
     if is_hl.any():
         row = data[is_hl].iloc[0]
         fig.add_annotation(
-            x=row.area_name, y=row.value, text=f"▼ {row.area_name}", showarrow=False, yshift=18, font=dict(size=14)
+            x=row.area_name,
+            y=row.value,
+            text=f"▼ {row.area_name}",
+            showarrow=False,
+            yshift=18,
+            font=dict(size=14, color=INK),
         )
     fig.update_xaxes(showticklabels=False, title=f"{len(data)} local authorities, ordered")
     return _layout(fig, ind, title)
@@ -346,14 +381,19 @@ def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator,
             showlegend=False,
             hoverinfo="skip",
             marker=dict(
-                colorscale=scale, cmin=lo, cmax=hi, color=[lo], showscale=True, colorbar=dict(title=ind.short_unit)
+                colorscale=scale,
+                cmin=lo,
+                cmax=hi,
+                color=[lo],
+                showscale=True,
+                colorbar=dict(title=dict(text=ind.short_unit, font=dict(color=INK)), tickfont=dict(color=INK)),
             ),
         )
     )
     fig = _layout(fig, ind, title, height=700)
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor="x", rangemode="normal")
-    fig.update_layout(margin=dict(l=0, r=0, t=60, b=0))
+    fig.update_layout(margin=dict(l=0, r=0, t=20, b=0))
     return fig
 
 
@@ -480,3 +520,40 @@ def changes(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
         zerolinecolor="#555555",
     )
     return fig
+
+
+def describe(frame: pd.DataFrame, ind: Indicator) -> str:
+    """One sentence giving a chart's latest figures, for its text summary and accessible name.
+
+    ``frame``: the rows the chart shows (time_period, year, value, marker and a ``series`` or
+    ``area_name`` column). Series over time: the latest published figure of each series (at most four).
+    One period across areas: how many areas have a figure, the highest and the lowest. '' when nothing
+    is published.
+    """
+    if frame.empty or "value" not in frame:
+        return ""
+    if "marker" not in frame:
+        frame = frame.assign(marker=None)
+    if "year" not in frame:
+        frame = frame.assign(year=frame.time_period.astype(str))
+    published = frame[frame.value.notna()]
+    if published.empty:
+        return ""
+    if "series" in published and published.time_period.nunique() > 1:
+        latest = published.sort_values("year").groupby("series", sort=False).tail(1)
+        parts = [
+            f"{r.series} {format_value(r.value, r.marker, ind.unit)} ({period_label(r.time_period)})"
+            for r in latest.head(4).itertuples()
+        ]
+        return f"Latest figures: {'; '.join(parts)}."
+    name = "area_name" if "area_name" in published else "series"
+    newest = published[published.year == published.year.max()].sort_values("value")
+    period = period_label(newest.time_period.iloc[0])
+    low, high = newest.iloc[0], newest.iloc[-1]
+    if len(newest) == 1:
+        return f"{high[name]}, {period}: {format_value(high.value, high.marker, ind.unit)}."
+    return (
+        f"{len(newest)} areas with a figure for {period}: highest {high[name]} "
+        f"({format_value(high.value, high.marker, ind.unit)}), lowest {low[name]} "
+        f"({format_value(low.value, low.marker, ind.unit)})."
+    )

@@ -1,8 +1,8 @@
 """Streamlit building blocks shared by the pages: the store, link-backed pickers, and chart blocks.
 
-Every chart goes out through :func:`chart_block`, which adds the source and
-period caption, a data table and a CSV download (markers kept), so no page can
-forget them.
+Every chart goes out through :func:`chart_block`, which adds the title as text, an accessible name and
+text summary with the latest figures, the source and period caption, a data table, a CSV download
+(markers kept), stamped image downloads and copyable link and citation, so no page can forget them.
 
 Reruns are cheap: what does not depend on the session (figures, tables, sentences,
 download data) is built once per process and database through :func:`shared`, and
@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 from typing import TypeVar
 
@@ -29,11 +30,30 @@ from send_pressure.queries import DatabaseMissing, Store, current_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_PATH = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
-PLOTLY_CONFIG = {
-    "displaylogo": False,
-    "toImageButtonOptions": {"format": "png", "scale": 2},
-    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-}
+#: No Plotly toolbar: its eight buttons per chart were tab stops for keyboard users, and its PNG carried no
+#: source; the chart block offers stamped SVG/PNG downloads instead.
+PLOTLY_CONFIG = {"displayModeBar": False, "displaylogo": False}
+SITE_NAME = "SEND Pressure Dashboard"
+#: Text contrast (WCAG 2.2 AA, 4.5:1): Streamlit fades captions to a pale grey (3.9:1).
+CSS = """
+[data-testid="stCaptionContainer"] { opacity: 1 !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #474c55 !important; }
+[data-testid="stTable"] th { color: #1a1a1a !important; }
+.chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
+"""
+
+
+def apply_style() -> None:
+    """Add the dashboard's accessibility CSS (text contrast, wrapping chart titles) to the page."""
+    st.html(f"<style>{CSS}</style>")
+
+
+def page_title(*parts: str | None) -> None:
+    """Set the browser tab's title to the page and its selection, e.g. 'Local authority profile: Leeds | SEND
+    Pressure Dashboard' (empty parts are skipped), so tabs, history and screen readers name the view."""
+    shown = [p for p in parts if p]
+    title = f"{shown[0]}: {', '.join(shown[1:])}" if len(shown) > 1 else (shown[0] if shown else "")
+    st.set_page_config(page_title=f"{title} | {SITE_NAME}" if title else SITE_NAME)
 
 
 def store() -> Store:
@@ -179,9 +199,8 @@ def source_caption(frame: pd.DataFrame, shown: list[str] | None = None) -> str:
     for sid in dict.fromkeys(frame.source_id.dropna()):
         if sid in s.index:
             parts.append(f"{s.at[sid, 'publisher']}, *{s.at[sid, 'title']}* ({s.at[sid, 'release']})")
-    periods = shown or [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
-    span = periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
-    return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if periods else ""
+    span = charts.span_text(shown) if shown else charts.period_span(frame)
+    return f"Source: {'; '.join(parts) or 'see About the data'}. Period: {span}." if span else ""
 
 
 def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.DataFrame:
@@ -226,59 +245,175 @@ class _Same:
         return isinstance(other, _Same) and other.obj is self.obj
 
 
+#: Charts whose rows fit in a plain HTML table (read well by screen readers); longer ones get a grid.
+TABLE_ROWS = 60
+#: Column headings of the data tables under charts.
+TABLE_HEADINGS = {
+    "area_name": "Area",
+    "series": "Series",
+    "period": "Period",
+    "figure": "Figure",
+    "marker_meaning": "Note",
+    "flag": "Data quality",
+    "source_release": "Source",
+}
+
+
+def _display_table(data: pd.DataFrame, ind: Indicator | None) -> pd.DataFrame | pa.Table:
+    """The rows behind a chart (from :func:`tidy_for_download`) as shown: figures formatted in ``ind``'s unit
+    (else each row's indicator's), markers kept, readable headings. Short tables are a frame for a plain HTML
+    table; long ones are already in Arrow, which st.dataframe would otherwise convert them to at every rerun."""
+    shown = data.copy()
+    if "value" in shown:
+        inds = store().indicators
+        units = [ind.unit] * len(shown) if ind else [inds[i].unit for i in shown.indicator_id]
+        shown["figure"] = [
+            format_value(v, m, u)
+            for v, m, u in zip(shown.value, shown.get("marker", [None] * len(shown)), units, strict=True)
+        ]
+    table = shown[[c for c in TABLE_HEADINGS if c in shown]].rename(columns=TABLE_HEADINGS)
+    if len(table) <= TABLE_ROWS:
+        return table.fillna("").set_index(table.columns[0])
+    return pa.Table.from_pandas(table, preserve_index=False)
+
+
+def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None, table=None) -> None:
+    """The rows behind a chart (from :func:`tidy_for_download`) as a table (``table``: its
+    :func:`_display_table`, when already made), with a CSV download (formula-like text made inert)."""
+    table = _display_table(data, ind) if table is None else table
+    if isinstance(table, pa.Table):
+        st.dataframe(table, hide_index=True, width="stretch")
+    else:
+        st.table(table)
+    st.download_button(
+        "Download CSV",
+        lambda: csv_bytes(data),  # written only when clicked
+        file_name=f"{key}.csv",
+        mime="text/csv",
+        key=f"dl_{key}",
+        on_click="ignore",
+    )
+
+
+class _Same:
+    """Wraps an object so that it hashes and compares by identity: a memo keyed on it hits only for that very
+    object, which the memo keeps alive (so its id cannot be reused meanwhile)."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object):
+        self.obj = obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Same) and other.obj is self.obj
+
+
 @functools.lru_cache(maxsize=1024)
-def _chart_tables(
-    frame: _Same, ind: Indicator, db: Store, periods: tuple[str, ...]
-) -> tuple[str, pd.DataFrame, pa.Table]:
-    """(source caption, download rows, table shown) of a chart's frame: computed once for a frame that comes
-    from :func:`shared` (the same object at every rerun), every time for a frame built in the run. ``periods``:
-    the period labels the chart draws (the caption's span). The table shown is already in Arrow, which
-    st.dataframe would otherwise convert it to at every rerun."""
+def _chart_tables(frame: _Same, ind: Indicator, db: Store, periods: tuple[str, ...]) -> tuple:
+    """(source caption, latest-figures sentence, download rows, table shown) of a chart's frame: computed once
+    for a frame that comes from :func:`shared` (the same object at every rerun), every time for a frame built
+    in the run. ``periods``: the period labels the chart draws (the caption's span)."""
     rows = frame.obj
     caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
     data = tidy_for_download(rows, ind)
-    shown = data.copy()
-    if "value" in shown:
-        shown["figure"] = [
-            format_value(v, m, ind.unit)
-            for v, m in zip(shown.value, shown.get("marker", [None] * len(shown)), strict=True)
-        ]
-    cols = [
-        c for c in ("area_name", "series", "period", "figure", "marker_meaning", "flag", "source_release") if c in shown
-    ]
-    return caption, data, pa.Table.from_pandas(shown[cols], preserve_index=False)
+    return caption, charts.describe(rows, ind), data, _display_table(data, ind)
 
 
-def chart_block(fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None) -> None:
-    """Draw a chart with its source caption, a text summary, a data table and a CSV download.
+def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str) -> None:
+    """Copyable link and citation for the view, a share card link when one exists, and stamped images."""
+    from send_pressure import export
 
-    ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and
-    an area or series column). PNG export is on the chart's toolbar (camera icon).
+    title = charts.chart_title(fig)
+    link = current_view_url(url_path)
+    st.markdown("**Link to this view** (copy with the button at the right of the box)")
+    st.code(link, language=None, wrap_lines=True)
+    card = share_card_url(url_path)
+    if card:
+        st.markdown("**Link with a preview** for social media (title, figure and chart image):")
+        st.code(card, language=None, wrap_lines=True)
+    st.markdown("**Citation**")
+    sources = list(dict.fromkeys(frame.source_id.dropna())) if "source_id" in frame else []
+    st.code(view_citation(sources, title, link), language=None, wrap_lines=True)
+    problem = export.export_problem()
+    if problem:
+        st.caption(f"Chart images are not available on this server ({problem}) The CSV has every figure.")
+        return
+    source = caption.replace("*", "")
+    period = charts.period_span(frame)
+
+    def image(fmt: str) -> bytes:
+        stamped = export.stamped(fig, period, source, link)
+        return export.to_image(stamped, fmt, {"Title": title, "Source": source, "Period": period, "URL": link})
+
+    left, right = st.columns(2)
+    left.download_button(
+        "Download chart (SVG, with source)",
+        lambda: image("svg"),
+        file_name=f"{key}.svg",
+        mime="image/svg+xml",
+        key=f"svg_{key}",
+        on_click="ignore",
+    )
+    right.download_button(
+        "Download chart (PNG, with source)",
+        lambda: image("png"),
+        file_name=f"{key}.png",
+        mime="image/png",
+        key=f"png_{key}",
+        on_click="ignore",
+    )
+
+
+def chart_block(
+    fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None, url_path: str | None = None
+) -> None:
+    """Draw a chart with its title, accessible name, text summary, source caption, data table and downloads.
+
+    ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and an area or series
+    column). The title comes from the figure (``charts.chart_title``) and is shown as text; the chart's
+    accessible name is the title plus a sentence with its latest figures (``charts.describe``), which is
+    also printed under it. ``url_path``: the page's path, for links when the browser's address is unknown.
     Pass ``fig`` and ``frame`` from :func:`shared` so that the tables are built once, not at every rerun.
     """
+    title = charts.chart_title(fig)
+    periods = tuple(charts.periods_shown(fig) or ())
+    caption, latest, data, table = _chart_tables(_Same(frame), ind, store(), periods)
+    st.markdown(f'<p class="chart-title">{escape(title)}</p>', unsafe_allow_html=True)
     st.plotly_chart(
-        fig,
-        width="stretch",
-        config={**PLOTLY_CONFIG, "toImageButtonOptions": {**PLOTLY_CONFIG["toImageButtonOptions"], "filename": key}},
-        key=f"chart_{key}",
+        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {latest}".strip()
     )
-    caption, data, shown = _chart_tables(_Same(frame), ind, store(), tuple(charts.periods_shown(fig) or ()))
     if "source_id" in frame:
         record_rows(frame)
     if caption:
         st.caption(caption)
-    if summary:
-        st.markdown(summary)
-    with st.expander("Data table and download"):
-        st.dataframe(shown, hide_index=True, width="stretch")
-        st.download_button(
-            "Download CSV",
-            lambda: csv_bytes(data),  # written only when clicked
-            file_name=f"{key}.csv",
-            mime="text/csv",
-            key=f"dl_{key}",
-            on_click="ignore",
-        )
+    if summary or latest:  # a page's own summary already gives the latest figure in words
+        st.markdown(summary or latest)
+    with st.expander(f"Data table: {title}"):
+        data_table(data, key, ind, table)
+    with st.expander("Share: copy link or citation, download the chart"):
+        _share_box(fig, frame, key, url_path, caption)
+
+
+def share_card_url(url_path: str | None) -> str | None:
+    """The address of the view's share card (``send_pressure.share``: a static page with preview metadata that
+    forwards to the live view), or None when no card was generated for this view."""
+    from urllib.parse import urlsplit
+
+    from send_pressure import share
+
+    try:
+        parts = urlsplit(st.context.url or "")
+    except Exception:  # noqa: BLE001  (no browser context: a relative link)
+        parts = urlsplit("")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    path = url_path if url_path is not None else parts.path.rstrip("/").rsplit("/", 1)[-1]
+    name = share.card_name(path, st.query_params.get("la"))
+    if not name or not (share.STATIC_DIR / f"{name}.html").exists():
+        return None
+    return f"{origin}/{share.SERVED_AT}/{name}.html"
 
 
 def current_view_url(url_path: str | None = None) -> str:
@@ -298,6 +433,15 @@ def current_view_url(url_path: str | None = None) -> str:
     return f"{base}?{query}" if query else (base or "/")
 
 
+def view_citation(source_ids, page_title: str, url: str) -> str:
+    """The citation of a view (``send_pressure.citation``): its sources, release, file, today's date and link."""
+    from datetime import date
+
+    from send_pressure.citation import citation
+
+    return citation(store(), [s for s in source_ids if s], page_title, url, date.today())
+
+
 def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...] = ()) -> str:
     """The page's freshness line (release and periods of the figures drawn, newer releases known) and a 'Cite
     this' expander with a copyable citation of the current view; returns the citation text.
@@ -306,16 +450,13 @@ def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...
     :func:`record_rows`) plus ``also``: reference tables that are not observation rows (MP look-up,
     statistical neighbours).
     """
-    from datetime import date
-
-    from send_pressure.citation import citation
     from send_pressure.freshness import figures_line
 
     shown = _shown_sources()
     lines = figures_line(store().sources, shown)
     if lines:
         st.caption("**Figures on this page.** " + " ".join(lines))
-    text = citation(store(), [*shown, *also], page_title, current_view_url(url_path), date.today())
+    text = view_citation([*shown, *also], page_title, current_view_url(url_path))
     with st.expander("Cite this"):
         st.caption("Copy with the icon at the top right. The link records this view and the data release it showed.")
         st.code(text, language=None, wrap_lines=True)

@@ -187,7 +187,7 @@ def test_chart_data_downloads_as_csv_with_markers_sources_and_periods(app_url, b
     page = context.new_page()
     page.goto(f"{app_url}/delays?la=E10000016&ind=pct_within_20_weeks&period=2024")
     _settle(page)
-    page.get_by_text("Data table and download").first.click()
+    page.get_by_text("Data table: ").first.click()
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download CSV").first.click()
     csv_file = tmp_path / "chart.csv"

@@ -18,6 +18,7 @@ def titles_of(source_ids: list[str]) -> list[str]:
     return [f"{s.at[i, 'title']} ({s.at[i, 'release']})" if i in s.index else i for i in source_ids if i]
 
 
+ui.page_title("About the data")
 st.title("About the data")
 st.markdown(
     "Every figure on this dashboard is an official statistic, loaded as published. Where the build found a "

@@ -21,6 +21,7 @@ ui.show_notices(state)
 state.notices.clear()  # shown; the scatter's pickers below report their own
 if period is None:
     st.stop()
+ui.page_title("Compare and map", ind.label, period_label(period))
 st.caption(ind.definition)
 
 # A size count is not compared across authorities: the map and table show its change instead.
@@ -47,7 +48,7 @@ ranked = ui.shared(("ranked", ind.indicator_id, period), compare.rank_authoritie
 
 # Map.
 title = f"{shown_ind.label}, {period_label(period)}"
-st.subheader(f"Map: {title}")
+st.header(f"Map: {title}")
 fig = (
     compare.map_figure(store, ind.indicator_id, period, title)
     if ind.comparable
@@ -83,7 +84,7 @@ if cover["several_shapes"]:
     st.warning("Codes matching more than one shape: " + ", ".join(cover["several_shapes"]))
 
 # Table.
-st.subheader(f"All local authorities: {title}")
+st.header(f"All local authorities: {title}")
 if ind.comparable:
     st.caption(
         f"Click a column heading to sort. Rank 1 = {'lowest' if ind.polarity == 'lower_is_better' else 'highest'} "
@@ -108,7 +109,7 @@ st.dataframe(
 )
 
 # Scatter.
-st.subheader("Two indicators against each other")
+st.header("Two indicators against each other")
 c1, c2 = st.columns(2)
 with c1:
     st.markdown(f"Across: **{ind.label}**")

@@ -33,6 +33,7 @@ ui.show_notices(state)
 st.caption(ind.definition)
 
 la_name = store.area_name(la)
+ui.page_title("Assessment delays", la_name, ind.label, period_label(period))
 region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
 bench = ui.benchmarks(ind.indicator_id, la)
 at_period = bench[bench.time_period == period].set_index("series")
@@ -115,7 +116,7 @@ ui.benchmark_chart(
 )
 
 # --- ranking ---------------------------------------------------------------------------------------
-st.subheader(f"All local authorities, {period_label(period)}")
+st.header(f"All local authorities, {period_label(period)}")
 ranked = ui.shared(
     ("ranked", ind.indicator_id, period),
     lambda: compare.rank_authorities(store.snapshot(ind.indicator_id, period), ind),

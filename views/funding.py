@@ -23,6 +23,7 @@ dsg = store.sources[store.sources.publication.fillna("").str.contains("dedicated
 for notice in freshness.missing_notices(dsg):
     st.info(notice, icon="⏳")
 la_name = store.area_name(la_code)
+ui.page_title("High needs funding", la_name)
 la = store.local_authorities.set_index("new_la_code")
 region_code, region_name = la.at[la_code, "region_code"], la.at[la_code, "region_name"]
 
@@ -34,7 +35,7 @@ st.caption(
 
 # 1. The LA's allocation over time.
 own = ui.shared(("funding series", la_code), lambda: store.series(hnb.indicator_id, [la_code]).assign(series=la_name))
-st.subheader(f"{la_name}: high needs block allocation")
+st.header(f"{la_name}: high needs block allocation")
 if own.value.notna().any():
     published = own.dropna(subset=["value"])
     latest, first = published.iloc[-1], published.iloc[0]
@@ -60,7 +61,7 @@ else:
     st.info(f"No high needs block figures are published for {la_name}.")
 
 # 2. Region and England (much larger, so in a chart of their own).
-st.subheader(f"{region_name} and England: high needs block allocation")
+st.header(f"{region_name} and England: high needs block allocation")
 wider = ui.shared(
     ("funding region series", region_code),
     lambda: store.series(hnb.indicator_id, [region_code, ENGLAND]).pipe(lambda w: w.assign(series=w.area_name)),
@@ -82,7 +83,7 @@ summary = (
 ui.chart_block(fig, wider, hnb, key="funding_region_england", summary=summary)
 
 # 3. Per EHC plan against region, England and statistical neighbours.
-st.subheader("High needs block per EHC plan")
+st.header("High needs block per EHC plan")
 st.markdown(
     "The allocation for the financial year divided by the EHC plans maintained in the January within it "
     "(2023-24 uses January 2024). The statistical-neighbour line is the median of their own figures (each "
@@ -112,7 +113,7 @@ ui.benchmark_chart(
 )
 
 # 4. Growth of funding against growth of plans.
-st.subheader("Growth in funding against growth in EHC plans")
+st.header("Growth in funding against growth in EHC plans")
 growth = ui.shared(
     ("funding growth", la_code),
     compare.indexed_growth,

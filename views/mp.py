@@ -8,11 +8,12 @@ import streamlit as st
 
 from send_pressure import mp
 from send_pressure.escaping import md
-from send_pressure.ui import cite_this, link_state, record_rows, shared, show_notices, store
+from send_pressure.ui import cite_this, link_state, page_title, record_rows, shared, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
 
 st.title(PAGE_TITLE)
+page_title(PAGE_TITLE)
 state = link_state()
 cons = shared(("constituencies",), mp.constituency_list, store())
 codes = list(cons.pcon_code)
@@ -78,7 +79,8 @@ if code is None:
 
 row = cons.set_index("pcon_code").loc[code]
 las = mp.authorities(store(), code)
-st.subheader(md(row.pcon_name))
+page_title(PAGE_TITLE, row.pcon_name)
+st.header(md(row.pcon_name))
 mp_line = f"**MP:** {md(row.mp_name)} ({md(row.party)})" if isinstance(row.mp_name, str) else "**MP:** none listed"
 names = [md(n) for n in las.la_name]
 served = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,5 +1,6 @@
 """Overview: England headline figures, and the local authorities whose figures moved most."""
 
+import pandas as pd
 import streamlit as st
 
 from send_pressure import charts, compare, ui
@@ -31,13 +32,16 @@ store = ui.store()
 state = ui.link_state()
 inds = store.indicators
 
-cols = st.columns(4)
+# One row of columns per four tiles, so on a narrow screen the tiles stack in reading order.
+rows = [st.columns(4) for _ in range(0, len(TILES), 4)]
+lines = []
 for i, iid in enumerate(TILES):
     ind = inds[iid]
     series = ui.shared(("england series", iid), store.series, iid, [ENGLAND])
     ui.record_rows(series)
+    lines.append(series.assign(series=ind.label, indicator_id=iid))
     latest, previous = compare.change(series)
-    with cols[i % 4], st.container(border=True):
+    with rows[i // 4][i % 4], st.container(border=True):
         st.markdown(f"**{ind.label}**", help=ind.definition)
         if latest is None:
             st.metric(ind.label, "not published", label_visibility="collapsed")
@@ -63,6 +67,7 @@ for i, iid in enumerate(TILES):
             key=f"spark_{iid}",
             config={"staticPlot": True},
             width="stretch",
+            alt=f"Line of {ind.label}, England, {charts.period_span(series)}. Latest: {shown}.",
         )
 st.caption(
     "Colour of the change: green is better and red is worse where a lower or higher figure is clearly better "
@@ -71,8 +76,12 @@ st.caption(
     "statistics and DfE dedicated schools grant allocations (see About the data)."
 )
 
+with st.expander("Data table: the lines in the tiles"):
+    ui.data_table(ui.tidy_for_download(pd.concat(lines, ignore_index=True)), "overview_tiles")
+
 st.header("Biggest changes since the previous period")
 ind = ui.indicator_picker(state, CHANGE_OPTIONS, default="ehc_plans")
+ui.page_title("Overview", ind.label)
 ui.show_notices(state)
 changes = ui.shared(("biggest changes", ind.indicator_id), compare.biggest_changes, store, ind.indicator_id)
 if changes.empty:

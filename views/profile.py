@@ -17,13 +17,14 @@ la_code = ui.la_picker(state)
 ui.show_notices(state)
 la_name = store.area_name(la_code)
 la_md = md(la_name)  # source text, shown in Markdown below
+ui.page_title("Local authority profile", la_name)
 la = store.local_authorities.set_index("new_la_code")
 st.markdown(
     f"**{la_md}** ({la_code}, DfE number {la.at[la_code, 'old_la_code']}), {md(la.at[la_code, 'region_name'])}."
 )
 
 table = profile.headline_table(store, la_code)
-st.subheader("Headline figures")
+st.header("Headline figures")
 st.markdown(
     "Latest published figure for each headline indicator, the one before, and how the authority compares. "
     "Ranks are among all local authorities with a figure (ties share a place: 'joint'); 'How ranked' says what "
@@ -55,7 +56,7 @@ st.download_button(
     on_click="ignore",
 )
 
-st.subheader("Trends")
+st.header("Trends")
 cols = st.columns(2)
 for i, row in enumerate(table.itertuples()):
     ind = inds[row.indicator_id]
@@ -74,7 +75,7 @@ for i, row in enumerate(table.itertuples()):
             summary = f"{summary or ''} {LONG_SERIES_NOTE}".strip()
         ui.benchmark_chart(long_id, la_code, inds[long_id].label, key=f"profile_{ind.indicator_id}", summary=summary)
 
-st.subheader("Statistical neighbours")
+st.header("Statistical neighbours")
 nbrs = store.neighbours(la_code)
 if nbrs.empty:
     st.info(f"{la_md} has no published statistical neighbours.")
@@ -86,7 +87,7 @@ else:
     )
     st.dataframe(profile.neighbour_table(store, la_code), hide_index=True, width="stretch")
 
-st.subheader("Data-quality flags for this authority")
+st.header("Data-quality flags for this authority")
 mine = store.flags[store.flags.area_code == la_code]
 if mine.empty:
     st.markdown(f"The build's checks flag none of {la_md}'s published figures.")
@@ -107,7 +108,7 @@ else:
     with st.expander(f"All {len(mine)} flags"):
         st.dataframe(flagged, hide_index=True, width="stretch")
 
-st.subheader("Data notes for this authority")
+st.header("Data notes for this authority")
 notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
 if not notes:
     st.markdown(f"No authority-specific caveats are recorded for {la_md}. General caveats are on *About the data*.")
@@ -115,7 +116,7 @@ else:
     for note in notes:
         st.markdown(f"- {note}")
 
-st.subheader(f"MPs whose constituencies {la_md} serves")
+st.header(f"MPs whose constituencies {la_md} serves")
 mps = store.constituencies()
 mps = mps[mps.new_la_code == la_code]
 if mps.empty:
@@ -127,7 +128,7 @@ for row in mps.itertuples():
         query_params={"pcon": row.pcon_code},
     )
 
-st.subheader("Scrutiny briefing")
+st.header("Scrutiny briefing")
 st.markdown(
     f"A printable briefing on {la_md}: headline table, charts, sentences computed from these figures, caveats and "
     "suggested scrutiny questions. Opens in any browser; print it to A4, or take the PDF."

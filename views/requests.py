@@ -21,6 +21,7 @@ state = ui.link_state()
 la = ui.la_picker(state)
 ui.show_notices(state)
 la_name = store.area_name(la)
+ui.page_title("Requests and assessments", la_name)
 inds = store.indicators
 st.caption(
     "Per 1,000 pupils: none of our sources gives a pupil headcount for each authority, so this page shows "

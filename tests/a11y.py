@@ -1,0 +1,130 @@
+"""Accessibility checks shared by tests/test_accessibility.py and benchmarks/axe_audit.py.
+
+axe-core (npm package, pinned in package.json / package-lock.json, installed into node_modules/ by
+``npm ci`` in scripts/test.sh) is injected into a page opened in headless Chromium and run against WCAG
+2.0/2.1/2.2 A and AA rules.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: WCAG rule sets axe checks (AA includes A).
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+#: Every page with its main selections: name -> path and query string (real LA, indicator and period codes).
+VIEWS = {
+    "overview": "",
+    "overview-timeliness": "?ind=pct_within_20_weeks",
+    "delays": "delays",
+    "delays-leeds-over-1-year": "delays?la=E08000035&ind=pct_over_1_year",
+    "requests": "requests",
+    "requests-cumberland": "requests?la=E06000063",
+    "funding": "funding",
+    "funding-leeds": "funding?la=E08000035",
+    "profile": "profile",
+    "profile-leeds": "profile?la=E08000035",
+    "compare": "compare",
+    "compare-appeal-rate": "compare?ind=tribunal_appeal_rate",
+    "mp": "mp",
+    "mp-constituency": "mp?pcon=E14001076",
+    "about": "about",
+    "guide": "guide",
+    "accessibility": "accessibility",
+}
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(db_path: Path, port: int) -> subprocess.Popen:
+    """Start the dashboard on 127.0.0.1:``port`` over ``db_path``; returns once it accepts connections."""
+    env = {**os.environ, "SEND_DB": str(db_path)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true"]
+        + ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError(f"the dashboard did not start on port {port}")
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the page script and drawn every element (no skeleton
+    placeholders, no running-status widget) for a second in a row."""
+    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
+    page.wait_for_selector("h1", timeout=90_000)
+    idle = "() => !document.querySelector('[data-testid=stSkeleton], [data-testid=stStatusWidget]')"
+    for _ in range(2):
+        page.wait_for_timeout(1000)
+        page.wait_for_function(idle, timeout=90_000)
+
+
+def run_axe(page) -> list[dict]:
+    """axe-core's violations on the open page: dicts with id, impact, help, nodes (each with target, html,
+    failureSummary).
+
+    The viewport is first made as tall as the page: axe only judges the contrast of text it can see, and
+    Streamlit scrolls the page inside its own container. Every expander is opened first.
+    """
+    # Open every expander (data tables, share boxes): axe skips hidden content.
+    page.evaluate(
+        "() => document.querySelectorAll('[data-testid=stExpander] details:not([open]) > summary')"
+        ".forEach(s => s.click())"
+    )
+    page.wait_for_timeout(1500)
+    width = page.viewport_size["width"]
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": width, "height": min(max(height, 600), 16_000)})
+    page.wait_for_timeout(800)
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        AXE_TAGS,
+    )
+    return result["violations"]
+
+
+def count_by_impact(violations: list[dict]) -> Counter:
+    """Number of failing nodes per impact (critical, serious, moderate, minor)."""
+    return Counter({v["impact"]: 0 for v in violations}) + Counter(v["impact"] for v in violations for _ in v["nodes"])
+
+
+def serious(violations: list[dict]) -> list[str]:
+    """One line per serious or critical violation: rule, node count, first failing node."""
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}; e.g. {v['nodes'][0]['target']} "
+        f"{v['nodes'][0].get('failureSummary', '')[:200]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
