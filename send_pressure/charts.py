@@ -425,19 +425,26 @@ def scatter(wide: pd.DataFrame, x: Indicator, y: Indicator, title: str, highligh
     return fig
 
 
-def sparkline(series: pd.DataFrame) -> go.Figure:
-    """A tiny line of one area's values over time (gaps where not published), for headline tiles."""
+def sparkline(series: pd.DataFrame, breaks: pd.DataFrame | None = None) -> go.Figure:
+    """A tiny line of one area's values over time (gaps where not published), for headline tiles.
+
+    ``breaks``: the indicator's ``series_break`` rows; the line is broken before each first period of a new
+    method, so a method change never reads as a jump.
+    """
     s = series.sort_values("year")
-    fig = go.Figure(
-        go.Scatter(
-            x=[period_label(p) for p in s.time_period],
-            y=s.value,
-            mode="lines+markers",
-            line=dict(color=PALETTE[0], width=2),
-            marker=dict(size=4),
-            hoverinfo="skip",
+    cuts = sorted(breaks.first_year) if breaks is not None else []
+    fig = go.Figure()
+    for _, piece in s.groupby(s.year.map(lambda y: sum(y >= c for c in cuts)), sort=True):
+        fig.add_trace(
+            go.Scatter(
+                x=[period_label(p) for p in piece.time_period],
+                y=piece.value,
+                mode="lines+markers",
+                line=dict(color=PALETTE[0], width=2),
+                marker=dict(size=4),
+                hoverinfo="skip",
+            )
         )
-    )
     fig.update_layout(height=70, margin=dict(l=0, r=0, t=0, b=0), showlegend=False, plot_bgcolor="white", font=FONT)
     fig.update_xaxes(visible=False, type="category")
     fig.update_yaxes(visible=False, rangemode="tozero")

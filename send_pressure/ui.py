@@ -536,7 +536,8 @@ def _areas_rows(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str
 def _areas_figure(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str, title: str,
                   highlight: str | None):  # fmt: skip
     rows = _areas_rows(db, indicator_ids, area_codes, by)
-    return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight)
+    breaks = db.series_breaks[db.series_breaks.indicator_id.isin(indicator_ids)]
+    return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight, breaks=breaks)
 
 
 def areas_chart(

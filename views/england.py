@@ -44,6 +44,7 @@ for i, iid in enumerate(headlines):
 st.header("Regions side by side")
 options = headlines + [i for i in ("statements_and_ehc_plans",) if i in inds and i not in headlines]
 ind = ui.indicator_picker(state, options, key="ind", default=options[0])
+ui.page_title("England and regions", ind.label)
 ui.show_notices(state)
 note = (
     f" {ind.label} is {ind.not_comparable_because}: regions differ in size, so compare their change, not their level."

@@ -62,8 +62,11 @@ for i, iid in enumerate(TILES):
         line = ui.shared(("england series", long_id), store.series, long_id, [ENGLAND]) if long_id in inds else series
         if long_id in inds:
             st.caption("Line: statements of SEN and EHC plans together before 2019.")
+        breaks = ui.breaks_for(iid)
+        for first in breaks.first_period:
+            st.caption(f"Line broken before {period_label(first)}: counted by a new method from then on.")
         st.plotly_chart(
-            ui.shared(("sparkline", iid), charts.sparkline, line),
+            ui.shared(("sparkline", iid), charts.sparkline, line, breaks),
             key=f"spark_{iid}",
             config={"staticPlot": True},
             width="stretch",
