@@ -9,6 +9,7 @@ axes start at zero; series differ by line style and symbol as well as colour
 from __future__ import annotations
 
 import json
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -89,8 +90,9 @@ def _style(name: str, highlight: str | None, others: dict) -> tuple[str, str, st
 def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None = None) -> go.Figure:
     """Line chart of one indicator over time for several series.
 
-    ``frame``: long rows with time_period, year, series, value, marker (as from
-    ``compare.benchmarks``). Periods before the first published figure are left out.
+    ``frame``: long rows with time_period, year, series, value, marker and optionally ``flag`` (data-quality
+    flags, shown on hover with '⚠'), as from ``compare.benchmarks``. Periods before the first published
+    figure are left out.
     A period where a series has no figure is a gap in its line and a light grey
     column whose hover says which series and why (never a point at zero).
     ``highlight``: the series drawn as a thick solid line.
@@ -128,10 +130,12 @@ def trend(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None
     for name, part in frame.groupby("series", sort=False):
         part = part.sort_values("year")
         color, dash, symbol = _style(name, highlight, others)
+        flags = part["flag"] if "flag" in part else [""] * len(part)
         text = [
             f"{name}<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
             + (f"<br>{marker_reason(m)}" if isinstance(m, str) else "")
-            for p, v, m in zip(part.time_period, part.value, part.marker, strict=True)
+            + (f"<br>⚠ {_wrap(f)}" if isinstance(f, str) and f else "")
+            for p, v, m, f in zip(part.time_period, part.value, part.marker, flags, strict=True)
         ]
         fig.add_trace(
             go.Scatter(
@@ -183,6 +187,11 @@ def _neighbour_lines(fig: go.Figure, rows: pd.DataFrame, ind: Indicator) -> None
             hoverinfo="text",
         )
     )
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    """Long hover text broken into lines (plotly does not wrap hover labels)."""
+    return "<br>".join(textwrap.wrap(text, width))
 
 
 def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str | None, england: float | None):

@@ -399,3 +399,14 @@ def test_delays_ranking_says_when_a_figure_rests_on_few_cases(db_path):
     text = "\n".join(m.value for m in at.markdown)
     assert "resting on 1 case." in text
     assert "Birmingham (1)" in text and "rest on fewer than 10 plans" in text
+
+
+def test_trend_hover_carries_the_flag(db_path):
+    from send_pressure import ui
+
+    rows = ui._chart_rows(ui.store(), "ehc_plans", NEWHAM)
+    fig = ui._benchmark_figure(ui.store(), "ehc_plans", NEWHAM, "t")
+    newham = next(t for t in fig.data if t.name == "Newham")
+    hover = [h for h in newham.hovertext if "2024/25" in h][0]
+    assert "⚠ As published; looks implausible because" in hover
+    assert rows.flag.str.startswith("As published").sum() >= 1
