@@ -14,6 +14,7 @@ puts it back (``send_pressure.export``).
 from __future__ import annotations
 
 import json
+import textwrap
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -124,8 +125,9 @@ def trend(
 ) -> go.Figure:
     """Line chart of one indicator over time for several series.
 
-    ``frame``: long rows with time_period, year, series, value, marker (as from
-    ``compare.benchmarks``). Periods before the first published figure are left out.
+    ``frame``: long rows with time_period, year, series, value, marker and optionally ``flag`` (data-quality
+    flags, shown on hover with '⚠'), as from ``compare.benchmarks``. Periods before the first published
+    figure are left out.
     A period where a series has no figure is a gap in its line and a light grey
     column whose hover says which series and why (never a point at zero).
     ``highlight``: the series drawn as a thick solid line.
@@ -167,12 +169,15 @@ def trend(
     for name, part in frame.groupby("series", sort=False):
         part = part.sort_values("year")
         color, dash, symbol = _style(name, highlight, others)
+        if "flag" not in part:
+            part = part.assign(flag="")
         segment = part.year.map(lambda y: sum(y >= c for c in cuts))
         for i, (_, piece) in enumerate(part.groupby(segment, sort=True)):
             text = [
                 f"{name}<br>{period_label(p)}: {format_value(v, m, ind.unit)}"
                 + (f"<br>{marker_reason(m)}" if isinstance(m, str) else "")
-                for p, v, m in zip(piece.time_period, piece.value, piece.marker, strict=True)
+                + (f"<br>⚠ {_wrap(f)}" if isinstance(f, str) and f else "")
+                for p, v, m, f in zip(piece.time_period, piece.value, piece.marker, piece.flag, strict=True)
             ]
             fig.add_trace(
                 go.Scatter(
@@ -254,6 +259,11 @@ def _neighbour_lines(fig: go.Figure, rows: pd.DataFrame, ind: Indicator) -> None
             hoverinfo="text",
         )
     )
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    """Long hover text broken into lines (plotly does not wrap hover labels)."""
+    return "<br>".join(textwrap.wrap(text, width))
 
 
 def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str | None, england: float | None):

@@ -505,7 +505,8 @@ def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     if _is_total(db.indicators[indicator_id]):
         keep = rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS]) | rows.neighbour
         rows = rows[keep].reset_index(drop=True)
-    return rows
+    # Flags and publisher footnotes travel with the rows, so the chart's hover shows them beside the point.
+    return db.attach_flags(rows.assign(area_code=rows.area_code.fillna("")), indicator_id)
 
 
 @functools.lru_cache(maxsize=2048)

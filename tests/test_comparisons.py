@@ -390,3 +390,24 @@ def test_caption_period_is_read_from_the_figure(db_path, store):
     assert caption.endswith("Period: 2014/15 to 2024/25.") and "2009/10" not in caption
     assert charts.periods_shown(charts.choropleth(store.snapshot("ehc_plans", "202425"), store.boundaries,
                                                   store.indicators["ehc_plans"], "t")) is None  # fmt: skip
+
+
+def test_delays_ranking_says_when_a_figure_rests_on_few_cases(db_path):
+    from helpers import open_page
+
+    # sen2_mi.csv (2022 release), Birmingham (330) 2014: 1 plan (excluding exceptions), 1 within 20 weeks.
+    at = open_page("views/delays.py", la="E08000025", ind="pct_within_20_weeks", period="2014")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "resting on 1 case." in text
+    assert "Birmingham (1)" in text and "rest on fewer than 10 plans" in text
+
+
+def test_trend_hover_carries_the_flag(db_path):
+    from send_pressure import ui
+
+    rows = ui._chart_rows(ui.store(), "ehc_plans", NEWHAM)
+    fig = ui._benchmark_figure(ui.store(), "ehc_plans", NEWHAM, "t")
+    newham = next(t for t in fig.data if t.name == "Newham")
+    hover = [h for h in newham.hovertext if "2024/25" in h][0]
+    assert "⚠ As published; looks implausible because" in hover
+    assert rows.flag.str.startswith("As published").sum() >= 1

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import charts, compare, ui
+from send_pressure import charts, compare, ui, uncertainty
 from send_pressure.catalogue import UNRANKED_NOTE, format_value, marker_reason, period_label, rank_text
+from send_pressure.uncertainty import small_number_note
 
 MEASURES = ["pct_within_20_weeks", "pct_within_20_weeks_incl_exceptions", "pct_over_1_year"]
 #: How the summary sentence reads for each measure ("In 2024, Kent issued 33.3% of new EHC plans ...").
@@ -121,15 +122,22 @@ ranked = ui.shared(
     ("ranked", ind.indicator_id, period),
     lambda: compare.rank_authorities(store.snapshot(ind.indicator_id, period), ind),
 )
+cases = ui.shared(
+    ("interval denominators", ind.indicator_id, period),
+    lambda: uncertainty.intervals(store, ind, period).set_index("area_code").denominator,
+)
+few = ranked[ranked.area_code.map(cases) < uncertainty.SMALL_N].dropna(subset=["value"])
 national = store.snapshot(ind.indicator_id, period, "National")
 england = national.value.iloc[0] if len(national) and national.value.notna().iloc[0] else None
 best = "highest" if ind.polarity == "higher_is_better" else "lowest"
 own_row = ranked[ranked.area_code == la]
 if len(own_row) and own_row["rank"].notna().iloc[0]:
     place = rank_text(own_row["rank"].iloc[0], int(own_row.ranked_of.iloc[0]), bool(own_row.tied.iloc[0]))
+    # A rank resting on a handful of cases says so.
+    small = small_number_note(cases.get(la, float("nan")))
     st.markdown(
         f"**{la_name} ranks {place}** local authorities in {period_label(period)} "
-        f"(1st = {best} percentage; tied authorities share a place)."
+        f"(1st = {best} percentage; tied authorities share a place)" + (f", {small}." if small else ".")
     )
 else:
     st.markdown(f"**{la_name} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
@@ -145,6 +153,12 @@ ui.chart_block(
         f"Bars are ordered best to worst; the dashed line is England. {la_name} is highlighted. The chart draws "
         f"every authority with a figure ({int(ranked.value.notna().sum())}), including City of London or Isles of "
         "Scilly when they have one, but they are not ranked."
+        + (
+            f" {len(few)} of these figures rest on fewer than {uncertainty.SMALL_N} plans, so their place means "
+            f"little: {', '.join(f'{n} ({cases[a]:.0f})' for n, a in zip(few.area_name, few.area_code, strict=True))}."
+            if len(few)
+            else ""
+        )
     ),
 )
 missing = ranked[ranked.value.isna()]
