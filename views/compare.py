@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, ui
 from send_pressure.catalogue import UNRANKED_NOTE, format_value, period_label
+from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
 store = ui.store()
@@ -146,7 +147,7 @@ n = (
 summary = (
     f"Each point is one of {n} authorities with both figures, using the latest period of each "
     f"({period_label(px)} across, {period_label(py)} up)."
-    + (f" {store.area_name(highlight)} is the large star." if highlight else "")
+    + (f" {md(store.area_name(highlight))} is the large star." if highlight else "")
 )
 ui.chart_block(fig, rows, ind2, key="compare_scatter", summary=summary)
 

@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, ui, uncertainty
 from send_pressure.catalogue import UNRANKED_NOTE, format_value, marker_reason, period_label, rank_text
+from send_pressure.escaping import md
 from send_pressure.uncertainty import small_number_note
 
 MEASURES = ["pct_within_20_weeks", "pct_within_20_weeks_incl_exceptions", "pct_over_1_year"]
@@ -34,6 +35,7 @@ ui.show_notices(state)
 st.caption(ind.definition)
 
 la_name = store.area_name(la)
+la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("Assessment delays", la_name, ind.label, period_label(period))
 region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
 bench = ui.benchmarks(ind.indicator_id, la)
@@ -57,7 +59,7 @@ own, eng = _value(la_name), _value("England")
 if own is None:
     marker = at_period.at[la_name, "marker"] if la_name in at_period.index else None
     st.markdown(
-        f"**{la_name} has no published figure for {period_label(period)}** "
+        f"**{la_md} has no published figure for {period_label(period)}** "
         f"({store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or 'not in the publication'})."
     )
 else:
@@ -66,7 +68,7 @@ else:
         word = "above" if own > eng else "below" if own < eng else "the same as"
         side = f", {word} England ({format_value(eng, None, ind.unit)})"
     st.markdown(
-        f"**In {period_label(period)}, {la_name} issued {format_value(own, None, ind.unit)} "
+        f"**In {period_label(period)}, {la_md} issued {format_value(own, None, ind.unit)} "
         f"{PHRASES[ind.indicator_id]}{side}.**"
     )
 
@@ -80,7 +82,7 @@ pooled = (
     else ""
 )
 st.markdown(
-    f"{region_name}: {_fig(region_name)} · England: {_fig('England')} · statistical neighbours: "
+    f"{md(region_name)}: {_fig(region_name)} · England: {_fig('England')} · statistical neighbours: "
     f"{compare.group_summary_text(nb_row, ind.unit, n_total)}{pooled}."
 )
 each = compare.neighbour_figures(store, ind.indicator_id, la)
@@ -88,8 +90,7 @@ each = each[each.time_period == period]
 if len(each) and own is not None:
     better = each.value > own if ind.polarity == "higher_is_better" else each.value < own
     st.markdown(
-        f"**{int(better.sum())} of {la_name}'s {len(each)} neighbours with a row did better in "
-        f"{period_label(period)}.**"
+        f"**{int(better.sum())} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**"
     )
 with st.expander(f"Each neighbour's figure, {period_label(period)}"):
     st.dataframe(
@@ -110,7 +111,7 @@ ui.benchmark_chart(
     f"{ind.label}: {la_name} against benchmarks",
     key=f"delays_trend_{ind.indicator_id}_{la}",
     summary=(
-        f"Thick line: {la_name}. A break in a line and a grey column mean no published figure (hover for the reason). "
+        f"Thick line: {la_md}. A break in a line and a grey column mean no published figure (hover for the reason). "
         f"Statistical neighbours: the ten authorities the DfE judges most similar; the line is their median, and "
         f"'{charts.EACH_NEIGHBOUR}' in the legend draws each one."
     ),
@@ -136,11 +137,11 @@ if len(own_row) and own_row["rank"].notna().iloc[0]:
     # A rank resting on a handful of cases says so.
     small = small_number_note(cases.get(la, float("nan")))
     st.markdown(
-        f"**{la_name} ranks {place}** local authorities in {period_label(period)} "
+        f"**{la_md} ranks {place}** local authorities in {period_label(period)} "
         f"(1st = {best} percentage; tied authorities share a place)" + (f", {small}." if small else ".")
     )
 else:
-    st.markdown(f"**{la_name} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
+    st.markdown(f"**{la_md} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
 ui.chart_block(
     ui.shared(
         ("delays ranking", ind.indicator_id, period, la),
@@ -150,12 +151,14 @@ ui.chart_block(
     ind,
     key=f"delays_rank_{ind.indicator_id}_{period}",
     summary=(
-        f"Bars are ordered best to worst; the dashed line is England. {la_name} is highlighted. The chart draws "
+        f"Bars are ordered best to worst; the dashed line is England. {la_md} is highlighted. The chart draws "
         f"every authority with a figure ({int(ranked.value.notna().sum())}), including City of London or Isles of "
         "Scilly when they have one, but they are not ranked."
         + (
             f" {len(few)} of these figures rest on fewer than {uncertainty.SMALL_N} plans, so their place means "
-            f"little: {', '.join(f'{n} ({cases[a]:.0f})' for n, a in zip(few.area_name, few.area_code, strict=True))}."
+            "little: "
+            + ", ".join(f"{md(n)} ({cases[a]:.0f})" for n, a in zip(few.area_name, few.area_code, strict=True))
+            + "."
             if len(few)
             else ""
         )
@@ -166,7 +169,7 @@ if len(missing):
     st.markdown(
         f"**No figure for {period_label(period)}:** "
         + "; ".join(
-            f"{n} ({store.marker_note(ind.indicator_id, a, period) or marker_reason(m) or 'not published'})"
+            f"{md(n)} ({store.marker_note(ind.indicator_id, a, period) or marker_reason(m) or 'not published'})"
             for n, a, m in zip(missing.area_name, missing.area_code, missing.marker, strict=True)
         )
     )

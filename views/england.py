@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, ui
 from send_pressure.catalogue import LONG_SERIES, LONG_SERIES_NOTE, format_value, period_label
+from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
 store = ui.store()
@@ -75,8 +76,8 @@ figures = snap.drop_duplicates("region_code").dropna(subset=["value"]).sort_valu
 summary = (
     "Each local authority is shaded with its region's figure. "
     + (
-        f"Lowest: {figures.region_name.iloc[0]} ({format_value(figures.value.iloc[0], None, shown.unit)}); "
-        f"highest: {figures.region_name.iloc[-1]} ({format_value(figures.value.iloc[-1], None, shown.unit)}). "
+        f"Lowest: {md(figures.region_name.iloc[0])} ({format_value(figures.value.iloc[0], None, shown.unit)}); "
+        f"highest: {md(figures.region_name.iloc[-1])} ({format_value(figures.value.iloc[-1], None, shown.unit)}). "
         if len(figures)
         else ""
     )

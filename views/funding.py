@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, freshness, ui
 from send_pressure.catalogue import format_value, period_label
+from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
 store = ui.store()
@@ -23,6 +24,7 @@ dsg = store.sources[store.sources.publication.fillna("").str.contains("dedicated
 for notice in freshness.missing_notices(dsg):
     st.info(notice, icon="⏳")
 la_name = store.area_name(la_code)
+la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("High needs funding", la_name)
 la = store.local_authorities.set_index("new_la_code")
 region_code, region_name = la.at[la_code, "region_code"], la.at[la_code, "region_name"]
@@ -35,12 +37,12 @@ st.caption(
 
 # 1. The LA's allocation over time.
 own = ui.shared(("funding series", la_code), lambda: store.series(hnb.indicator_id, [la_code]).assign(series=la_name))
-st.header(f"{la_name}: high needs block allocation")
+st.header(f"{la_md}: high needs block allocation")
 if own.value.notna().any():
     published = own.dropna(subset=["value"])
     latest, first = published.iloc[-1], published.iloc[0]
     summary = (
-        f"{la_name}'s high needs block was **{format_value(latest.value, None, 'gbp')}** in "
+        f"{la_md}'s high needs block was **{format_value(latest.value, None, 'gbp')}** in "
         f"{period_label(latest.time_period)}"
         + (
             f", against {format_value(first.value, None, 'gbp')} in {period_label(first.time_period)}."
@@ -58,10 +60,10 @@ if own.value.notna().any():
     )
     ui.chart_block(fig, own, hnb, key="funding_la", summary=summary)
 else:
-    st.info(f"No high needs block figures are published for {la_name}.")
+    st.info(f"No high needs block figures are published for {la_md}.")
 
 # 2. Region and England (much larger, so in a chart of their own).
-st.header(f"{region_name} and England: high needs block allocation")
+st.header(f"{md(region_name)} and England: high needs block allocation")
 wider = ui.shared(
     ("funding region series", region_code),
     lambda: store.series(hnb.indicator_id, [region_code, ENGLAND]).pipe(lambda w: w.assign(series=w.area_name)),
@@ -122,7 +124,7 @@ growth = ui.shared(
     (hnb.indicator_id, plans.indicator_id),
 )
 if growth.year.nunique() < 2:
-    st.info(f"{la_name} has fewer than two years with both a high needs block and an EHC plan count: no growth yet.")
+    st.info(f"{la_md} has fewer than two years with both a high needs block and an EHC plan count: no growth yet.")
 else:
     base = growth.base_period.iloc[0]
     index_ind = plans  # the index is formatted as a whole number, like a count

@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, ui
 from send_pressure.catalogue import LONG_SERIES, UNRANKED_NOTE, format_change, format_value, period_label
+from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
 #: The England tiles, in reading order: the pressure from request to plan, then appeals and funding.
@@ -121,7 +122,7 @@ ui.chart_block(
     ind,
     key=f"overview_changes_{ind.indicator_id}",
     summary=(
-        f"Largest: {changes.area_name.iloc[0]} ({format_change(changes.change.iloc[0], ind.unit)}). "
+        f"Largest: {md(changes.area_name.iloc[0])} ({format_change(changes.change.iloc[0], ind.unit)}). "
         "Authorities without a figure in either period are left out. Big authorities dominate changes in counts."
     ),
 )

@@ -5,6 +5,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, ui
 from send_pressure.catalogue import format_change, format_value, period_label
+from send_pressure.escaping import md
 from send_pressure.freshness import break_sentences
 
 PATH = ["initial_requests", "requests_decided_to_assess", "ehc_needs_assessments", "assessments_plan_issued"]
@@ -21,6 +22,7 @@ state = ui.link_state()
 la = ui.la_picker(state)
 ui.show_notices(state)
 la_name = store.area_name(la)
+la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("Requests and assessments", la_name)
 inds = store.indicators
 st.caption(
@@ -48,7 +50,7 @@ def _pct_change(now, before) -> str:
 summary = None
 if latest is not None:
     summary = (
-        f"{la_name} received **{format_value(latest.value, None, req.unit)}** initial requests in "
+        f"{la_md} received **{format_value(latest.value, None, req.unit)}** initial requests in "
         f"{period_label(latest.time_period)}, {_pct_change(latest, previous)} "
         f"(England: {format_value(e_latest.value, None, req.unit)}, {_pct_change(e_latest, e_previous)})."
     )
@@ -137,7 +139,7 @@ if a_latest is not None:
         delta = format_change(a_latest.value - a_previous.value, app.unit)
         since = f" ({delta} on {period_label(a_previous.time_period)})"
     app_summary = (
-        f"{format_value(a_latest.value, None, app.unit)} appeals registered against {la_name} in "
+        f"{format_value(a_latest.value, None, app.unit)} appeals registered against {la_md} in "
         f"{period_label(a_latest.time_period)}{since}."
     )
 ui.chart_block(
