@@ -89,7 +89,7 @@ def build(
     # Heavy imports only when there is work to do (keeps the no-change path fast).
     import pandas as pd
 
-    from etl.load import BuildError, assemble, previous_copy, write_database
+    from etl.load import BuildError, assemble, previous_copies, write_database
     from etl.parsers import get_parser
     from etl.validate import validate
 
@@ -115,9 +115,10 @@ def build(
         log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
 
     stale, old_sources, missing = {}, {}, {}
+    copies = previous_copies(db_path, [s.source_id for s in sources if s.source_id in failed])
     for s in [s for s in sources if s.source_id in failed]:
         error = failed[s.source_id]
-        copy = previous_copy(db_path, s.source_id)
+        copy = copies.get(s.source_id)
         if copy is None:
             if not s.required:
                 log(f"  skipped {s.source_id}: {error} (optional; no earlier copy)")
