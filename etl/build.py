@@ -180,7 +180,7 @@ def _build(
     # Heavy imports only when there is work to do (keeps the no-change path fast).
     import pandas as pd
 
-    from etl.load import BuildError, assemble, previous_copy, write_database
+    from etl.load import BuildError, assemble, previous_copies, write_database
     from etl.parsers import get_parser
     from etl.validate import validate
 
@@ -214,9 +214,10 @@ def _build(
         log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
 
     stale, old_sources, missing = {}, {}, {}
+    copies = previous_copies(db_path, [s.source_id for s in sources if s.source_id in failed])
     for s in [s for s in sources if s.source_id in failed]:
         error = failed[s.source_id]
-        copy = previous_copy(db_path, s.source_id)
+        copy = copies.get(s.source_id)
         if copy is None:
             if not s.required:
                 log(f"  skipped {s.source_id}: {error} (optional; no earlier copy)")
@@ -229,41 +230,13 @@ def _build(
     all_sources = sources
     sources = [s for s in sources if s.source_id in parsed or (s.source_id in fetched and s.parser == "none")]
 
-    rows = [_not_loaded_row(s, why) for s, why in ((s, missing.get(s.source_id)) for s in all_sources) if why]
-    for s in sources:
-        if s.source_id in old_sources:
-            old = old_sources[s.source_id]
-            rows.append(
-                {
-                    **old,
-                    "publication": s.publication,
-                    "follows_latest": s.follows_latest,
-                    "status": "previous copy",
-                    "status_note": stale[s.source_id],
-                }
-            )
-            continue
-        f = fetched[s.source_id]
-        rows.append(
-            {
-                "source_id": s.source_id,
-                "title": s.title,
-                "publisher": s.publisher,
-                "page_url": s.page_url,
-                "file_url": f.file_url,
-                "release": release_label(s, f),
-                "file_name": Path(f.member or s.mirror_path).name,
-                "sha256": f.sha256,
-                "retrieved_at": pd.to_datetime(f.retrieved_at, utc=True).tz_convert(None),
-                "licence": s.licence,
-                "publication": s.publication,
-                "release_slug": f.release,
-                "newest_release": None,
-                "follows_latest": s.follows_latest,
-                "status": "cached copy" if f.fallback else "current",
-                "status_note": f.fallback,
-            }
-        )
+    rows = [_not_loaded_row(s, missing[s.source_id]) for s in all_sources if s.source_id in missing]
+    rows += [
+        _previous_row(s, old_sources[s.source_id], stale[s.source_id])
+        if s.source_id in old_sources
+        else _source_row(s, fetched[s.source_id])
+        for s in sources
+    ]
     source_rows = _newest_known(pd.DataFrame(rows), fetched)
     ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
     tables = assemble(parsed, ranked, source_rows)
@@ -354,6 +327,41 @@ def _ranked(source: Source, source_rows) -> Source:
         return source
     slug = source_rows.set_index("source_id").release_slug.get(source.source_id)
     return dataclasses.replace(source, precedence=release_rank(slug, source.precedence))
+
+
+def _source_row(s: Source, f: FetchedFile) -> dict:
+    """The ``source`` row of a file read in this build."""
+    import pandas as pd
+
+    return {
+        "source_id": s.source_id,
+        "title": s.title,
+        "publisher": s.publisher,
+        "page_url": s.page_url,
+        "file_url": f.file_url,
+        "release": release_label(s, f),
+        "file_name": Path(f.member or s.mirror_path).name,
+        "sha256": f.sha256,
+        "retrieved_at": pd.to_datetime(f.retrieved_at, utc=True).tz_convert(None),
+        "licence": s.licence,
+        "publication": s.publication,
+        "release_slug": f.release,
+        "newest_release": None,
+        "follows_latest": s.follows_latest,
+        "status": "cached copy" if f.fallback else "current",
+        "status_note": f.fallback,
+    }
+
+
+def _previous_row(s: Source, old: dict, why: str) -> dict:
+    """The ``source`` row of a source whose rows were taken from the previous database."""
+    return {
+        **old,
+        "publication": s.publication,
+        "follows_latest": s.follows_latest,
+        "status": "previous copy",
+        "status_note": why,
+    }
 
 
 def _not_loaded_row(source: Source, why: str) -> dict:

@@ -146,11 +146,15 @@ class Ledger:
     def __init__(self, sources: dict[str, Source]) -> None:
         self.sources = sources
         self.hits: dict[str, set[str]] = {c.correction_id: set() for c in CORRECTIONS}
+        self._declared: dict[tuple[str, str], list[Correction]] = {}
 
     def for_source(self, source_id: str, kind: str) -> list[Correction]:
         """The corrections of one kind declared for the table this source belongs to."""
-        table = table_of(self.sources[source_id])
-        return [c for c in CORRECTIONS if c.kind == kind and c.table == table]
+        key = (source_id, kind)
+        if key not in self._declared:  # asked once per (code, name) pair: worth remembering
+            table = table_of(self.sources[source_id])
+            self._declared[key] = [c for c in CORRECTIONS if c.kind == kind and c.table == table]
+        return self._declared[key]
 
     def code_for(self, source_id: str, code: str, name_key: str) -> str | None:
         """The code a printed (code, name) pair belongs to when it is a declared error (recorded), else None."""

@@ -453,47 +453,51 @@ def _boundaries(parsed, la: pd.DataFrame, problems) -> pd.DataFrame:
     return shapes[cols]
 
 
-def previous_copy(db_path: Path, source_id: str) -> tuple[Parsed, dict] | None:
-    """A source's last good copy: its rows in the database a previous build wrote, or None.
+def previous_copies(db_path: Path, source_ids: list[str]) -> dict[str, tuple[Parsed, dict]]:
+    """The last good copy of each source that has one: its rows in the database a previous build wrote.
 
-    Returns (Parsed, source row). ``Parsed.observations`` carries the published (not derived) figures with
-    their ``area_code`` already resolved; ``tables['ees_la']`` the authorities they were printed for (so
-    the local authority list stays whole); ``notes`` the source's data notes. None when there is no database,
-    it cannot be read, or it holds nothing from ``source_id``.
+    Returns source_id -> (Parsed, source row). ``Parsed.observations`` carries the published (not derived)
+    figures with their ``area_code`` already resolved; ``tables['ees_la']`` the authorities they were printed
+    for (so the local authority list stays whole); ``notes`` the source's data notes. A source is left out
+    when there is no database, it cannot be read, or it holds no figures from that source.
     """
-    if not db_path.exists():
-        return None
+    if not source_ids or not db_path.exists():
+        return {}
     try:
         con = duckdb.connect(str(db_path), read_only=True)
         try:
-            source = con.execute("SELECT * FROM source WHERE source_id = ?", [source_id]).df()
-            obs = con.execute(
-                """
-                SELECT o.*, l.old_la_code, l.la_name,
-                       CASE WHEN o.geographic_level = 'Regional' THEN o.area_code END AS region_code
-                FROM observation o JOIN indicator i USING (indicator_id)
-                LEFT JOIN local_authority l ON l.new_la_code = o.area_code AND o.geographic_level = 'Local authority'
-                WHERE o.source_id = ? AND NOT i.derived
-                """,
-                [source_id],
-            ).df()
-            ees_la = con.execute(
-                """
-                SELECT DISTINCT l.old_la_code, l.new_la_code, l.la_name, l.region_code, l.region_name, o.year
-                FROM observation o JOIN local_authority l ON l.new_la_code = o.area_code
-                WHERE o.source_id = ?
-                """,
-                [source_id],
-            ).df()
-            notes = con.execute(
-                "SELECT area_code, time_period, indicator_id, note FROM data_note WHERE source_id = ?", [source_id]
-            ).df()
+            held = [sid for (sid,) in con.execute("SELECT DISTINCT source_id FROM observation").fetchall()]
+            return {sid: _previous_copy(con, sid) for sid in source_ids if sid in held}
         finally:
             con.close()
     except duckdb.Error:
-        return None
-    if source.empty or obs.empty:
-        return None
+        return {}
+
+
+def _previous_copy(con, source_id: str) -> tuple[Parsed, dict]:
+    """One source's rows from an open previous database (see :func:`previous_copies`)."""
+    source = con.execute("SELECT * FROM source WHERE source_id = ?", [source_id]).df()
+    obs = con.execute(
+        """
+        SELECT o.*, l.old_la_code, l.la_name,
+               CASE WHEN o.geographic_level = 'Regional' THEN o.area_code END AS region_code
+        FROM observation o JOIN indicator i USING (indicator_id)
+        LEFT JOIN local_authority l ON l.new_la_code = o.area_code AND o.geographic_level = 'Local authority'
+        WHERE o.source_id = ? AND NOT i.derived
+        """,
+        [source_id],
+    ).df()
+    ees_la = con.execute(
+        """
+        SELECT DISTINCT l.old_la_code, l.new_la_code, l.la_name, l.region_code, l.region_name, o.year
+        FROM observation o JOIN local_authority l ON l.new_la_code = o.area_code
+        WHERE o.source_id = ?
+        """,
+        [source_id],
+    ).df()
+    notes = con.execute(
+        "SELECT area_code, time_period, indicator_id, note FROM data_note WHERE source_id = ?", [source_id]
+    ).df()
     row = {k: (None if pd.isna(v) else v) for k, v in source.iloc[0].to_dict().items()}
     parsed = Parsed(
         observations=obs[[*OBS_COLUMNS, "area_code"]],
