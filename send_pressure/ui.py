@@ -31,6 +31,11 @@ CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #474c55 !important; }
 [data-testid="stTable"] th { color: #1a1a1a !important; }
+/* Reflow at 320 px: a chart's table wraps its cells instead of scrolling sideways (a scrolling box would need
+   a keyboard focus of its own, which Streamlit does not give it). */
+[data-testid="stTable"] > div { overflow: visible !important; }
+[data-testid="stTable"] table { width: 100%; table-layout: auto; }
+[data-testid="stTable"] :is(th, td) { white-space: normal !important; overflow-wrap: anywhere; }
 .chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
 """
 
@@ -180,9 +185,14 @@ def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None) -> No
         "marker_meaning": "Note",
         "source_release": "Source",
     }
-    table = shown[cols].rename(columns=names)
+    # Columns with one value for every row (a single source, no notes) are said once under the table: the
+    # table then fits a 320 px screen without scrolling sideways. The CSV keeps every column.
+    same = [c for c in ("marker_meaning", "source_release") if c in cols and shown[c].nunique(dropna=False) == 1]
+    table = shown[[c for c in cols if c not in same]].rename(columns=names)
     if len(table) <= TABLE_ROWS:
         st.table(table.fillna("").set_index(table.columns[0]))
+        if "source_release" in same and shown.source_release.notna().any():
+            st.caption(f"Source of every row: {shown.source_release.iloc[0]}.")
     else:
         st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
