@@ -39,6 +39,11 @@ CSS = """
 [data-testid="stCaptionContainer"] { opacity: 1 !important; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { color: #474c55 !important; }
 [data-testid="stTable"] th { color: #1a1a1a !important; }
+/* Reflow at 320 px: a chart's table wraps its cells instead of scrolling sideways (a scrolling box would need
+   a keyboard focus of its own, which Streamlit does not give it). */
+[data-testid="stTable"] > div { overflow: visible !important; }
+[data-testid="stTable"] table { width: 100%; table-layout: auto; }
+[data-testid="stTable"] :is(th, td) { white-space: normal !important; overflow-wrap: anywhere; }
 .chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
 """
 
@@ -229,22 +234,6 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     return out.drop(columns=[c for c in ("year",) if c in out])
 
 
-class _Same:
-    """Wraps an object so that it hashes and compares by identity: a memo keyed on it hits only for that very
-    object, which the memo keeps alive (so its id cannot be reused meanwhile)."""
-
-    __slots__ = ("obj",)
-
-    def __init__(self, obj: object):
-        self.obj = obj
-
-    def __hash__(self) -> int:
-        return id(self.obj)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Same) and other.obj is self.obj
-
-
 #: Charts whose rows fit in a plain HTML table (read well by screen readers); longer ones get a grid.
 TABLE_ROWS = 60
 #: Column headings of the data tables under charts.
@@ -259,10 +248,15 @@ TABLE_HEADINGS = {
 }
 
 
-def _display_table(data: pd.DataFrame, ind: Indicator | None) -> pd.DataFrame | pa.Table:
-    """The rows behind a chart (from :func:`tidy_for_download`) as shown: figures formatted in ``ind``'s unit
-    (else each row's indicator's), markers kept, readable headings. Short tables are a frame for a plain HTML
-    table; long ones are already in Arrow, which st.dataframe would otherwise convert them to at every rerun."""
+def _display_table(data: pd.DataFrame, ind: Indicator | None) -> tuple[pd.DataFrame | pa.Table, str]:
+    """The rows behind a chart (from :func:`tidy_for_download`) as shown, and a note to print under them.
+
+    Figures are formatted in ``ind``'s unit (else each row's indicator's), markers kept, headings readable.
+    A note or flag column that is empty in every row is left out, and a source shared by every row is said
+    once in the note, so the table fits a 320 px screen without scrolling sideways (the CSV keeps every
+    column). Short tables are a frame for a plain HTML table; long ones are already in Arrow, which
+    st.dataframe would otherwise convert them to at every rerun.
+    """
     shown = data.copy()
     if "value" in shown:
         inds = store().indicators
@@ -271,20 +265,29 @@ def _display_table(data: pd.DataFrame, ind: Indicator | None) -> pd.DataFrame | 
             format_value(v, m, u)
             for v, m, u in zip(shown.value, shown.get("marker", [None] * len(shown)), units, strict=True)
         ]
-    table = shown[[c for c in TABLE_HEADINGS if c in shown]].rename(columns=TABLE_HEADINGS)
+    cols = [c for c in TABLE_HEADINGS if c in shown]
+    empty = [c for c in ("marker_meaning", "flag") if c in cols and not shown[c].fillna("").astype(bool).any()]
+    one_source = "source_release" in cols and shown.source_release.nunique(dropna=False) == 1
+    note = ""
+    if one_source and shown.source_release.notna().any():
+        note = f"Source of every row: {shown.source_release.iloc[0]}."
+    drop = empty + (["source_release"] if one_source else [])
+    table = shown[[c for c in cols if c not in drop]].rename(columns=TABLE_HEADINGS)
     if len(table) <= TABLE_ROWS:
-        return table.fillna("").set_index(table.columns[0])
-    return pa.Table.from_pandas(table, preserve_index=False)
+        return table.fillna("").set_index(table.columns[0]), note
+    return pa.Table.from_pandas(table, preserve_index=False), note
 
 
 def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None, table=None) -> None:
     """The rows behind a chart (from :func:`tidy_for_download`) as a table (``table``: its
     :func:`_display_table`, when already made), with a CSV download (formula-like text made inert)."""
-    table = _display_table(data, ind) if table is None else table
+    table, note = _display_table(data, ind) if table is None else table
     if isinstance(table, pa.Table):
         st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.table(table)
+    if note:
+        st.caption(note)
     st.download_button(
         "Download CSV",
         lambda: csv_bytes(data),  # written only when clicked

@@ -91,6 +91,8 @@ def test_reflows_at_320_px(app_url, browser, view):
         "() => { const m = document.querySelector('[data-testid=stMain]'); return m.scrollWidth - m.clientWidth; }"
     )
     assert overflow <= 1
+    if AXE_JS.exists():
+        assert serious(run_axe(page)) == []
     page.close()
 
 
