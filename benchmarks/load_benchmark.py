@@ -32,8 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ST_LOAD = ROOT.parent / "shared" / "tools" / "st_load.py"
-PAGES = ["/", "/delays?la={la}", "/requests?la={la}", "/funding?la={la}", "/profile?la={la}", "/compare"]
-PAGES += ["/mp?pcon=E14001063", "/about"]  # Aldershot, a constituency of the default LA's region
+PAGES = ["/", "/england", "/delays?la={la}", "/requests?la={la}", "/funding?la={la}", "/profile?la={la}", "/compare"]
+PAGES += ["/mp?pcon=E14001063", "/about", "/guide", "/accessibility"]  # Aldershot: in the default LA's region
 
 
 def free_port_run(n: int) -> int:

@@ -290,7 +290,7 @@ def _one_copy_per_release(sources: list[Source], fetched: dict[str, FetchedFile]
     for s in sources:
         f = fetched.get(s.source_id)
         if not s.follows_latest and f is not None and (s.publication, s.parser, f.release) in latest:
-            log(f"  {s.source_id}: release {f.release} is the latest release, read once")
+            log(f"  {s.source_id}: the same release ({f.release}) as its publication's newest one here, read once")
             del fetched[s.source_id]
             continue
         keep.append(s)

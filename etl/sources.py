@@ -134,7 +134,7 @@ SOURCES: list[Source] = [
     _dsg("2021-22", "dedicated-schools-grant_2022_07_18.ods", "published 18 July 2022"),
     _dsg("2022-23", "dedicated-schools-grant_2023_07_20.ods", "published 20 July 2023"),
     # The file is named 2024_07_20, but its Information sheet and zip entries date it 20 July 2023.
-    _dsg("2023-24", "dedicated-schools-grant_2024_07_20.ods", "file dated 20 July 2023 (named 2024_07_20)"),
+    _dsg("2023-24", "dedicated-schools-grant_2024_07_20.ods", "published 20 July 2023"),
     # Later years: their layouts are not in the mirror; a live build takes the page's current file.
     _dsg("2024-25", "dedicated-schools-grant_2024-25.ods", "latest file on the GOV.UK page", required=False),
     _dsg("2025-26", "dedicated-schools-grant_2025-26.ods", "latest file on the GOV.UK page", required=False),

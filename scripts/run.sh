@@ -9,25 +9,28 @@ if [ -n "${SEND_SOURCE_DIR:-}" ]; then
   .venv/bin/python -m etl build --source-dir "$SEND_SOURCE_DIR" || [ $? = 8 ]
 else
   status=0
-  errors="$(mktemp)"
-  .venv/bin/python -m etl build 2>"$errors" || status=$?
-  # Exit code 3: a source could not be downloaded (offline). Exit code 8: built, but some source is an older
-  # copy (the summary and the pages say which): start the app. Any other failure is a real problem: stop.
+  output="$(mktemp)"
+  echo "Downloading the official files (cached in data/cache) and building the database..."
+  .venv/bin/python -m etl build >"$output" 2>&1 || status=$?
+  # Exit code 3: a source could not be downloaded and has no copy (offline). Exit code 8: built, but some source
+  # is an older copy (the summary and the pages say which): start the app. Any other failure: stop.
   if [ "$status" = 3 ] && [ -d "$mirror" ]; then
     echo "Offline (the sources could not be downloaded): building from the local mirror at $mirror instead."
-    rm -f "$errors"
+    rm -f "$output"
     .venv/bin/python -m etl build --source-dir "$mirror"
-  elif [ "$status" != 0 ] && [ "$status" != 8 ]; then
-    cat "$errors" >&2
-    rm -f "$errors"
-    exit "$status"
   else
-    cat "$errors" >&2
-    rm -f "$errors"
+    cat "$output"
+    rm -f "$output"
+    if [ "$status" != 0 ] && [ "$status" != 8 ]; then
+      exit "$status"
+    fi
   fi
 fi
 .venv/bin/python -m etl summary
-# Share cards (link previews with a chart image) need Chromium; built in the background, skipped when up to date.
+# Share cards (link previews with a chart image) need Chromium; built in the background while the app runs
+# (skipped when up to date) and stopped with it.
 mkdir -p data
-(.venv/bin/python -m send_pressure.share >data/share-cards.log 2>&1 &)
-exec .venv/bin/streamlit run dashboard.py "$@"
+.venv/bin/python -m send_pressure.share >data/share-cards.log 2>&1 &
+share=$!
+trap 'kill "$share" 2>/dev/null || true' EXIT
+.venv/bin/streamlit run dashboard.py "$@"

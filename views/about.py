@@ -33,9 +33,9 @@ for pub, slug in newest.items():
     parts = [f"{r.title}: {r.release}" for r in loaded.itertuples()]
     st.markdown(f"**{pub}**: newest release known **{slug}**. Following it: " + "; ".join(parts) + ".")
 for notice in freshness.stale_notices(src):
-    st.warning(notice, icon="⏳")
+    st.warning(notice)
 for notice in freshness.missing_notices(src):
-    st.info(notice, icon="⏳")
+    st.info(notice)
 
 st.subheader("New periods")
 added = freshness.new_periods(store)
@@ -198,12 +198,13 @@ st.dataframe(
     pd.DataFrame({"Marker": list(MARKER_MEANINGS), "Meaning": list(MARKER_MEANINGS.values())}), hide_index=True
 )
 
-st.subheader("SEND Tribunal: 2023 collection change")
+st.subheader("SEND Tribunal: collection and method changes")
 st.markdown(
-    "From 2023 the tribunal appeal rate follows a change in the tribunal data collection, so 2023 and 2024 rates "
-    "are not strictly comparable with earlier years. The 2025 release's 'In development' measures for 2024 were "
-    "not official statistics and are not loaded; the 2026 release publishes 2024 under that new method (see "
-    "*Series breaks* above)."
+    "The 2025 release notes a change in the tribunal data collection from 2023, so its 2023 rate is not strictly "
+    "comparable with earlier years (shown as published, without a break). Its 'In development' measures for 2024 "
+    "were not official statistics and are not loaded. The 2026 release then revised 2024 to a new method for "
+    "appealable decisions (England 2024: 364,912 decisions and 6.1%, where the 2025 release said 689,739 and "
+    "3.2%): every chart breaks its line there, from 2024 (see *Series breaks* above)."
 )
 
 st.subheader("Data-quality flags: figures kept as published that look implausible")

@@ -22,7 +22,7 @@ la_code = ui.la_picker(state)
 ui.show_notices(state)
 dsg = store.sources[store.sources.publication.fillna("").str.contains("dedicated-schools-grant")]
 for notice in freshness.missing_notices(dsg):
-    st.info(notice, icon="⏳")
+    st.info(notice)
 la_name = store.area_name(la_code)
 la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("High needs funding", la_name)

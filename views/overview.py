@@ -96,16 +96,20 @@ st.markdown(
     f"The ten local authorities with the biggest change in **{ind.label}** between "
     f"{period_label(prev)} and {period_label(last)} (largest rise or fall, either way)."
 )
+# A change this big is often a data problem: the build's flag on the latest figure sits beside it.
+flagged = store.attach_flags(changes.assign(time_period=last), ind.indicator_id)
 table = changes.assign(
     previous=changes.previous.map(lambda v: format_value(v, None, ind.unit)),
     latest=changes.latest.map(lambda v: format_value(v, None, ind.unit)),
     change=changes.change.map(lambda d: format_change(d, ind.unit)),
-)[["area_name", "previous", "latest", "change"]].rename(
+    flag=flagged.flag.to_numpy(),
+)[["area_name", "previous", "latest", "change", "flag"]].rename(
     columns={
         "area_name": "Local authority",
         "previous": period_label(prev),
         "latest": period_label(last),
         "change": "Change",
+        "flag": "Data quality",
     }
 )
 st.dataframe(table, hide_index=True, width="stretch")
@@ -123,7 +127,8 @@ ui.chart_block(
     key=f"overview_changes_{ind.indicator_id}",
     summary=(
         f"Largest: {md(changes.area_name.iloc[0])} ({format_change(changes.change.iloc[0], ind.unit)}). "
-        "Authorities without a figure in either period are left out. Big authorities dominate changes in counts."
+        "Plain bars are rises, hatched bars are falls. Authorities without a figure in either period are left out. "
+        "Big authorities dominate changes in counts."
     ),
 )
 st.caption(UNRANKED_NOTE + " They are also left out of this list.")

@@ -38,7 +38,7 @@ st.dataframe(
     shown,
     hide_index=True,
     width="stretch",
-    column_config={"Data quality": st.column_config.TextColumn(width="large")},
+    column_config={"Data quality": st.column_config.TextColumn(width="medium")},
 )
 ui.record_rows(table.assign(time_period=table.latest_period))
 if la_code in UNRANKED:
