@@ -377,9 +377,10 @@ def chart_block(
 
     ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and an area or series
     column). The title comes from the figure (``charts.chart_title``) and is shown as text; the chart's
-    accessible name is the title plus a sentence with its latest figures (``charts.describe``), which is
-    also printed under it. ``url_path``: the page's path, for links when the browser's address is unknown.
-    Pass ``fig`` and ``frame`` from :func:`shared` so that the tables are built once, not at every rerun.
+    accessible name is the title plus a sentence with its latest figures (``charts.describe``), printed
+    under it when the page gives no ``summary`` of its own. ``url_path``: the page's path, for links when
+    the browser's address is unknown. Pass ``fig`` and ``frame`` from :func:`shared` so that the tables are
+    built once, not at every rerun.
     """
     title = charts.chart_title(fig)
     periods = tuple(charts.periods_shown(fig) or ())
