@@ -91,7 +91,10 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     problems = _Problems()
     ledger = corrections.Ledger(sources)
     ees_la = pd.concat([p.tables["ees_la"] for p in parsed.values() if "ees_la" in p.tables], ignore_index=True)
-    la = geography.build_local_authorities(ees_la)
+    try:
+        la = geography.build_local_authorities(ees_la)
+    except ValueError as e:  # the release's own LA codes disagree (e.g. one GSS code for two authorities)
+        raise BuildError(f"Build stopped: the local authority list does not hold together: {e}") from e
     by_code = la.set_index("old_la_code")
     notes: list[dict] = []
     for sid, p in parsed.items():

@@ -204,6 +204,8 @@ SOURCES: list[Source] = [
         mirror_path="mp-lookup/mp_lookup.csv",
         parser="mp_lookup",
         release="2024 Parliament",
+        # England's Westminster constituencies under the 2024 boundaries: a file with fewer was cut short.
+        options={"english_constituencies": 543},
     ),
     Source(
         source_id="boundaries_2023",

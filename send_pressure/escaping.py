@@ -43,16 +43,21 @@ _AUTOLINK = re.compile(r"(:)(?=//)|((?i:www))(?=\.)|(?=@)")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Unicode bidirectional embeddings, overrides, isolates and marks (U+202A-202E, U+2066-2069, U+200E/F, U+061C).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+
+
 def md(text: object) -> str:
     """``text`` as literal Markdown, shown exactly as typed and inside the sentence it is put in.
 
-    Line breaks become spaces; Markdown/GFM/Streamlit syntax characters and a leading list or quote
-    marker are backslash-escaped; an invisible word joiner breaks anything GFM would turn into a link by
-    itself. ``None`` gives ``''``.
+    Line breaks become spaces; bidirectional controls are dropped (they would reorder the sentence around
+    the text); Markdown/GFM/Streamlit syntax characters and a leading list or quote marker are
+    backslash-escaped; an invisible word joiner breaks anything GFM would turn into a link by itself.
+    ``None`` gives ``''``.
     """
     if text is None:
         return ""
-    text = _LINE_BREAKS.sub(" ", str(text))
+    text = _BIDI_CONTROLS.sub("", _LINE_BREAKS.sub(" ", str(text)))
     text = _AUTOLINK.sub(lambda m: (m.group(1) or m.group(2) or "") + _WORD_JOINER, text)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _SHORT_CODE.sub(r"\\:", text)

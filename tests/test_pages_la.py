@@ -208,3 +208,16 @@ def test_compare_never_plots_an_indicator_against_itself(db_path):
     at = open_page("views/compare.py", ind="pct_within_20_weeks", ind2="pct_within_20_weeks")
     assert at.selectbox(key="w_ind2").value != "pct_within_20_weeks"
     assert any("Unknown indicator" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    "page, params, what",
+    [
+        ("views/england.py", {"period": "9999"}, "Unknown period '9999'"),
+        ("views/compare.py", {"la": "XYZ"}, "Unknown local authority 'XYZ'"),
+    ],
+)
+def test_a_bad_link_parameter_is_reported_on_every_page(db_path, page, params, what):
+    # Each page reports the parameters its pickers could not use, wherever on the page the picker sits.
+    at = open_page(page, **params)
+    assert any(what in i.value for i in at.info), [i.value for i in at.info]

@@ -8,6 +8,7 @@ small files written to ``tmp_path``.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import zipfile
 from pathlib import Path
@@ -300,8 +301,21 @@ def test_mp_lookup_small_file(tmp_path):
     path = tmp_path / "mp.csv"
     scot = MP_ROW | {"pcon_code": "S14000001", "country_name": "Scotland", "old_la_codes_2024": "z"}
     _write_mp_csv(path, list(MP_ROW), [MP_ROW, scot])
-    table = parse_mp_lookup(path, source_by_id("mp_lookup"), mirror_path).tables["constituency"]
+    # (a two-row file: without the declared count of English constituencies, which it would fail)
+    source = dataclasses.replace(source_by_id("mp_lookup"), options={})
+    table = parse_mp_lookup(path, source, mirror_path).tables["constituency"]
     assert table[["old_la_code", "new_la_code_2024"]].values.tolist() == [["942", "E06000063"], ["943", "E06000064"]]
+    with pytest.raises(SourceFormatError, match="1 English constituencies where mp_lookup declares 543"):
+        parse_mp_lookup(path, source_by_id("mp_lookup"), mirror_path)
+
+
+def test_mp_lookup_cut_mid_row_raises(tmp_path):
+    path = tmp_path / "mp.csv"
+    _write_mp_csv(path, list(MP_ROW), [MP_ROW])
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("\n") + 20], encoding="utf-8")  # the header and a cut first row
+    with pytest.raises(SourceFormatError, match="row 2 has fewer columns than the header"):
+        parse_mp_lookup(path, source_by_id("mp_lookup"), mirror_path)
 
 
 def test_mp_lookup_missing_column_raises(tmp_path):

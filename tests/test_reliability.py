@@ -541,6 +541,7 @@ def test_nan_in_release_csv_names_file_row_and_column(mirror, tmp_path):
         ("www.evil.example a@b.example", "www\u2060.evil.example a\u2060@b.example"),
         ("Bristol, City of", "Bristol, City of"),
         ("ehcp_2024", "ehcp_2024"),
+        ("\u202edaolnwoD .ecnedifnoc", "daolnwoD .ecnedifnoc"),  # a right-to-left override cannot reorder a notice
     ],
 )
 def test_markdown_escaping(text, shown):

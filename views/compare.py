@@ -120,12 +120,12 @@ with c2:
     ind2 = ui.indicator_picker(
         state, others, key="ind2", label="Up the side", default="ehc_plans" if "ehc_plans" in others else others[0]
     )
-ui.show_notices(state)
 highlight = None
-if st.toggle("Highlight a local authority", value="la" in st.query_params, key="w_highlight"):
+if st.toggle("Highlight a local authority", value=bool(st.query_params.get("la")), key="w_highlight"):
     highlight = ui.la_picker(state, key="la")
 else:
     state.write(la=None)
+ui.show_notices(state)  # after the pickers, so an unknown authority in the link is reported too
 pair = (ind.indicator_id, ind2.indicator_id)
 wide = ui.shared(("wide", *pair), store.wide, list(pair))
 px, py = store.latest_period(ind.indicator_id), store.latest_period(ind2.indicator_id)

@@ -47,6 +47,7 @@ options = headlines + [i for i in ("statements_and_ehc_plans",) if i in inds and
 ind = ui.indicator_picker(state, options, key="ind", default=options[0])
 ui.page_title("England and regions", ind.label)
 ui.show_notices(state)
+state.notices.clear()  # shown; the period picker below reports its own
 note = (
     f" {ind.label} is {ind.not_comparable_because}: regions differ in size, so compare their change, not their level."
     if not ind.comparable
@@ -62,6 +63,8 @@ ui.areas_chart(
 )
 
 period = ui.period_picker(state, ind.indicator_id, key="period", label="Period for the regional map")
+ui.show_notices(state)  # the period's own notice (a link's period that has no figures)
+state.notices.clear()
 if period is None:
     st.stop()
 shown = ind if ind.comparable else compare.growth_indicator(ind)

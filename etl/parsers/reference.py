@@ -155,8 +155,10 @@ def parse_mp_lookup(path: Path, source: Source, resolve: Callable[[str], Path]) 
     ``new_la_code_2024`` (GSS code matching the December 2023 boundaries; the file's
     ``new_la_codes`` already has the 2025 Barnsley/Sheffield codes and is not used).
 
-    Raises :class:`SourceFormatError` if a required column is missing, the LA fields of
-    a row do not line up, or an LA code is not a 3-digit number.
+    Raises :class:`SourceFormatError` if a required column is missing, a row has fewer cells
+    than the header, England has another number of constituencies than the source declares
+    (``options['english_constituencies']``, when given), the LA fields of a row do not line up,
+    or an LA code is not a 3-digit number.
     """
     path = Path(path)
     with open(path, encoding="utf-8-sig", newline="") as handle:
@@ -164,7 +166,12 @@ def parse_mp_lookup(path: Path, source: Source, resolve: Callable[[str], Path]) 
         missing = [c for c in MP_REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
             raise SourceFormatError(f"{path.name}: MP look-up lacks column(s) {missing}")
-        rows = [r for r in reader if (r["country_name"] or "").strip() == "England"]
+        rows = []
+        for line, r in enumerate(reader, start=2):
+            if None in r.values():  # fewer cells than the header: the file was cut short
+                raise SourceFormatError(f"{path.name}: row {line} has fewer columns than the header (a cut file?)")
+            if (r["country_name"] or "").strip() == "England":
+                rows.append(r)
     if not rows:
         raise SourceFormatError(f"{path.name}: no English constituencies")
     records = []
@@ -191,6 +198,12 @@ def parse_mp_lookup(path: Path, source: Source, resolve: Callable[[str], Path]) 
                 )
             )
     table = pd.DataFrame(records, columns=MP_COLUMNS, dtype=object)
+    expected = source.options.get("english_constituencies")
+    if expected and table.pcon_code.nunique() != expected:
+        raise SourceFormatError(
+            f"{path.name}: {table.pcon_code.nunique()} English constituencies where {source.source_id} declares "
+            f"{expected}: the file may be cut short, or be for other boundaries (then declare the new number)"
+        )
     return Parsed(observations=empty_observations(), tables={"constituency": table})
 
 
