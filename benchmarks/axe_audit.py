@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from a11y import CHROMIUM, LAUNCH_ARGS, ROOT, VIEWS, count_by_impact, free_port, run_axe, settle, start_app  # noqa: E402
+from browsing import CHROMIUM, LAUNCH_ARGS, ROOT, VIEWS, count_by_impact, free_port, run_axe, settle, start_app  # noqa: E402
 
 
 def main() -> None:

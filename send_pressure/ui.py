@@ -170,10 +170,11 @@ def period_picker(state: LinkState, indicator_id: str, key: str = "period", labe
 T = TypeVar("T")
 
 
-def _database(db: Store) -> tuple[str, str]:
-    """What tells one database from another for the shared caches: its path and when it was built (a rebuilt
-    file is a new Store with a new build time, so nothing computed from the old file is served from it)."""
-    return str(db.db_path), str(db.built_at)
+def _database(db: Store) -> tuple:
+    """What tells one database from another for the shared caches: its path and file identity (device, inode,
+    modification time, size), the same test that makes :func:`store` open a replaced file, so nothing computed
+    from the old file is served from the new one."""
+    return str(db.db_path), db.identity
 
 
 @st.cache_resource(show_spinner=False, max_entries=2048, hash_funcs={Store: _database})

@@ -44,6 +44,30 @@ def store(db_path: Path):
     return Store(db_path)
 
 
+@pytest.fixture(scope="module")
+def app_url(db_path: Path):
+    """The dashboard running on 127.0.0.1 over the session database (browser tests); stopped afterwards."""
+    from browsing import free_port, start_app
+
+    port = free_port()
+    proc = start_app(db_path, port)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by Playwright (browser tests)."""
+    from browsing import CHROMIUM, LAUNCH_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
 #: CI (CI=true) and SEND_ALL_TESTS=1 run every test; a developer's default run leaves out the slow ones.
 RUN_ALL = os.environ.get("CI") == "true" or os.environ.get("SEND_ALL_TESTS") == "1"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from a11y import AXE_JS, CHROMIUM, LAUNCH_ARGS, ROOT, VIEWS, free_port, run_axe, serious, settle, start_app
+from browsing import AXE_JS, CHROMIUM, ROOT, VIEWS, run_axe, serious, settle
 
 SHOTS = ROOT / "artifacts" / "screenshots"
 
@@ -19,24 +19,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (scripts/test.sh installs it)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def app_url(db_path):
-    proc = start_app(db_path, free_port())
-    yield f"http://127.0.0.1:{proc.args[proc.args.index('--server.port') + 1]}"
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url: str, width: int = 1400):

@@ -7,21 +7,17 @@ to artifacts/screenshots/ (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from browsing import CHROMIUM, settle
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = ROOT / "artifacts" / "screenshots"
 #: URL path of each page ("" is the default page, Overview, which Streamlit serves at the root).
 PAGES = {
     "overview": "",
+    "england": "england",
     "delays": "delays",
     "requests": "requests",
     "funding": "funding",
@@ -29,85 +25,14 @@ PAGES = {
     "compare": "compare",
     "mp": "mp",
     "about": "about",
+    "guide": "guide",
+    "accessibility": "accessibility",
 }
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (scripts/test.sh installs it)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(db_path: Path):
-    """Start the dashboard on 127.0.0.1 over the test database; stop it afterwards."""
-    port = _free_port()
-    env = {**os.environ, "SEND_DB": str(db_path)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "dashboard.py"),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            time.sleep(0.3)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield b
-        b.close()
-
-
-def _settle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=60_000)
-    page.wait_for_selector("h1", timeout=90_000)  # the page script has started drawing
-    page.wait_for_timeout(500)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
-    page.wait_for_timeout(300)
 
 
 def _errors(page) -> list[str]:
@@ -119,7 +44,7 @@ def _errors(page) -> list[str]:
 def test_every_page_opens_without_error(app_url, browser, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{app_url}/{PAGES[name]}")
-    _settle(page)
+    settle(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     assert _errors(page) == []
@@ -130,13 +55,13 @@ def test_every_page_opens_without_error(app_url, browser, name):
 def test_changed_la_survives_a_shared_link(app_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{app_url}/profile")
-    _settle(page)
+    settle(page)
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text="Local authority").first
     box.click()
     page.keyboard.type("Leeds")
     page.keyboard.press("Enter")
     page.wait_for_url("**la=E08000035**", timeout=30_000)
-    _settle(page)
+    settle(page)
     link = page.url
     assert "Leeds" in page.locator("h1").first.inner_text() or page.get_by_text("Leeds").count() > 0
     page.close()
@@ -144,7 +69,7 @@ def test_changed_la_survives_a_shared_link(app_url, browser):
     fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
     again = fresh.new_page()
     again.goto(link)
-    _settle(again)
+    settle(again)
     assert "la=E08000035" in again.url
     body = again.locator('[data-testid="stMain"]').inner_text()
     assert "Leeds (E08000035, DfE number 383)" in body  # the profile's own heading line for the linked LA
@@ -156,7 +81,7 @@ def test_changed_la_survives_a_shared_link(app_url, browser):
 def test_bad_link_gives_a_notice_not_a_traceback(app_url, browser):
     page = browser.new_page()
     page.goto(f"{app_url}/delays?la=NOPE&ind=bogus")
-    _settle(page)
+    settle(page)
     assert _errors(page) == []
     assert page.get_by_text("Unknown local authority").count() >= 1
     page.close()
@@ -166,7 +91,7 @@ def test_briefing_downloads_from_the_profile(app_url, browser, tmp_path):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.goto(f"{app_url}/profile?la=E06000063")  # Cumberland
-    _settle(page)
+    settle(page)
     with page.expect_download(timeout=120_000) as html_download:
         page.get_by_role("button", name="Download briefing (HTML)").click()
     html_file = tmp_path / "briefing.html"
@@ -186,7 +111,7 @@ def test_chart_data_downloads_as_csv_with_markers_sources_and_periods(app_url, b
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.goto(f"{app_url}/delays?la=E10000016&ind=pct_within_20_weeks&period=2024")
-    _settle(page)
+    settle(page)
     page.get_by_text("Data table: ").first.click()
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Download CSV").first.click()
@@ -201,10 +126,10 @@ def test_chart_data_downloads_as_csv_with_markers_sources_and_periods(app_url, b
 def test_chosen_la_follows_the_user_to_the_next_page(app_url, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{app_url}/delays?la=E10000020")  # Norfolk
-    _settle(page)
+    settle(page)
     page.get_by_role("link", name="Requests and assessments").click()
     page.wait_for_url("**/requests**", timeout=30_000)
-    _settle(page)
+    settle(page)
     assert "la=E10000020" in page.url
     assert "Norfolk" in page.locator('[data-testid="stMain"]').inner_text()
     page.close()

@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from browsing import CHROMIUM, LAUNCH_ARGS, free_port, start_app
 from helpers import MIRROR
 
 from etl.build import BuildLocked, TargetError, build, build_lock, check_target
@@ -119,14 +120,8 @@ def test_queries_running_across_swaps_never_fail(db_path, tmp_path):
     assert 3.0 in seen
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium is not installed")
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 def test_running_app_shows_the_rebuilt_figure(db_path, tmp_path):
     """Start the app, replace its database under it, and read the new figure on a fresh page load."""
     from playwright.sync_api import sync_playwright
@@ -141,24 +136,9 @@ def test_running_app_shows_the_rebuilt_figure(db_path, tmp_path):
             [KENT],
         ).fetchone()[0]
     assert published == 20635  # Kent, EHC plans January 2025 (caseload.csv)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true"]
-        + ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT,
-        env={**os.environ, "SEND_DB": str(live)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    port = free_port()
+    proc = start_app(live, port)
     try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.3)
 
         def table_text(page) -> str:
             page.goto(f"http://127.0.0.1:{port}/mp?pcon={pcon}")
@@ -167,7 +147,7 @@ def test_running_app_shows_the_rebuilt_figure(db_path, tmp_path):
             return page.locator('[data-testid="stTable"]').inner_text()
 
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
             page = browser.new_page()
             assert "20,635" in table_text(page)
             # The rebuilt file: one figure differs (a test-only copy, swapped in as a build swaps it).

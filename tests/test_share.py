@@ -15,7 +15,7 @@ from datetime import date
 from html.parser import HTMLParser
 
 import pytest
-from a11y import CHROMIUM, LAUNCH_ARGS, free_port, settle, start_app
+from browsing import CHROMIUM, LAUNCH_ARGS, free_port, settle, start_app
 
 pytestmark = [
     pytest.mark.slow,

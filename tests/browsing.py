@@ -1,4 +1,5 @@
-"""Accessibility checks shared by tests/test_accessibility.py and benchmarks/axe_audit.py.
+"""What the browser tests share (starting the app, Chromium's launch arguments, waiting for a page) and the
+accessibility checks of tests/test_accessibility.py and benchmarks/axe_audit.py.
 
 axe-core (npm package, pinned in package.json / package-lock.json, installed into node_modules/ by
 ``npm ci`` in scripts/test.sh) is injected into a page opened in headless Chromium and run against WCAG
