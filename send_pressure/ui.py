@@ -235,8 +235,9 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     return out.drop(columns=[c for c in ("year",) if c in out])
 
 
-#: Charts whose rows fit in a plain HTML table (read well by screen readers); longer ones get a grid.
-TABLE_ROWS = 60
+#: Charts whose rows fit in a plain HTML table (read well by screen readers and keyboards; a trend with each
+#: neighbour has about 150 rows); longer ones get a grid.
+TABLE_ROWS = 200
 #: Column headings of the data tables under charts.
 TABLE_HEADINGS = {
     "area_name": "Area",

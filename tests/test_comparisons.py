@@ -328,9 +328,9 @@ def test_england_and_regions_page(db_path):
     text = "\n".join(m.value for m in at.markdown)
     assert "England went from 240,183 in January 2015 to 638,745 in January 2025" in text
     assert "Darker shading means a lower figure, which is better here." in text
-    # The regions chart's data table (long, so a grid): Series, Period, Figure ... as headed on screen.
-    regions = next(d.value for d in at.dataframe if "Series" in d.value.columns and "North East" in set(d.value.Series))
-    ne = regions[(regions.Series == "North East") & (regions.Period == "2014")]
+    # The regions chart's data table (areas by period), headed as on screen: Area (the index), Period, Figure.
+    regions = next(t.value for t in at.table if "North East" in set(t.value.index))
+    ne = regions[(regions.index == "North East") & (regions.Period == "2014")]
     assert ne.Figure.iloc[0] == "0.8%"  # 0.79% (see the tribunal test above), one decimal place as shown
     assert at.title[0].value == "England and regions"
 
