@@ -189,10 +189,11 @@ def compute_flags(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Publisher footnotes that explain a cell published as a marker, so the dashboard words the marker as the
-#: publisher does: (source_id, old_la_code, time_period, indicator_ids, footnote as published, where).
+#: publisher does: (source_id, old_la_code, time_period, indicator_ids, footnote as published, where). The
+#: source is the EHC plans publication's latest-following source, which holds these 2024 figures.
 FOOTNOTES = [
     (
-        "ehcp_2025",
+        "ehcp",
         code,
         "2024",
         ("pct_within_20_weeks", "pct_over_1_year", "plans_within_20_weeks", "plans_issued_excl_exceptions"),

@@ -79,7 +79,8 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
     f, r = _check_totals(headline, t.local_authority)
     failures += f
     report += r
-    report += _large_changes(headline)
+    names = dict(zip(t.local_authority.new_la_code, t.local_authority.la_name, strict=True))
+    report += _large_changes(headline, names)
     return failures, report
 
 
@@ -87,8 +88,9 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
 LARGE_CHANGE = 0.4
 
 
-def _large_changes(headline: pd.DataFrame) -> list[str]:
+def _large_changes(headline: pd.DataFrame, names: dict[str, str]) -> list[str]:
     """Caseload jumps worth a look (not failures: they are published so), e.g. Newham 2023/24 -> 2024/25.
+    ``names``: area_code -> LA name, for the lines.
 
     Only from January 2019 on: earlier years hold the transfer from statements to EHC plans.
     """
@@ -99,8 +101,8 @@ def _large_changes(headline: pd.DataFrame) -> list[str]:
     )
     jumps = plans[(plans.prev > 0) & ((plans.value / plans.prev - 1).abs() > LARGE_CHANGE)]
     lines = [
-        f"  check: {r.area_code} EHC plans {r.prev_period} {r.prev:,.0f} -> {r.time_period} {r.value:,.0f} "
-        f"({(r.value / r.prev - 1) * 100:+.0f}%), as published"
+        f"  check: {names.get(r.area_code, r.area_code)} ({r.area_code}) EHC plans {r.prev_period} {r.prev:,.0f} "
+        f"-> {r.time_period} {r.value:,.0f} ({(r.value / r.prev - 1) * 100:+.0f}%), as published"
         for r in jumps.itertuples()
     ]
     return [f"large changes: {len(lines)} LA caseloads moved by more than {LARGE_CHANGE:.0%} in a year", *lines]
