@@ -67,14 +67,14 @@ def stale_notices(sources: pd.DataFrame) -> list[str]:
 
 
 def missing_notices(sources: pd.DataFrame) -> list[str]:
-    """A sentence for each optional source the build could not load at all (e.g. a funding year not yet
-    published, or not in the files this build read). The build's own reason (paths, commands) stays in
-    ``python -m etl sources``: readers get one plain sentence."""
-    gone = sources[sources.status == "not loaded"]
-    return [
-        f"{r.title}: not in this build (not yet published, or the file could not be read); its figures are not shown."
-        for r in gone.itertuples()
-    ]
+    """One sentence naming the optional sources the build could not load at all (e.g. funding years not yet
+    published, or not in the files this build read); [] when there are none. The build's own reason (paths,
+    commands) stays in ``python -m etl sources``: readers get one plain sentence."""
+    gone = list(sources[sources.status == "not loaded"].title)
+    if not gone:
+        return []
+    listed = gone[0] if len(gone) == 1 else "; ".join(gone[:-1]) + " and " + gone[-1]
+    return [f"Not in this build (not yet published, or the file could not be read), so not shown: {listed}."]
 
 
 def revised_figures(store, limit: int = 50) -> pd.DataFrame:
