@@ -65,22 +65,19 @@ def _group_sums(las: pd.DataFrame, ind: Indicator, groups: pd.Series, names: dic
     m = m.dropna(subset=["group"])
     m["time_period"] = m.time_period.fillna(m.time_period_den)
     m["source_id"] = m.source_id.fillna(m.source_id_den)
-    out = []
-    for (group, year), g in m.groupby(["group", "year"]):
-        left = g[g.figure.isna() | g.figure_den.isna()]
-        why = left.marker.fillna(left.marker_den).fillna("no row")
-        out.append(
-            {
-                "group": group,
-                "year": int(year),
-                "time_period": g.time_period.mode().iloc[0],
-                "num": g.figure.sum(),
-                "den": g.figure_den.sum(),
-                "left_out": "; ".join(f"{names.get(a, a)} ('{w}')" for a, w in zip(left.area_code, why, strict=True)),
-                "source_id": g.source_id.mode().iloc[0],
-            }
-        )
-    return pd.DataFrame(out)
+    keys = ["group", "year"]
+    grouped = m.groupby(keys, sort=True)
+    out = grouped.agg(num=("figure", "sum"), den=("figure_den", "sum")).reset_index()
+    # The period and source most of the group's LAs print (they agree but for stray rows).
+    out["time_period"] = grouped.time_period.agg(lambda s: s.mode().iloc[0]).to_numpy()
+    out["source_id"] = grouped.source_id.agg(lambda s: s.mode().iloc[0]).to_numpy()
+    left = m[m.figure.isna() | m.figure_den.isna()]
+    why = left.marker.fillna(left.marker_den).fillna("no row")
+    named = left.area_code.map(lambda a: names.get(a, a)) + " ('" + why + "')"
+    left_out = named.groupby([left.group, left.year]).agg("; ".join)
+    out["left_out"] = [left_out.get((g, y), "") for g, y in zip(out.group, out.year, strict=True)]
+    out["year"] = out.year.astype(int)
+    return out[["group", "year", "time_period", "num", "den", "left_out", "source_id"]]
 
 
 def missing_group_rates(obs: pd.DataFrame, la: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
