@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,29 +31,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ST_LOAD = ROOT.parent / "shared" / "tools" / "st_load.py"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browsing import free_port_run  # noqa: E402  (the serving tests' port search)
+
 PAGES = ["/", "/england", "/delays?la={la}", "/requests?la={la}", "/funding?la={la}", "/profile?la={la}", "/compare"]
 PAGES += ["/mp?pcon=E14001063", "/about", "/guide", "/accessibility"]  # Aldershot: in the default LA's region
-
-
-def free_port_run(n: int) -> int:
-    """A port p with p .. p+n free on 127.0.0.1 (serve.sh uses PORT and PORT+1 .. PORT+N)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        socks = []
-        try:
-            for p in range(base, base + n + 1):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    raise SystemExit("no run of free ports on 127.0.0.1")
 
 
 def cpu_seconds(pid: int) -> float:

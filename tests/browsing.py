@@ -58,6 +58,31 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_port_run(n: int) -> int:
+    """A port p with p .. p+n all free on 127.0.0.1 (scripts/serve.sh uses PORT and PORT+1 .. PORT+N).
+
+    Raises RuntimeError when no such run is found in 50 tries."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + n > 65535:
+            continue
+        socks = []
+        try:
+            for p in range(base, base + n + 1):
+                s = socket.socket()
+                socks.append(s)
+                s.bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+    raise RuntimeError("no run of free ports on 127.0.0.1")
+
+
 def start_app(db_path: Path, port: int) -> subprocess.Popen:
     """Start the dashboard on 127.0.0.1:``port`` over ``db_path``; returns once it accepts connections."""
     env = {**os.environ, "SEND_DB": str(db_path)}

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
+from browsing import free_port_run
 from helpers import ROOT
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -31,29 +31,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(NGINX is None, reason="nginx is not installed (scripts/test.sh installs nginx-light)"),
 ]
-
-
-def _free_run_of_ports(n: int) -> int:
-    """A port p with p .. p+n all free on 127.0.0.1 (serve.sh uses PORT and PORT+1 .. PORT+N)."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            base = s.getsockname()[1]
-        if base + n > 65535:
-            continue
-        try:
-            socks = []
-            for p in range(base, base + n + 1):
-                s = socket.socket()
-                socks.append(s)
-                s.bind(("127.0.0.1", p))
-            return base
-        except OSError:
-            continue
-        finally:
-            for s in socks:
-                s.close()
-    pytest.fail("no run of free ports")
 
 
 def _get(url: str, cookie: str | None = None) -> tuple[int, Message, bytes]:
@@ -73,7 +50,7 @@ def _our_cookie(headers: Message) -> str | None:
 @pytest.fixture(scope="module")
 def served(db_path: Path):
     """serve.sh on a free port with two app processes; yields (base URL, the script's process)."""
-    port = _free_run_of_ports(WORKERS)
+    port = free_port_run(WORKERS)
     env = {**os.environ, "SEND_DB": str(db_path), "SEND_WORKERS": str(WORKERS), "SEND_LISTEN_ADDRESS": "127.0.0.1"}
     proc = subprocess.Popen(
         ["bash", str(ROOT / "scripts" / "serve.sh"), str(port)],
