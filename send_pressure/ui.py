@@ -353,23 +353,15 @@ def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption
         stamped = export.stamped(fig, period, source, link)
         return export.to_image(stamped, fmt, {"Title": title, "Source": source, "Period": period, "URL": link})
 
-    left, right = st.columns(2)
-    left.download_button(
-        "Download chart (SVG, with source)",
-        lambda: image("svg"),
-        file_name=f"{key}.svg",
-        mime="image/svg+xml",
-        key=f"svg_{key}",
-        on_click="ignore",
-    )
-    right.download_button(
-        "Download chart (PNG, with source)",
-        lambda: image("png"),
-        file_name=f"{key}.png",
-        mime="image/png",
-        key=f"png_{key}",
-        on_click="ignore",
-    )
+    for column, (fmt, mime) in zip(st.columns(2), (("svg", "image/svg+xml"), ("png", "image/png")), strict=True):
+        column.download_button(
+            f"Download chart ({fmt.upper()}, with source)",
+            functools.partial(image, fmt),  # drawn only when clicked
+            file_name=f"{key}.{fmt}",
+            mime=mime,
+            key=f"{fmt}_{key}",
+            on_click="ignore",
+        )
 
 
 def chart_block(

@@ -45,6 +45,16 @@ def store(db_path: Path):
 
 
 @pytest.fixture(scope="module")
+def con(db_path: Path):
+    """A read-only DuckDB connection to the session database (for value tests)."""
+    import duckdb
+
+    connection = duckdb.connect(str(db_path), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
 def app_url(db_path: Path):
     """The dashboard running on 127.0.0.1 over the session database (browser tests); stopped afterwards."""
     from browsing import free_port, start_app

@@ -40,3 +40,15 @@ def open_page(page: str, timeout: float = 120, **params: str):
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def obs(con, indicator: str, area: str, period: str) -> tuple:
+    """(value, marker, source_id, geographic_level) of one headline figure in the database behind ``con``
+    (the ``con`` fixture); fails the test if it is absent or repeated."""
+    rows = con.execute(
+        "SELECT value, marker, source_id, geographic_level FROM observation WHERE indicator_id = ? AND area_code = ? "
+        "AND time_period = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'",
+        [indicator, area, period],
+    ).fetchall()
+    assert len(rows) == 1, f"{indicator} {area} {period}: {len(rows)} rows"
+    return rows[0]

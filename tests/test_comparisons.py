@@ -6,11 +6,9 @@ EHCP = ``education-health-and-care-plans/``), never from the ETL.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import pandas as pd
 import pytest
+from helpers import obs
 
 from etl.aggregates import missing_group_rates
 
@@ -19,22 +17,9 @@ NORTH_EAST = "E12000001"
 KENT = "E10000016"
 
 
-@pytest.fixture(scope="module")
-def con(db_path: Path):
-    connection = duckdb.connect(str(db_path), read_only=True)
-    yield connection
-    connection.close()
-
-
 def headline(con, indicator: str, area: str, period: str) -> tuple:
     """(value, marker, source_id) of one headline figure; fails if absent or repeated."""
-    rows = con.execute(
-        "SELECT value, marker, source_id FROM observation WHERE indicator_id = ? AND area_code = ? "
-        "AND time_period = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'",
-        [indicator, area, period],
-    ).fetchall()
-    assert len(rows) == 1, f"{indicator} {area} {period}: {len(rows)} rows"
-    return rows[0]
+    return obs(con, indicator, area, period)[:3]
 
 
 # ------------------------------------------------------------------------------ regional tribunal rates

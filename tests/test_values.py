@@ -7,10 +7,8 @@ mirror is ``../shared/data/sources`` (EHCP = ``education-health-and-care-plans/`
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import pytest
+from helpers import obs
 
 ENGLAND = "E92000001"
 KENT = "E10000016"  # DfE 886
@@ -25,24 +23,6 @@ DORSET_COUNCIL = "E06000059"  # DfE 838, from April 2019
 LEICESTER = "E06000016"  # DfE 856
 ISLES_OF_SCILLY = "E06000053"  # DfE 420
 BLACKPOOL = "E06000009"  # DfE 890
-
-
-@pytest.fixture(scope="module")
-def con(db_path: Path):
-    connection = duckdb.connect(str(db_path), read_only=True)
-    yield connection
-    connection.close()
-
-
-def obs(con, indicator: str, area: str, period: str) -> tuple:
-    """(value, marker, source_id, geographic_level) of one headline figure; fails if absent or repeated."""
-    rows = con.execute(
-        "SELECT value, marker, source_id, geographic_level FROM observation WHERE indicator_id = ? AND area_code = ? "
-        "AND time_period = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'",
-        [indicator, area, period],
-    ).fetchall()
-    assert len(rows) == 1, f"{indicator} {area} {period}: {len(rows)} rows"
-    return rows[0]
 
 
 def value(con, indicator: str, area: str, period: str) -> float:
