@@ -36,7 +36,8 @@ def test_overview_tiles_show_england_figures(db_path):
     value, delta = metrics["% of initial requests refused"]
     assert value == "25.2%"
     assert delta.endswith("pp")
-    assert len(at.metric) == 7
+    assert len(at.metric) == 8  # the catalogue's headline indicators, the block per EHC plan among them
+    assert metrics["High needs block per EHC plan"][0].startswith("£")
 
 
 def test_overview_biggest_changes_round_trip(db_path):
