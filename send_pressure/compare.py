@@ -11,9 +11,11 @@ from dataclasses import replace
 import pandas as pd
 
 from etl.aggregates import nil_as_zero
-from send_pressure.catalogue import UNRANKED, Indicator
+from send_pressure.catalogue import UNRANKED, Indicator, format_change, format_value, has_value, period_label
+from send_pressure.charts import choropleth
 from send_pressure.queries import ENGLAND, Store
 from send_pressure.ranking import QUARTILE_BANDS, rank_authorities  # noqa: F401  (part of this module's API)
+from send_pressure.uncertainty import has_interval, intervals, small_number_note
 
 
 def growth_indicator(ind: Indicator) -> Indicator:
@@ -116,8 +118,6 @@ def neighbour_figures(store: Store, indicator_id: str, la_code: str) -> pd.DataF
 def group_summary_text(row, unit: str, of: int) -> str:
     """'median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)' for one :func:`group_series` row
     (``row`` None or without figures: 'not published')."""
-    from send_pressure.catalogue import format_value, has_value
-
     if row is None or not has_value(row.value):
         return "not published"
     f = lambda v: format_value(v, None, unit)  # noqa: E731
@@ -285,7 +285,6 @@ def map_figure(store: Store, indicator_id: str, time_period: str, title: str, re
     ``regional``: every LA shaded with its region's figure (:func:`region_snapshot`; a size count's change).
     Building the figure (plotly validates ~570 kB of GeoJSON) is most of the cost of the map.
     """
-    from send_pressure.charts import choropleth
 
     def build():
         ind = store.indicators[indicator_id]
@@ -305,8 +304,6 @@ def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
     source_id. There is deliberately no ``value`` column, so a table formats each
     indicator in its own unit.
     """
-    from send_pressure.catalogue import format_value
-
     rows = []
     for iid in dict.fromkeys((x_id, y_id)):
         period = store.latest_period(iid)
@@ -341,15 +338,11 @@ def ranking_table(
     Figure (as published, marker kept), Rank, Ranked of, Quartile, and from ``store`` (empty without one)
     Denominator, 95% interval, Compared with England and Small number (percentages with a published
     denominator) and Data quality (flags and footnotes); ordered by rank, unranked last."""
-    from send_pressure.uncertainty import has_interval, intervals, small_number_note
-
     ci = None
     if store is not None and has_interval(indicator) and len(ranked):
         ci = intervals(store, indicator, ranked.time_period.iloc[0]).set_index("area_code")
     flags = store.flag_text if store is not None else (lambda *_: "")
     notes = store.marker_note if store is not None else (lambda *_: "")
-    from send_pressure.catalogue import format_value
-
     region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
     out = pd.DataFrame(
         {
@@ -382,8 +375,6 @@ def long_run_growth(store: Store, area_code: str, indicator_id: str) -> str | No
     together), so the transfer from statements does not read as growth. None when the indicator has no long
     series or the area lacks either figure.
     """
-    from send_pressure.catalogue import format_value
-
     long_id = store.indicators[indicator_id].long_series_id
     if long_id is None or long_id not in store.indicators:
         return None
@@ -406,8 +397,6 @@ def long_run_growth(store: Store, area_code: str, indicator_id: str) -> str | No
 def change_table(growth: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """A table of :func:`growth_snapshot` output for a size count: Local authority, Code, Region, the two
     figures (headed by their periods), Change (formatted) and Value (% change, number); no rank, by name."""
-    from send_pressure.catalogue import format_change, format_value, period_label
-
     region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
     prev, now = period_label(growth.previous_period.iloc[0]), period_label(growth.time_period.iloc[0])
     fmt = lambda vs: [format_value(v, None, indicator.unit) for v in vs]  # noqa: E731
