@@ -93,10 +93,8 @@ def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.Dat
         den = store.series(indicator.denominator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
         m = num.merge(den, on=["area_code", "year"], suffixes=("", "_den")).dropna()
         m = m[m.value_den > 0]
-        pooled = m.groupby("year").apply(
-            lambda d: d.value.sum() / d.value_den.sum() * indicator.scale, include_groups=False
-        )
-        g["pooled"] = g.year.map(pooled)
+        sums = m.groupby("year")[["value", "value_den"]].sum()
+        g["pooled"] = g.year.map(sums.value / sums.value_den * indicator.scale)
     g = g[g.year.isin(period_of) & (g.n > 0)].copy()
     g["time_period"] = g.year.map(period_of)
     g["method"] = GROUP_METHOD
