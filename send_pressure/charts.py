@@ -335,16 +335,17 @@ def _outline(geometry_json: str) -> tuple[list, list]:
 def map_scale(ind: Indicator) -> str:
     """The map's colour scale: Cividis runs dark (low) to light (high); reversed where higher is better, so
     darker is always the better end when there is one."""
-    return "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+    return "Cividis_r" if ind.better_than(1, 0) else "Cividis"
 
 
 def map_legend_sentence(ind: Indicator) -> str:
     """What darker shading means on :func:`choropleth` for this indicator (read from :func:`map_scale`)."""
     dark_is_high = map_scale(ind).endswith("_r")
     direction = "higher" if dark_is_high else "lower"
-    if ind.polarity == "neutral":
+    higher_is_better = ind.better_than(1, 0)
+    if higher_is_better is None:
         return f"Darker shading means a {direction} figure (neither is better for this indicator)."
-    dark_is_better = dark_is_high == (ind.polarity == "higher_is_better")
+    dark_is_better = dark_is_high == higher_is_better
     return f"Darker shading means a {direction} figure, which is {'better' if dark_is_better else 'worse'} here."
 
 

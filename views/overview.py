@@ -8,7 +8,8 @@ from send_pressure.catalogue import UNRANKED_NOTE, format_change, format_value, 
 from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
-DELTA_COLOUR = {"lower_is_better": "inverse", "neutral": "off", "higher_is_better": "normal"}
+#: The colour of a tile's change, by whether a rise is better (``Indicator.better_than``): None is neither.
+DELTA_COLOUR = {True: "normal", False: "inverse", None: "off"}
 
 st.title("SEND in England: the latest official figures")
 st.markdown(
@@ -45,7 +46,7 @@ for i, iid in enumerate(tiles):
             ind.label,
             shown,
             delta=format_change(delta, ind.unit),
-            delta_color=DELTA_COLOUR.get(ind.polarity, "off"),
+            delta_color=DELTA_COLOUR[ind.better_than(1, 0)],
             label_visibility="collapsed",
         )
         since = f"; change on {period_label(previous.time_period)}" if previous is not None else ""
