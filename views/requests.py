@@ -79,7 +79,10 @@ st.header("From request to plan, year by year")
 
 
 def _path() -> pd.DataFrame:
-    path = pd.concat([store.series(iid, [la]).assign(series=inds[iid].label) for iid in path_steps], ignore_index=True)
+    path = pd.concat(
+        [store.series(iid, [la]).assign(series=inds[iid].short_label) for iid in path_steps],
+        ignore_index=True,
+    )
     # Years in which at least two of the steps are published, so there is a path to compare.
     steps = path[path.value.notna()].groupby("time_period").series.nunique()
     return path[path.time_period.isin(steps[steps >= 2].index)]
