@@ -84,8 +84,8 @@ def _group_sums(las: pd.DataFrame, ind: Indicator, groups: pd.Series, names: dic
     left = m[m.figure.isna() | m.figure_den.isna()]
     why = left.marker.fillna(left.marker_den).fillna("no row")
     named = left.area_code.map(lambda a: names.get(a, a)) + " ('" + why + "')"
-    left_out = named.groupby([left.group, left.year]).agg("; ".join)
-    out["left_out"] = [left_out.get((g, y), "") for g, y in zip(out.group, out.year, strict=True)]
+    left_out = named.groupby([left.group, left.year]).agg("; ".join).to_dict()
+    out["left_out"] = [left_out.get((g, y), "") for g, y in zip(out.group.tolist(), out.year.tolist(), strict=True)]
     out["year"] = out.year.astype(int)
     return out[["group", "year", "time_period", "num", "den", "left_out", "source_id"]]
 
@@ -160,8 +160,9 @@ def missing_group_rates(obs: pd.DataFrame, la: pd.DataFrame) -> tuple[pd.DataFra
             computed = [ind.indicator_id] + [
                 i for i in (num_id, den_id) if any((i, level, y) not in published for y in todo)
             ]
+            sources = _most_common(sums, ["group"], "source_id")
             for group in sorted(set(sums.group)):
-                source = sums.source_id[sums.group == group].mode().iloc[0]
+                source = sources[group]
                 for iid in computed:
                     how = (
                         f"the sum of its {labels[num_id].label} over the sum of its {labels[den_id].label} × {scale:g}"

@@ -301,8 +301,8 @@ def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, proble
     name_ids, name_values = pd.factorize(names, use_na_sentinel=False)
     pair_of_row, _ = pd.factorize(code_ids * (len(name_values) + 1) + name_ids)
     first = np.unique(pair_of_row, return_index=True)[1]
-    ees_names = dict(zip(by_code.index, by_code.la_name, strict=True))
-    gss_of = dict(zip(by_code.index, by_code.new_la_code, strict=True))
+    ees_names = dict(zip(by_code.index.tolist(), by_code.la_name.tolist(), strict=True))
+    gss_of = dict(zip(by_code.index.tolist(), by_code.new_la_code.tolist(), strict=True))
     resolved = []
     for code, name in zip(codes.iloc[first].tolist(), names.iloc[first].tolist(), strict=True):
         text = "" if pd.isna(name) else str(name)
