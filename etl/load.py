@@ -134,13 +134,15 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     obs = _drop_outside_lifetime(obs, la, notes)
     problems.raise_if_any("Build stopped: source rows do not resolve to known local authorities")
 
-    dupes = obs[obs.duplicated(KEY + ["source_id"], keep=False)]
+    # One integer per key: duplicates, ranks and joins on it instead of on six text columns.
+    kid = pd.Series(obs.groupby(KEY, sort=False, dropna=False).ngroup().to_numpy(), index=obs.index)
+    dupes = obs[pd.DataFrame({"kid": kid, "source_id": obs.source_id}).duplicated(keep=False)]
     if len(dupes):
         sample = dupes.sort_values(KEY).head(6)[KEY + ["source_id"]].to_string(index=False)
         raise BuildError(f"Build stopped: {len(dupes)} rows share a key within one source:\n{sample}")
     series_breaks = breaks.found(obs, sources)
     new_periods = _new_periods(obs, sources)
-    obs, revisions = _newest_wins(obs, series_breaks, sources, notes)
+    obs, revisions = _newest_wins(obs, kid, series_breaks, sources, notes)
     for c, sid, area in corrections.caveats(obs, by_code, ledger):
         notes.append(_note(sid, area, c.description, time_period=c.period, indicator_id=c.indicator_id))
     obs, caseload_notes = aggregates.long_caseload(obs)
@@ -184,8 +186,10 @@ def _new_periods(obs: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
         if len(family) < 2:
             continue
         newest = max(family, key=lambda s: s.precedence).source_id
-        rows = obs[obs.source_id.isin([s.source_id for s in family])]
-        pairs = rows[["indicator_id", "time_period", "year", "source_id"]].drop_duplicates()
+        rows = obs.loc[
+            obs.source_id.isin([s.source_id for s in family]), ["indicator_id", "time_period", "year", "source_id"]
+        ]
+        pairs = rows.drop_duplicates()
         older = pairs[pairs.source_id != newest].set_index(["indicator_id", "time_period"]).index
         mine = pairs[pairs.source_id == newest]
         frames.append(mine[~mine.set_index(["indicator_id", "time_period"]).index.isin(older)])
@@ -194,17 +198,19 @@ def _new_periods(obs: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[NEW_PERIOD_COLUMNS]
 
 
-def _newest_wins(obs: pd.DataFrame, series_breaks: pd.DataFrame, sources: dict[str, Source], notes: list):
+def _newest_wins(
+    obs: pd.DataFrame, kid: pd.Series, series_breaks: pd.DataFrame, sources: dict[str, Source], notes: list
+):
     """One row per key: the newest release's, except where it prints only a marker and an older one a number.
 
-    Returns (observations without ``precedence``, the ``revision`` table). An older release's number fills a
-    newer release's marker (with a note naming both releases) unless a series break lies between them: figures
-    of releases older than a break's source are never used for periods from the break on. The revision table
-    lists every key two releases publish differently (newest vs the next older).
+    ``kid``: one integer per distinct :data:`KEY`, aligned with ``obs``. Returns (observations without
+    ``precedence``, the ``revision`` table). An older release's number fills a newer release's marker (with a
+    note naming both releases) unless a series break lies between them: figures of releases older than a
+    break's source are never used for periods from the break on. The revision table lists every key two
+    releases publish differently (newest vs the next older).
     """
     obs = obs.sort_values("precedence", ascending=False, kind="stable")
-    # One integer per key: duplicates, ranks and joins on it instead of on six text columns.
-    kid = pd.Series(obs.groupby(KEY, sort=False, dropna=False).ngroup().to_numpy(), index=obs.index, name="kid")
+    kid = kid[obs.index]
     shared = kid.duplicated(keep=False)
     if not shared.any():
         return obs.drop(columns=["precedence"]), pd.DataFrame(columns=REVISION_COLUMNS)
