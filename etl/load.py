@@ -327,9 +327,10 @@ def _resolve_codes(
 ) -> pd.DataFrame:
     """Give every row its area_code, checking LA (code, name) pairs and applying declared corrections."""
     is_la = obs.geographic_level == LOCAL_AUTHORITY
-    obs.loc[is_la, "old_la_code"] = _resolve_pairs(
-        sid, obs.old_la_code[is_la], obs.la_name[is_la], by_code, problems, notes, ledger
-    )
+    codes = obs.old_la_code[is_la]
+    resolved = _resolve_pairs(sid, codes, obs.la_name[is_la], by_code, problems, notes, ledger)
+    if (resolved.to_numpy() != codes.to_numpy(dtype=object)).any():  # most sources print every code right
+        obs.loc[is_la, "old_la_code"] = resolved
     for c, _ in corrections.reattribute(obs, sid, ledger):
         notes.append(_note(sid, by_code.at[c.to, "new_la_code"], c.description))
     bad_regions = obs.loc[obs.geographic_level == REGIONAL, "region_code"]
