@@ -78,6 +78,42 @@ CREATE TABLE observation (
     CHECK ((value IS NULL) <> (marker IS NULL))
 );
 
+-- Every published cell of the EHC plans releases' data files (etl/breakdowns.py), one row each: a measure (one
+-- published column of one data file) for one area, period and breakdown. `observation` keeps the curated headline
+-- indicators; this table keeps everything else too (placements, ages, reasons, timeliness bands ...).
+CREATE TABLE measure (
+    measure_id      VARCHAR PRIMARY KEY, -- '<dataset>.<column>', e.g. 'requests.request_outcome_six_weeks'
+    publication     VARCHAR NOT NULL,    -- EES publication slug
+    dataset         VARCHAR NOT NULL,    -- the data file's name without .csv (our name where releases differ)
+    file_name       VARCHAR NOT NULL,    -- as the newest release publishing it names the file
+    column_name     VARCHAR NOT NULL,    -- as that release spells the column
+    topic           VARCHAR NOT NULL,    -- the stage of the EHC plan journey / the file's subject
+    label           VARCHAR NOT NULL,    -- the data guidance's description of the column
+    unit            VARCHAR NOT NULL CHECK (unit IN ('count', 'percent', 'weeks')),
+    numerator_id    VARCHAR,             -- percentages: the published count and total they are computed from
+    denominator_id  VARCHAR,
+    indicator_id    VARCHAR,             -- the headline indicator this column feeds (its Total rows), if any
+    definition      VARCHAR NOT NULL,
+    time_identifier VARCHAR NOT NULL,    -- 'Academic year' (January snapshot) or 'Calendar year'
+    source_id       VARCHAR NOT NULL     -- the newest release that publishes it
+);
+
+CREATE TABLE breakdown_value (
+    measure_id       VARCHAR NOT NULL,   -- measure.measure_id
+    geographic_level VARCHAR NOT NULL CHECK (geographic_level IN ('National', 'Regional', 'Local authority')),
+    area_code        VARCHAR NOT NULL,   -- E92000001, an E12 region, E13000001/2 (Inner/Outer London) or new_la_code
+    breakdown_topic  VARCHAR NOT NULL,   -- 'Total' for the file's headline row; 'Sex', 'Age when plan started' ...
+    breakdown        VARCHAR NOT NULL,   -- 'Total' or the published label ('Female', 'Age 5', ...)
+    time_period      VARCHAR NOT NULL,   -- as in observation ('2024', '202425')
+    year             INTEGER NOT NULL,
+    value            DOUBLE,
+    marker           VARCHAR,            -- as in observation
+    source_id        VARCHAR NOT NULL,
+    -- Key: (measure_id, geographic_level, area_code, breakdown_topic, breakdown, time_period). Stored sorted by
+    -- measure_id, area_code, time_period (no index: DuckDB's zone maps find a measure's rows).
+    CHECK ((value IS NULL) <> (marker IS NULL))
+);
+
 CREATE TABLE statistical_neighbour (
     new_la_code    VARCHAR NOT NULL,
     neighbour_code VARCHAR NOT NULL,
