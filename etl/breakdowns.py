@@ -40,9 +40,10 @@ from etl.model import SourceFormatError as LayoutError
 #: Name of the :class:`ReleaseCells` entry in a parser's ``Parsed.tables``.
 TABLE = "breakdown_cells"
 
-#: Columns of the cell table :func:`read_release` returns (one row per published non-empty cell).
-CELL_COLUMNS = [
-    "measure_id",
+#: Columns of the row table :func:`read_release` returns (one row per data row of a file; ``row_id`` from 0).
+ROW_COLUMNS = [
+    "row_id",
+    "dataset",
     "geographic_level",
     "old_la_code",
     "region_code",
@@ -50,10 +51,23 @@ CELL_COLUMNS = [
     "breakdown",
     "time_period",
     "year",
-    "value",
-    "marker",
 ]
-#: Columns of the ``breakdown_value`` table (``etl/schema.sql``).
+#: Columns of the ``breakdown_row`` table (``etl/schema.sql``).
+ROW_TABLE_COLUMNS = [
+    "row_id",
+    "dataset",
+    "geographic_level",
+    "area_code",
+    "breakdown_topic",
+    "breakdown",
+    "time_period",
+    "year",
+    "source_id",
+]
+#: Columns of the cell tables (``read_release``: ``measure_no`` indexes its own ``columns``; the
+#: ``breakdown_cell`` table: ``measure.measure_no``).
+CELL_COLUMNS = ["row_id", "measure_no", "value", "marker"]
+#: Columns of the ``breakdown_value`` view (``etl/schema.sql``).
 VALUE_COLUMNS = [
     "measure_id",
     "geographic_level",
@@ -69,6 +83,7 @@ VALUE_COLUMNS = [
 #: Columns of the ``measure`` table (``etl/schema.sql``).
 MEASURE_COLUMNS = [
     "measure_id",
+    "measure_no",
     "publication",
     "dataset",
     "file_name",
@@ -234,14 +249,17 @@ DIMENSIONS = ["breakdown_topic", "breakdown", "characteristic_age", "establishme
 
 @dataclass
 class ReleaseCells:
-    """What :func:`read_release` found in one release zip.
+    """What :func:`read_release` found in one release zip, in Arrow.
 
-    ``cells``: Arrow table with :data:`CELL_COLUMNS` (``value`` float64 or null; ``marker`` the published
-    symbol when the cell is not a number, else null). ``columns``: one row per measure the release publishes
-    (measure_id, dataset, file_name, column_name, description, file_title, time_identifier). ``notes``: texts
-    for ``data_note`` (new columns, text columns not loaded). ``seconds``: time spent.
+    ``rows``: :data:`ROW_COLUMNS`, one per data row of each file (geography, breakdown, period). ``cells``:
+    :data:`CELL_COLUMNS`, one per non-empty published cell: ``row_id`` into ``rows``, ``measure_no`` the
+    position of its measure in ``columns``, ``value`` (float64, null for a marker) and ``marker`` (the published
+    symbol, null for a number). ``columns``: one row per measure (measure_id, dataset, file_name, column_name,
+    description, file_title, time_identifier). ``notes``: texts for ``data_note`` (new columns, text columns
+    and files not loaded). ``seconds``: time spent.
     """
 
+    rows: pa.Table
     cells: pa.Table
     columns: pd.DataFrame
     notes: list[str]
@@ -267,9 +285,11 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
     start = time.perf_counter()
     where_release = f"source {source.source_id}" if source is not None else "release unknown"
     titles = _guidance_titles(zf)
-    parts: list[pa.Table] = []
+    row_parts: list[pa.Table] = []
+    cell_parts: list[pa.Table] = []
     catalogue: list[dict] = []
     notes: list[str] = []
+    n_rows = 0
     members = ehcp._data_members(zf, path)
     for stem in sorted(members):
         member = members[stem]
@@ -293,29 +313,23 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
             measures[h] = _our_column(dataset, low)
         if not measures:
             continue
-        table = ehcp._read_member(zf, member, path, [*_KEYS, *dims], measures)
+        table = ehcp._read_member(zf, member, path, [*_KEYS, *dims], measures, data=data)
         if dataset in JANUARY_FILES:
             table = ehcp._relabel_january(table, where)
         table = ehcp._clean_codes(ehcp._add_year(table, where))
         described = guidance.get(file_name.lower(), {})
         time_identifier = table["time_identifier"][0].as_py()
-        ids = {h: f"{dataset}.{c}" for h, c in measures.items()}
-        table = table.rename_columns([ids.get(c, c) for c in table.column_names])
-        cells, text_columns = _unpivot(table, list(ids.values()), dims, where)
-        parts.append(cells)
-        unknown = [h for h in measures if h.lower() not in described and described]
-        if unknown:
-            notes.append(
-                f"data/{file_name} has columns the release's data guidance does not describe (loaded under their "
-                f"published names): {', '.join(unknown)}."
-            )
-        if text_columns:
-            notes.append(
-                f"data/{file_name}: columns holding text, not figures, are not loaded: {', '.join(text_columns)}."
-            )
-        for h, mid in ids.items():
-            if mid in text_columns:
+        row_ids = pa.array(np.arange(n_rows, n_rows + table.num_rows, dtype=np.int32))
+        row_parts.append(_rows(table, dims, dataset, row_ids))
+        n_rows += table.num_rows
+        text_columns = []
+        for h, ours in measures.items():
+            mid = f"{dataset}.{ours}"
+            cells = _cells(table[h], row_ids, len(catalogue), f"{where}, column {h}")
+            if cells is None:
+                text_columns.append(h)
                 continue
+            cell_parts.append(cells)
             catalogue.append(
                 {
                     "measure_id": mid,
@@ -327,8 +341,19 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
                     "time_identifier": time_identifier,
                 }
             )
-    cells = pa.concat_tables(parts) if parts else _empty_cells()
-    return ReleaseCells(cells, pd.DataFrame(catalogue), notes, time.perf_counter() - start)
+        unknown = [h for h in measures if h.lower() not in described and described]
+        if unknown:
+            notes.append(
+                f"data/{file_name} has columns the release's data guidance does not describe (loaded under their "
+                f"published names): {', '.join(unknown)}."
+            )
+        if text_columns:
+            notes.append(
+                f"data/{file_name}: columns holding text, not figures, are not loaded: {', '.join(text_columns)}."
+            )
+    rows = pa.concat_tables(row_parts) if row_parts else _empty(ROW_COLUMNS)
+    cells = pa.concat_tables(cell_parts) if cell_parts else _empty(CELL_COLUMNS)
+    return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes, time.perf_counter() - start)
 
 
 def _our_column(dataset: str, published: str) -> str:
@@ -339,43 +364,55 @@ def _our_column(dataset: str, published: str) -> str:
     return published
 
 
-def _unpivot(table: pa.Table, measure_ids: list[str], dims: list[str], where: str) -> tuple[pa.Table, list[str]]:
-    """One row per cell (:data:`CELL_COLUMNS`; empty cells have marker ``''``), and the columns holding only text.
-
-    Zero-copy where it can be: every measure's part shares the geography and breakdown columns of ``table``.
-    """
+def _rows(table: pa.Table, dims: list[str], dataset: str, row_ids: pa.Array) -> pa.Table:
+    """The :data:`ROW_COLUMNS` of one file's rows: geography tidied, breakdown from its dimension columns."""
     level = table["geographic_level"]
     null = pa.scalar(None, pa.string())
     topic, breakdown = _dimensions(table, dims)
-    base = {
-        "geographic_level": level,
-        "old_la_code": pc.if_else(pc.equal(level, LOCAL_AUTHORITY), table["old_la_code"], null),
-        "region_code": pc.if_else(pc.equal(level, REGIONAL), table["region_code"], null),
-        "breakdown_topic": topic,
-        "breakdown": breakdown,
-        "time_period": table["time_period"],
-        "year": table["year"],
-    }
-    parts, text_columns = [], []
-    for mid in measure_ids:
-        raw = pc.utf8_trim_whitespace(table[mid])
-        is_number = pc.match_substring_regex(raw, _NUMBER)
-        texts = set(pc.unique(pc.filter(raw, pc.invert(is_number))).to_pylist()) - {""}
-        unknown = sorted(texts - set(MARKER_MEANINGS))
-        if unknown:
-            if pc.any(is_number).as_py():
-                raise LayoutError(
-                    f"{where}, column {mid.split('.', 1)[1]}: {unknown[0]!r} is neither a number nor a known "
-                    f"marker ({', '.join(MARKER_MEANINGS)})"
-                )
-            text_columns.append(mid)
-            continue
-        digits = pc.replace_substring(raw, ",", "") if pc.any(pc.match_substring(raw, ",")).as_py() else raw
-        value = pc.cast(pc.if_else(is_number, digits, null), pa.float64())
-        marker = pc.if_else(is_number, null, raw)
-        ids = pa.DictionaryArray.from_arrays(pa.array(np.zeros(table.num_rows, np.int32)), pa.array([mid]))
-        parts.append(pa.table({"measure_id": ids, **base, "value": value, "marker": marker}))
-    return (pa.concat_tables(parts) if parts else _empty_cells()), text_columns
+    return pa.table(
+        {
+            "row_id": row_ids,
+            "dataset": pa.repeat(pa.scalar(dataset), table.num_rows),
+            "geographic_level": level,
+            "old_la_code": pc.if_else(pc.equal(level, LOCAL_AUTHORITY), table["old_la_code"], null),
+            "region_code": pc.if_else(pc.equal(level, REGIONAL), table["region_code"], null),
+            "breakdown_topic": topic,
+            "breakdown": breakdown,
+            "time_period": table["time_period"],
+            "year": table["year"],
+        }
+    )
+
+
+def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
+    """The non-empty cells of one published column (:data:`CELL_COLUMNS`); None when it holds only text.
+
+    Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column of numbers.
+    """
+    raw = pc.utf8_trim_whitespace(raw)
+    is_number = pc.match_substring_regex(raw, _NUMBER)
+    texts = set(pc.unique(pc.filter(raw, pc.invert(is_number))).to_pylist()) - {""}
+    unknown = sorted(texts - set(MARKER_MEANINGS))
+    if unknown:
+        if not pc.any(is_number).as_py():
+            return None
+        raise LayoutError(
+            f"{where}: {unknown[0]!r} is neither a number nor a known marker ({', '.join(MARKER_MEANINGS)})"
+        )
+    digits = pc.replace_substring(raw, ",", "") if pc.any(pc.match_substring(raw, ",")).as_py() else raw
+    null = pa.scalar(None, pa.string())
+    value = pc.cast(pc.if_else(is_number, digits, null), pa.float64())
+    marker = pc.if_else(is_number, null, raw)
+    keep = pc.or_(is_number, pc.not_equal(raw, ""))
+    cells = pa.table(
+        {
+            "row_id": row_ids,
+            "measure_no": pa.array(np.full(len(row_ids), measure_no, np.int16)),
+            "value": value,
+            "marker": marker,
+        }
+    )
+    return cells.filter(keep)
 
 
 #: A published number: digits with optional thousands separators, sign and decimals.
@@ -409,13 +446,11 @@ def _dimensions(table: pa.Table, dims: list[str]) -> tuple[pa.Array, pa.Array]:
     return pa.repeat(total, n), pa.repeat(total, n)
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+_TYPES = {"row_id": pa.int32(), "measure_no": pa.int16(), "year": pa.int64(), "value": pa.float64()}
 
 
-def _empty_cells() -> pa.Table:
-    types = {"year": pa.int64(), "value": pa.float64()}
-    return pa.table({c: pa.array([], types.get(c, pa.string())) for c in CELL_COLUMNS})
+def _empty(columns: list[str]) -> pa.Table:
+    return pa.table({c: pa.array([], _TYPES.get(c, pa.string())) for c in columns})
 
 
 def _guidance_titles(zf) -> dict[str, str]:
@@ -437,50 +472,71 @@ def _guidance_titles(zf) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Breakdowns:
+    """The tables :func:`combine` builds: ``measure`` (pandas, :data:`MEASURE_COLUMNS`), ``breakdown_row``
+    (Arrow, :data:`ROW_TABLE_COLUMNS`) and ``breakdown_cell`` (Arrow, :data:`CELL_COLUMNS`)."""
+
+    measure: pd.DataFrame
+    rows: pa.Table
+    cells: pa.Table
+
+
+def empty() -> Breakdowns:
+    """No measures, rows or cells (a build without an EHC plans release)."""
+    return Breakdowns(pd.DataFrame(columns=MEASURE_COLUMNS), _empty(ROW_TABLE_COLUMNS), _empty(CELL_COLUMNS))
+
+
 def combine(
     releases: dict[str, ReleaseCells],
     sources: dict[str, Source],
     local_authorities: pd.DataFrame,
     withheld: pd.DataFrame,
-) -> tuple[pd.DataFrame, pa.Table, list[dict]]:
-    """The ``measure`` and ``breakdown_value`` tables from every release read, and data notes.
+) -> tuple[Breakdowns, list[dict]]:
+    """The ``measure``, ``breakdown_row`` and ``breakdown_cell`` tables from every release read, and data notes.
 
     ``releases``: source id -> :class:`ReleaseCells`; ``sources``: Source entries with their precedence (the
-    newer release's cell wins where two publish the same key); ``local_authorities``: the ``local_authority``
-    table (LA rows are joined on the DfE number); ``withheld``: ``observation`` rows the build withholds
-    (indicator_id, area_code, time_period, source_id with marker ``w``): the same cells of the data file are
-    withheld here too. Returns (measure frame with :data:`MEASURE_COLUMNS`, breakdown_value Arrow table with
-    :data:`VALUE_COLUMNS` sorted by measure, area and period, notes as ``data_note`` rows).
+    newer release's cell wins where two publish the same measure for the same area, breakdown and period);
+    ``local_authorities``: the ``local_authority`` table (LA rows are joined on the DfE number); ``withheld``:
+    the ``observation`` rows the build withholds (indicator_id, area_code, time_period, source_id): the cell of
+    the column feeding that indicator in the same headline row is withheld too (marker ``w``).
     Raises :class:`etl.load.BuildError` when an LA code resolves to no authority.
     """
     from etl.load import BuildError
 
-    notes = [
-        {"source_id": sid, "area_code": None, "time_period": None, "indicator_id": None, "note": text}
-        for sid, r in releases.items()
-        for text in r.notes
-    ]
+    notes = [_note(sid, text) for sid, r in releases.items() for text in r.notes]
+    releases = {sid: r for sid, r in releases.items() if r.cells.num_rows}
+    if not releases:
+        return empty(), notes
+    measures = _measures(releases, sources)
+    number = dict(zip(measures.measure_id, measures.measure_no, strict=True))
+    row_parts, cell_parts, offset = [], [], 0
+    for sid, r in releases.items():
+        rows = r.rows.append_column("source_id", pa.repeat(pa.scalar(sid), r.rows.num_rows))
+        rows = rows.set_column(0, "row_id", pc.add(rows["row_id"], np.int32(offset)))
+        row_parts.append(rows.append_column("precedence", pa.repeat(pa.scalar(sources[sid].precedence), rows.num_rows)))
+        local = pa.array([number[m] for m in r.columns.measure_id], pa.int16())
+        cells = r.cells.set_column(0, "row_id", pc.add(r.cells["row_id"], np.int32(offset)))
+        cell_parts.append(cells.set_column(1, "measure_no", local.take(cells["measure_no"])))
+        offset += r.rows.num_rows
+    rows, cells = pa.concat_tables(row_parts), pa.concat_tables(cell_parts)
+
     con = duckdb.connect()
     con.execute("SET threads TO 2")
-    parts = []
-    for sid, r in releases.items():
-        con.register(f"cells_{len(parts)}", r.cells)
-        parts.append(
-            f"SELECT *, '{sid}' AS source_id, {int(sources[sid].precedence)} AS precedence FROM cells_{len(parts)}"
-        )
-    if not parts:
-        return pd.DataFrame(columns=MEASURE_COLUMNS), empty_values(), notes
+    con.register("raw_rows", rows)
     con.register("la", local_authorities[["old_la_code", "new_la_code", "first_year", "last_year"]])
-    con.execute(
-        f"""CREATE TEMP TABLE cells AS
-        SELECT c.*, CASE c.geographic_level WHEN '{NATIONAL}' THEN '{ENGLAND_CODE}' WHEN '{REGIONAL}' THEN c.region_code
-                    ELSE la.new_la_code END AS area_code,
-               la.first_year, la.last_year
-        FROM ({" UNION ALL ".join(parts)}) c LEFT JOIN la ON c.old_la_code = la.old_la_code
-        WHERE c.value IS NOT NULL OR c.marker <> ''"""
-    )
-    bad = con.execute(
-        "SELECT DISTINCT source_id, old_la_code FROM cells WHERE area_code IS NULL ORDER BY ALL LIMIT 10"
+    resolved = con.sql(
+        f"""SELECT r.row_id, r.dataset, r.geographic_level,
+                   CASE r.geographic_level WHEN '{NATIONAL}' THEN '{ENGLAND_CODE}' WHEN '{REGIONAL}' THEN r.region_code
+                        ELSE la.new_la_code END AS area_code,
+                   r.breakdown_topic, r.breakdown, r.time_period, r.year, r.source_id, r.precedence, r.old_la_code,
+                   coalesce(r.year < la.first_year OR r.year > la.last_year, false) AS outside
+            FROM raw_rows r LEFT JOIN la ON r.old_la_code = la.old_la_code
+            ORDER BY r.row_id"""
+    ).to_arrow_table()
+    con.register("resolved", resolved)
+    bad = con.sql(
+        "SELECT DISTINCT source_id, old_la_code FROM resolved WHERE area_code IS NULL ORDER BY ALL LIMIT 10"
     ).fetchall()
     if bad:
         raise BuildError(
@@ -488,65 +544,87 @@ def combine(
             + ", ".join(f"{code} ({sid})" for sid, code in bad)
         )
     # Marker-only cells for authorities outside their lifetime carry nothing (as for the headline figures).
-    outside = "(year < first_year OR year > last_year)"
-    for sid, n in con.execute(
-        f"SELECT source_id, count(*) FROM cells WHERE value IS NULL AND {outside} GROUP BY ALL ORDER BY ALL"
-    ).fetchall():
-        notes.append(_note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded."))
-    con.execute(f"DELETE FROM cells WHERE value IS NULL AND {outside}")
-
-    measures = _measures(releases, sources)
-    key = "measure_id, geographic_level, area_code, breakdown_topic, breakdown, time_period"
-    shared = con.execute(
-        "SELECT count(*) FROM (SELECT measure_id FROM cells GROUP BY measure_id HAVING count(DISTINCT source_id) > 1)"
-    ).fetchall()[0][0]
-    newest = f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY precedence DESC) = 1" if shared else ""
-    con.register("withheld", _withheld_cells(withheld, measures))
-    values = con.execute(
-        f"""SELECT c.measure_id, c.geographic_level, c.area_code, c.breakdown_topic, c.breakdown, c.time_period,
-                   c.year,
-                   CASE WHEN w.source_id IS NULL THEN c.value END AS value,
-                   CASE WHEN w.source_id IS NULL THEN c.marker ELSE 'w' END AS marker,
-                   c.source_id
-            FROM cells c LEFT JOIN withheld w
-              ON w.measure_id = c.measure_id AND w.area_code = c.area_code AND w.time_period = c.time_period
-             AND w.source_id = c.source_id AND c.geographic_level = '{LOCAL_AUTHORITY}'
-             AND c.breakdown_topic = '{TOTAL}'
-            {newest}
-            ORDER BY c.measure_id, c.area_code, c.time_period, c.breakdown_topic, c.breakdown"""
-    ).to_arrow_table()
-    con.register("done", values)
-    held = con.execute(
-        "SELECT DISTINCT source_id, area_code, time_period, measure_id FROM done WHERE marker = 'w' ORDER BY ALL"
-    ).fetchall()
+    outside = resolved["outside"].combine_chunks()
+    if pc.any(outside).as_py():
+        gone = pc.and_(outside.take(cells["row_id"]), pc.is_null(cells["value"]))
+        for sid, n in _count_by_source(resolved, cells.filter(gone)):
+            notes.append(
+                _note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded.")
+            )
+        cells = cells.filter(pc.invert(gone))
+    cells = _newest_wins(con, cells, resolved)
+    cells, held = _withhold(cells, resolved, measures, withheld)
+    notes += held
     con.close()
-    for sid, area, period, mid in held:
-        text = (
-            f"{mid} (Total) is withheld (marker w), as the headline figure it feeds: the release prints the "
-            "region's total for this authority (see the correction)."
-        )
-        notes.append({"source_id": sid, "area_code": area, "time_period": period, "indicator_id": None, "note": text})
-    return measures, values, notes
+    return Breakdowns(measures, resolved.select(ROW_TABLE_COLUMNS), cells), notes
+
+
+def _count_by_source(rows: pa.Table, cells: pa.Table) -> list[tuple[str, int]]:
+    sids = rows["source_id"].combine_chunks().take(cells["row_id"])
+    counts = pc.value_counts(sids)
+    return sorted((c["values"].as_py(), c["counts"].as_py()) for c in counts)
+
+
+def _newest_wins(con, cells: pa.Table, rows: pa.Table) -> pa.Table:
+    """Drop a cell where a newer release publishes the same measure for the same area, breakdown and period.
+
+    Only releases of the same layout overlap (the 2026 and 2025 releases), so the key check runs only when two
+    sources publish a dataset.
+    """
+    con.register("rows", rows)
+    overlap = con.sql("SELECT dataset FROM rows GROUP BY dataset HAVING count(DISTINCT source_id) > 1").fetchall()
+    if not overlap:
+        return cells
+    con.register("all_cells", cells)
+    losers = con.sql(
+        """SELECT c.row_id::BIGINT * 65536 + c.measure_no AS cell_key
+           FROM all_cells c JOIN rows r ON r.row_id = c.row_id
+           QUALIFY row_number() OVER (PARTITION BY c.measure_no, r.geographic_level, r.area_code, r.breakdown_topic,
+                                      r.breakdown, r.time_period ORDER BY r.precedence DESC) > 1"""
+    ).to_arrow_table()
+    con.unregister("all_cells")
+    if not losers.num_rows:
+        return cells
+    return cells.filter(pc.invert(pc.is_in(_cell_key(cells), value_set=losers["cell_key"].combine_chunks())))
+
+
+def _cell_key(cells: pa.Table) -> pa.Array:
+    return pc.add(pc.multiply(pc.cast(cells["row_id"], pa.int64()), 65536), pc.cast(cells["measure_no"], pa.int64()))
+
+
+def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld: pd.DataFrame):
+    """Withhold (marker ``w``) the headline cells whose ``observation`` figure the build withholds; with notes."""
+    if withheld.empty:
+        return cells, []
+    feeds = measures.dropna(subset=["indicator_id"])[["indicator_id", "measure_id", "measure_no", "dataset"]]
+    targets = withheld.merge(feeds, on="indicator_id")
+    near = pc.and_(
+        pc.equal(rows["breakdown_topic"], TOTAL), pc.is_in(rows["area_code"], pa.array(sorted(set(targets.area_code))))
+    )
+    frame = rows.filter(near).select(["row_id", "dataset", "area_code", "time_period", "source_id"]).to_pandas()
+    hits = targets.merge(frame, on=["dataset", "area_code", "time_period", "source_id"])
+    if hits.empty:
+        return cells, []
+    keys = pa.array(hits.row_id.astype("int64") * 65536 + hits.measure_no.astype("int64"))
+    mask = pc.is_in(_cell_key(cells), value_set=keys)
+    cells = cells.set_column(2, "value", pc.if_else(mask, pa.scalar(None, pa.float64()), cells["value"]))
+    cells = cells.set_column(3, "marker", pc.if_else(mask, pa.scalar("w"), cells["marker"]))
+    notes = [
+        {
+            "source_id": h.source_id,
+            "area_code": h.area_code,
+            "time_period": h.time_period,
+            "indicator_id": None,
+            "note": f"{h.measure_id} (Total) is withheld (marker w), as the headline figure it feeds: the release "
+            "prints the region's total for this authority (see the correction).",
+        }
+        for h in hits.sort_values(["source_id", "area_code", "measure_id"]).itertuples()
+    ]
+    return cells, notes
 
 
 def _note(sid: str, text: str) -> dict:
     return {"source_id": sid, "area_code": None, "time_period": None, "indicator_id": None, "note": text}
-
-
-def _withheld_cells(withheld: pd.DataFrame, measures: pd.DataFrame) -> pd.DataFrame:
-    """(measure_id, area_code, time_period, source_id) of each headline cell the build withholds: the column
-    that feeds the withheld indicator, in the same source (breakdown rows of that file are printed right)."""
-    cols = ["measure_id", "area_code", "time_period", "source_id"]
-    if withheld.empty or measures.empty:
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in cols})
-    feeds = measures.dropna(subset=["indicator_id"])[["indicator_id", "measure_id"]]
-    return withheld.merge(feeds, on="indicator_id")[cols].drop_duplicates()
-
-
-def empty_values() -> pa.Table:
-    """A ``breakdown_value`` Arrow table with no rows."""
-    types = {"year": pa.int64(), "value": pa.float64()}
-    return pa.table({c: pa.array([], types.get(c, pa.string())) for c in VALUE_COLUMNS})
 
 
 def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> pd.DataFrame:
@@ -561,6 +639,7 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
         return pd.DataFrame(columns=MEASURE_COLUMNS)
     cat = pd.concat(frames, ignore_index=True).sort_values("precedence", ascending=False, kind="stable")
     cat = cat.drop_duplicates("measure_id").sort_values("measure_id").reset_index(drop=True)
+    cat["measure_no"] = np.arange(len(cat), dtype=np.int16)
     feeds = {
         f"{stem.lower()}.{_our_column(stem.lower(), col.lower().replace('{year}', '2000'))}": iid
         for (stem, col), iid in {**RELEASE_2025, **RELEASE_2022}.items()
@@ -585,9 +664,13 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
     return cat[MEASURE_COLUMNS]
 
 
-def write(con: duckdb.DuckDBPyConnection, measure: pd.DataFrame, values: pa.Table) -> None:
-    """Insert the ``measure`` and ``breakdown_value`` tables into the database being written (open ``con``)."""
-    for name, frame, cols in (("measure", measure, MEASURE_COLUMNS), ("breakdown_value", values, VALUE_COLUMNS)):
+def write(con: duckdb.DuckDBPyConnection, tables: Breakdowns) -> None:
+    """Insert the ``measure``, ``breakdown_row`` and ``breakdown_cell`` tables into the database being written."""
+    for name, frame, cols in (
+        ("measure", tables.measure, MEASURE_COLUMNS),
+        ("breakdown_row", tables.rows, ROW_TABLE_COLUMNS),
+        ("breakdown_cell", tables.cells, CELL_COLUMNS),
+    ):
         con.register("frame", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")
         con.unregister("frame")

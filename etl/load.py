@@ -17,7 +17,6 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from duckdb import ConstraintException
 
 from etl import aggregates, breakdowns, breaks, corrections, flags, geography
@@ -64,8 +63,7 @@ class Tables:
     new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
-    measure: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=breakdowns.MEASURE_COLUMNS))
-    breakdown_value: pa.Table = field(default_factory=breakdowns.empty_values)  # millions of rows: kept in Arrow
+    breakdown_tables: breakdowns.Breakdowns = field(default_factory=breakdowns.empty)  # measure, breakdown_row/_cell
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -149,7 +147,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     notes += flags.footnote_notes(la)
     cells = {sid: p.tables[breakdowns.TABLE] for sid, p in parsed.items() if breakdowns.TABLE in p.tables}
     withheld = obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]]
-    measure, breakdown_value, breakdown_notes = breakdowns.combine(cells, sources, la, withheld)
+    every_cell, breakdown_notes = breakdowns.combine(cells, sources, la, withheld)
     notes += breakdown_notes
 
     tables = Tables(
@@ -168,8 +166,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         new_period=new_periods,
         correction=ledger.table(),
         data_flag=flags.compute_flags(obs),
-        measure=measure,
-        breakdown_value=breakdown_value,
+        breakdown_tables=every_cell,
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -560,7 +557,7 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                         f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})"
                     ) from exc
                 con.unregister("frame")
-            breakdowns.write(con, tables.measure, tables.breakdown_value)
+            breakdowns.write(con, tables.breakdown_tables)
             built_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
             con.execute("CHECKPOINT")

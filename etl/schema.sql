@@ -83,6 +83,7 @@ CREATE TABLE observation (
 -- indicators; this table keeps everything else too (placements, ages, reasons, timeliness bands ...).
 CREATE TABLE measure (
     measure_id      VARCHAR PRIMARY KEY, -- '<dataset>.<column>', e.g. 'requests.request_outcome_six_weeks'
+    measure_no      SMALLINT NOT NULL UNIQUE, -- the key breakdown_cell uses (position in measure_id order)
     publication     VARCHAR NOT NULL,    -- EES publication slug
     dataset         VARCHAR NOT NULL,    -- the data file's name without .csv (our name where releases differ)
     file_name       VARCHAR NOT NULL,    -- as the newest release publishing it names the file
@@ -98,21 +99,36 @@ CREATE TABLE measure (
     source_id       VARCHAR NOT NULL     -- the newest release that publishes it
 );
 
-CREATE TABLE breakdown_value (
-    measure_id       VARCHAR NOT NULL,   -- measure.measure_id
+-- Stored as rows (one per data row of a file) and cells (one per non-empty cell): a long table would repeat
+-- every row's geography and breakdown for each of its ~40 columns and take five times longer to write.
+CREATE TABLE breakdown_row (
+    row_id           INTEGER NOT NULL,   -- unique in a build (no index declared: it costs more than it saves)
+    dataset          VARCHAR NOT NULL,   -- measure.dataset
     geographic_level VARCHAR NOT NULL CHECK (geographic_level IN ('National', 'Regional', 'Local authority')),
     area_code        VARCHAR NOT NULL,   -- E92000001, an E12 region, E13000001/2 (Inner/Outer London) or new_la_code
     breakdown_topic  VARCHAR NOT NULL,   -- 'Total' for the file's headline row; 'Sex', 'Age when plan started' ...
     breakdown        VARCHAR NOT NULL,   -- 'Total' or the published label ('Female', 'Age 5', ...)
     time_period      VARCHAR NOT NULL,   -- as in observation ('2024', '202425')
     year             INTEGER NOT NULL,
-    value            DOUBLE,
-    marker           VARCHAR,            -- as in observation
-    source_id        VARCHAR NOT NULL,
-    -- Key: (measure_id, geographic_level, area_code, breakdown_topic, breakdown, time_period). Stored sorted by
-    -- measure_id, area_code, time_period (no index: DuckDB's zone maps find a measure's rows).
+    source_id        VARCHAR NOT NULL
+);
+
+CREATE TABLE breakdown_cell (
+    row_id     INTEGER NOT NULL,         -- breakdown_row.row_id
+    measure_no SMALLINT NOT NULL,        -- measure.measure_no
+    value      DOUBLE,
+    marker     VARCHAR,                  -- as in observation
     CHECK ((value IS NULL) <> (marker IS NULL))
 );
+
+-- The long shape pages and analysts read: one row per published cell.
+-- Key: (measure_id, geographic_level, area_code, breakdown_topic, breakdown, time_period).
+CREATE VIEW breakdown_value AS
+SELECT m.measure_id, r.geographic_level, r.area_code, r.breakdown_topic, r.breakdown, r.time_period, r.year,
+       c.value, c.marker, r.source_id
+FROM breakdown_cell c
+JOIN breakdown_row r ON r.row_id = c.row_id
+JOIN measure m ON m.measure_no = c.measure_no;
 
 CREATE TABLE statistical_neighbour (
     new_la_code    VARCHAR NOT NULL,
