@@ -387,11 +387,15 @@ def _rows(table: pa.Table, dims: list[str], dataset: str, row_ids: pa.Array) -> 
 def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
     """The non-empty cells of one published column (:data:`CELL_COLUMNS`); None when it holds only text.
 
-    Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column of numbers.
+    Each distinct text of the column is parsed once (a column has a few thousand), then spread to the cells
+    by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column of
+    numbers.
     """
-    raw = pc.utf8_trim_whitespace(raw)
-    is_number = pc.match_substring_regex(raw, _NUMBER)
-    texts = set(pc.unique(pc.filter(raw, pc.invert(is_number))).to_pylist()) - {""}
+    distinct = pc.unique(raw)
+    index = pc.index_in(raw, value_set=distinct)
+    text = pc.utf8_trim_whitespace(distinct)
+    is_number = pc.match_substring_regex(text, _NUMBER)
+    texts = set(pc.filter(text, pc.invert(is_number)).to_pylist()) - {""}
     unknown = sorted(texts - set(MARKER_MEANINGS))
     if unknown:
         if not pc.any(is_number).as_py():
@@ -399,17 +403,16 @@ def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str)
         raise LayoutError(
             f"{where}: {unknown[0]!r} is neither a number nor a known marker ({', '.join(MARKER_MEANINGS)})"
         )
-    digits = pc.replace_substring(raw, ",", "") if pc.any(pc.match_substring(raw, ",")).as_py() else raw
     null = pa.scalar(None, pa.string())
-    value = pc.cast(pc.if_else(is_number, digits, null), pa.float64())
-    marker = pc.if_else(is_number, null, raw)
-    keep = pc.or_(is_number, pc.not_equal(raw, ""))
+    values = pc.cast(pc.if_else(is_number, pc.replace_substring(text, ",", ""), null), pa.float64())
+    markers = pc.if_else(is_number, null, text)
+    keep = pc.or_(is_number, pc.not_equal(text, "")).take(index)
     cells = pa.table(
         {
             "row_id": row_ids,
             "measure_no": pa.array(np.full(len(row_ids), measure_no, np.int16)),
-            "value": value,
-            "marker": marker,
+            "value": values.take(index),
+            "marker": markers.take(index),
         }
     )
     return cells.filter(keep)
@@ -521,42 +524,47 @@ def combine(
         offset += r.rows.num_rows
     rows, cells = pa.concat_tables(row_parts), pa.concat_tables(cell_parts)
 
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    con.register("raw_rows", rows)
-    con.register("la", local_authorities[["old_la_code", "new_la_code", "first_year", "last_year"]])
-    resolved = con.sql(
-        f"""SELECT r.row_id, r.dataset, r.geographic_level,
-                   CASE r.geographic_level WHEN '{NATIONAL}' THEN '{ENGLAND_CODE}' WHEN '{REGIONAL}' THEN r.region_code
-                        ELSE la.new_la_code END AS area_code,
-                   r.breakdown_topic, r.breakdown, r.time_period, r.year, r.source_id, r.precedence, r.old_la_code,
-                   coalesce(r.year < la.first_year OR r.year > la.last_year, false) AS outside
-            FROM raw_rows r LEFT JOIN la ON r.old_la_code = la.old_la_code
-            ORDER BY r.row_id"""
-    ).to_arrow_table()
-    con.register("resolved", resolved)
-    bad = con.sql(
-        "SELECT DISTINCT source_id, old_la_code FROM resolved WHERE area_code IS NULL ORDER BY ALL LIMIT 10"
-    ).fetchall()
-    if bad:
+    rows, unresolved = _resolve(rows, local_authorities)
+    if unresolved:
         raise BuildError(
             "Build stopped: breakdown rows name LA codes not in the local authority list: "
-            + ", ".join(f"{code} ({sid})" for sid, code in bad)
+            + ", ".join(f"{code} ({sid})" for sid, code in unresolved)
         )
     # Marker-only cells for authorities outside their lifetime carry nothing (as for the headline figures).
-    outside = resolved["outside"].combine_chunks()
+    outside = rows["outside"].combine_chunks()
     if pc.any(outside).as_py():
         gone = pc.and_(outside.take(cells["row_id"]), pc.is_null(cells["value"]))
-        for sid, n in _count_by_source(resolved, cells.filter(gone)):
+        for sid, n in _count_by_source(rows, cells.filter(gone)):
             notes.append(
                 _note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded.")
             )
         cells = cells.filter(pc.invert(gone))
-    cells = _newest_wins(con, cells, resolved)
-    cells, held = _withhold(cells, resolved, measures, withheld)
+    cells = _newest_wins(cells, rows)
+    cells, held = _withhold(cells, rows, measures, withheld)
     notes += held
-    con.close()
-    return Breakdowns(measures, resolved.select(ROW_TABLE_COLUMNS), cells), notes
+    return Breakdowns(measures, rows.select(ROW_TABLE_COLUMNS), cells), notes
+
+
+def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table, list[tuple[str, str]]]:
+    """``rows`` with ``area_code`` (England, the region / sub-region code, or the LA's new_la_code looked up by
+    its DfE number) and ``outside`` (an LA row for a year the authority did not exist); and the (source_id,
+    code) pairs of LA codes not in the list (at most 10)."""
+    la = local_authorities
+    index = pc.index_in(rows["old_la_code"], value_set=pa.array(la.old_la_code.astype(str).tolist(), pa.string()))
+    gss = pa.array(la.new_la_code.tolist(), pa.string()).take(index)
+    level = rows["geographic_level"]
+    area = pc.if_else(
+        pc.equal(level, NATIONAL),
+        pa.scalar(ENGLAND_CODE),
+        pc.if_else(pc.equal(level, REGIONAL), rows["region_code"], gss),
+    )
+    years = rows["year"]
+    first = pa.array(la.first_year.astype("Int64"), pa.int64()).take(index)
+    last = pa.array(la.last_year.astype("Int64"), pa.int64()).take(index)
+    outside = pc.fill_null(pc.or_(pc.less(years, first), pc.greater(years, last)), False)
+    missing = rows.filter(pc.is_null(area)).select(["source_id", "old_la_code"]).to_pylist()
+    unresolved = sorted({(r["source_id"], r["old_la_code"]) for r in missing})[:10]
+    return rows.append_column("area_code", area).append_column("outside", outside), unresolved
 
 
 def _count_by_source(rows: pa.Table, cells: pa.Table) -> list[tuple[str, int]]:
@@ -565,24 +573,25 @@ def _count_by_source(rows: pa.Table, cells: pa.Table) -> list[tuple[str, int]]:
     return sorted((c["values"].as_py(), c["counts"].as_py()) for c in counts)
 
 
-def _newest_wins(con, cells: pa.Table, rows: pa.Table) -> pa.Table:
+def _newest_wins(cells: pa.Table, rows: pa.Table) -> pa.Table:
     """Drop a cell where a newer release publishes the same measure for the same area, breakdown and period.
 
     Only releases of the same layout overlap (the 2026 and 2025 releases), so the key check runs only when two
     sources publish a dataset.
     """
-    con.register("rows", rows)
-    overlap = con.sql("SELECT dataset FROM rows GROUP BY dataset HAVING count(DISTINCT source_id) > 1").fetchall()
-    if not overlap:
+    pairs = rows.select(["dataset", "source_id"]).group_by(["dataset", "source_id"]).aggregate([])
+    if pairs.num_rows == len(set(pairs["dataset"].to_pylist())):
         return cells
+    con = duckdb.connect()
     con.register("all_cells", cells)
+    con.register("all_rows", rows.select(ROW_TABLE_COLUMNS + ["precedence"]))
     losers = con.sql(
         """SELECT c.row_id::BIGINT * 65536 + c.measure_no AS cell_key
-           FROM all_cells c JOIN rows r ON r.row_id = c.row_id
+           FROM all_cells c JOIN all_rows r ON r.row_id = c.row_id
            QUALIFY row_number() OVER (PARTITION BY c.measure_no, r.geographic_level, r.area_code, r.breakdown_topic,
                                       r.breakdown, r.time_period ORDER BY r.precedence DESC) > 1"""
     ).to_arrow_table()
-    con.unregister("all_cells")
+    con.close()
     if not losers.num_rows:
         return cells
     return cells.filter(pc.invert(pc.is_in(_cell_key(cells), value_set=losers["cell_key"].combine_chunks())))
@@ -605,8 +614,13 @@ def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld:
     hits = targets.merge(frame, on=["dataset", "area_code", "time_period", "source_id"])
     if hits.empty:
         return cells, []
-    keys = pa.array(hits.row_id.astype("int64") * 65536 + hits.measure_no.astype("int64"))
-    mask = pc.is_in(_cell_key(cells), value_set=keys)
+    mask = None
+    for measure_no, group in hits.groupby("measure_no"):
+        one = pc.and_(
+            pc.equal(cells["measure_no"], pa.scalar(measure_no, pa.int16())),
+            pc.is_in(cells["row_id"], value_set=pa.array(group.row_id.astype("int32"), pa.int32())),
+        )
+        mask = one if mask is None else pc.or_(mask, one)
     cells = cells.set_column(2, "value", pc.if_else(mask, pa.scalar(None, pa.float64()), cells["value"]))
     cells = cells.set_column(3, "marker", pc.if_else(mask, pa.scalar("w"), cells["marker"]))
     notes = [
