@@ -244,6 +244,8 @@ GEO_COLUMNS = [
 ]
 #: The geography and period columns every data file must have to be read.
 _KEYS = ["time_period", "time_identifier", "geographic_level", "region_code", "old_la_code"]
+#: Names printed beside the codes (read when present, for the headline parser's check of LA names).
+_NAMES = ["region_name", "new_la_code", "la_name"]
 DIMENSIONS = ["breakdown_topic", "breakdown", "characteristic_age", "establishment_type", "establishment_group"]
 
 
@@ -269,14 +271,20 @@ class ReleaseCells:
         return self.cells.num_rows
 
 
-def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict[str, str]]) -> ReleaseCells:
+def read_release(
+    zf, path: Path, source: Source | None, guidance: dict[str, dict[str, str]], shared: dict | None = None
+) -> ReleaseCells:
     """Every numeric cell of every ``data/*.csv`` member of an EHCP release zip.
 
     ``zf``: the open zip (``etl.parsers.ehcp._ZipReader``); ``guidance``: the release's data guidance as
-    ``{file name: {column (lower case): description}}`` (:func:`etl.parsers.ehcp.data_guidance`).
-    Raises :class:`etl.model.SourceFormatError` naming file and column for a cell that is neither a number nor
-    a known marker in a column that also holds numbers, an unknown geographic level or period, or a file with
-    no rows. Cells that are empty are not rows (nothing was published).
+    ``{file name: {column (lower case): description}}`` (:func:`etl.parsers.ehcp.data_guidance`). ``shared``:
+    when a dict, it receives member name -> (header, table) of every file read (all columns as text, geography
+    tidied, ``year`` added), so that the headline parser reads each file once.
+
+    Never fails on one file or column: a file that is not in the EES layout or cannot be read (no rows, an
+    unknown period) and a column mixing numbers with text that is not a known marker are reported in
+    ``notes`` and left out; the headline parser (``etl/parsers/ehcp.py``) stays strict about what it needs.
+    Cells that are empty are not rows (nothing was published).
     """
     import time
 
@@ -313,10 +321,17 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
             measures[h] = _our_column(dataset, low)
         if not measures:
             continue
-        table = ehcp._read_member(zf, member, path, [*_KEYS, *dims], measures, data=data)
-        if dataset in JANUARY_FILES:
-            table = ehcp._relabel_january(table, where)
-        table = ehcp._clean_codes(ehcp._add_year(table, where))
+        keys = [*_KEYS, *(c for c in _NAMES if c in lower), *dims]
+        try:
+            table = ehcp._read_member(zf, member, path, keys, measures, data=data)
+            if dataset in JANUARY_FILES:
+                table = ehcp._relabel_january(table, where)
+            table = ehcp._clean_codes(ehcp._add_year(table, where))
+        except LayoutError as exc:
+            notes.append(f"data/{file_name} could not be read, its cells are not loaded: {exc}")
+            continue
+        if shared is not None:
+            shared[member] = (header, table)
         described = guidance.get(file_name.lower(), {})
         time_identifier = table["time_identifier"][0].as_py()
         row_ids = pa.array(np.arange(n_rows, n_rows + table.num_rows, dtype=np.int32))
@@ -325,7 +340,11 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
         text_columns = []
         for h, ours in measures.items():
             mid = f"{dataset}.{ours}"
-            cells = _cells(table[h], row_ids, len(catalogue), f"{where}, column {h}")
+            try:
+                cells = _cells(table[h], row_ids, len(catalogue), f"{where}, column {h}")
+            except LayoutError as exc:
+                notes.append(f"data/{file_name}, column {h} is not loaded: {exc}")
+                continue
             if cells is None:
                 text_columns.append(h)
                 continue
