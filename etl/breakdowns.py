@@ -55,7 +55,6 @@ ROW_COLUMNS = [
 #: Columns of the ``breakdown_row`` table (``etl/schema.sql``).
 ROW_TABLE_COLUMNS = [
     "row_id",
-    "dataset",
     "geographic_level",
     "area_code",
     "breakdown_topic",
@@ -375,6 +374,51 @@ def read_release(
     return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes, time.perf_counter() - start)
 
 
+def previous_cells(con: duckdb.DuckDBPyConnection, source_id: str) -> ReleaseCells | None:
+    """One source's cells from a previous database (its last good copy, when its file cannot be read now).
+
+    ``con``: an open connection to the previous database. Returns None when that database has no
+    breakdown tables (built before they existed) or no cells from the source.
+    """
+    try:
+        rows = con.execute(
+            f"""WITH datasets AS (SELECT c.row_id, any_value(m.dataset) AS dataset
+                                  FROM (SELECT row_id, measure_no FROM breakdown_cell
+                                        UNION ALL SELECT row_id, measure_no FROM breakdown_marker) c
+                                  JOIN measure m USING (measure_no) GROUP BY c.row_id)
+                SELECT (row_number() OVER (ORDER BY r.row_id) - 1)::INTEGER AS row_id, d.dataset, r.geographic_level,
+                       l.old_la_code, CASE WHEN r.geographic_level = '{REGIONAL}' THEN r.area_code END AS region_code,
+                       r.breakdown_topic, r.breakdown, r.time_period, r.year::BIGINT AS year, r.row_id AS old_id
+                FROM breakdown_row r JOIN datasets d USING (row_id)
+                LEFT JOIN local_authority l ON l.new_la_code = r.area_code AND r.geographic_level = '{LOCAL_AUTHORITY}'
+                WHERE r.source_id = ? ORDER BY r.row_id""",
+            [source_id],
+        ).df()
+    except duckdb.Error:
+        return None
+    if rows.empty:
+        return None
+    con.register("old_rows", rows[["row_id", "old_id"]])
+    measures = con.execute(
+        """SELECT m.measure_id, m.dataset, m.file_name, m.column_name, m.label AS description, m.topic AS file_title,
+                  m.time_identifier, m.definition, m.measure_no AS old_no
+           FROM measure m WHERE m.measure_no IN (SELECT DISTINCT c.measure_no FROM breakdown_value_cells c
+                                                 JOIN old_rows o ON o.old_id = c.row_id)
+           ORDER BY m.measure_no"""
+    ).df()
+    cells = con.execute(
+        """SELECT o.row_id, c.measure_no AS old_no, c.value, c.marker
+           FROM breakdown_value_cells c JOIN old_rows o ON o.old_id = c.row_id ORDER BY o.row_id"""
+    ).df()
+    con.unregister("old_rows")
+    local = {old: i for i, old in enumerate(measures.old_no)}
+    cells["measure_no"] = cells.old_no.map(local).astype("int16")
+    types = {c: _TYPES.get(c, pa.string()) for c in (*ROW_COLUMNS, *CELL_COLUMNS)}
+    row_table = pa.Table.from_pandas(rows[ROW_COLUMNS], schema=pa.schema([(c, types[c]) for c in ROW_COLUMNS]))
+    cell_table = pa.Table.from_pandas(cells[CELL_COLUMNS], schema=pa.schema([(c, types[c]) for c in CELL_COLUMNS]))
+    return ReleaseCells(row_table, cell_table, measures.drop(columns=["old_no"]), [], 0.0)
+
+
 def _our_column(dataset: str, published: str) -> str:
     """Our name for a published column (lower case, through :data:`COLUMN_ALIASES`)."""
     for pattern, ours in COLUMN_ALIASES.get(dataset, {}).items():
@@ -496,8 +540,9 @@ def _guidance_titles(zf) -> dict[str, str]:
 
 @dataclass
 class Breakdowns:
-    """The tables :func:`combine` builds: ``measure`` (pandas, :data:`MEASURE_COLUMNS`), ``breakdown_row``
-    (Arrow, :data:`ROW_TABLE_COLUMNS`) and ``breakdown_cell`` (Arrow, :data:`CELL_COLUMNS`)."""
+    """The tables :func:`combine` builds: ``measure`` (pandas, :data:`MEASURE_COLUMNS`), ``rows`` (Arrow,
+    :data:`ROW_TABLE_COLUMNS`: table ``breakdown_row``) and ``cells`` (Arrow, :data:`CELL_COLUMNS`: the numbers
+    go to table ``breakdown_cell``, the markers to ``breakdown_marker``)."""
 
     measure: pd.DataFrame
     rows: pa.Table
@@ -603,7 +648,7 @@ def _newest_wins(cells: pa.Table, rows: pa.Table) -> pa.Table:
         return cells
     con = duckdb.connect()
     con.register("all_cells", cells)
-    con.register("all_rows", rows.select(ROW_TABLE_COLUMNS + ["precedence"]))
+    con.register("all_rows", rows.select([*ROW_TABLE_COLUMNS, "precedence"]))
     losers = con.sql(
         """SELECT c.row_id::BIGINT * 65536 + c.measure_no AS cell_key
            FROM all_cells c JOIN all_rows r ON r.row_id = c.row_id
@@ -687,22 +732,31 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
     cat["indicator_id"] = cat.measure_id.map(feeds)
     cat["topic"] = [DATASET_TOPICS.get(d) or t or d for d, t in zip(cat.dataset, cat.file_title, strict=True)]
     cat["label"] = [(d or c).strip() for d, c in zip(cat.description, cat.column_name, strict=True)]
+    given = cat["definition"] if "definition" in cat else pd.Series(None, index=cat.index, dtype=object)
+    # A last good copy (previous_cells) brings its definitions along; a file read now is described here.
     cat["definition"] = [
-        f"{d.strip()}. From {f} ({t or 'data file'})."
+        g
+        if isinstance(g, str)
+        else f"{d.strip()}. From {f} ({t or 'data file'})."
         if d
         else f"Column {c} of {f} (not described in the data guidance)."
-        for d, c, f, t in zip(cat.description, cat.column_name, cat.file_name, cat.file_title, strict=True)
+        for g, d, c, f, t in zip(given, cat.description, cat.column_name, cat.file_name, cat.file_title, strict=True)
     ]
     cat["publication"] = [sources[s].publication for s in cat.source_id]
     return cat[MEASURE_COLUMNS]
 
 
 def write(con: duckdb.DuckDBPyConnection, tables: Breakdowns) -> None:
-    """Insert the ``measure``, ``breakdown_row`` and ``breakdown_cell`` tables into the database being written."""
+    """Insert ``measure``, ``breakdown_row``, ``breakdown_cell`` (numbers) and ``breakdown_marker`` (markers)
+    into the database being written (``con``). Numbers and markers apart: a text column of mostly nulls beside
+    millions of numbers costs a quarter of the write."""
+    cells = tables.cells
+    has_value = pc.is_valid(cells["value"])
     for name, frame, cols in (
         ("measure", tables.measure, MEASURE_COLUMNS),
         ("breakdown_row", tables.rows, ROW_TABLE_COLUMNS),
-        ("breakdown_cell", tables.cells, CELL_COLUMNS),
+        ("breakdown_cell", cells.filter(has_value), ["row_id", "measure_no", "value"]),
+        ("breakdown_marker", cells.filter(pc.invert(has_value)), ["row_id", "measure_no", "marker"]),
     ):
         con.register("frame", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")

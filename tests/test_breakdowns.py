@@ -354,3 +354,22 @@ def test_newest_release_wins_where_both_publish(extract_2026):
     assert _one(national, measure_id="caseload.ehcplans", time_period="202425").source_id == "ehcp_2025"
     # A measure only the older release publishes keeps its cells; the catalogue describes it from that release.
     assert tables.measure.set_index("measure_id").at["newplans.special_academy_free", "source_id"] == "ehcp_2025"
+
+
+def test_last_good_copy_of_the_cells(con):
+    """A source whose file cannot be read keeps its cells from the previous database (etl/load.previous_copies)."""
+    copy = breakdowns.previous_cells(con, "ehcp_2022")
+    held = con.execute("SELECT count(*) FROM breakdown_value WHERE source_id = 'ehcp_2022'").fetchone()[0]
+    assert copy is not None and copy.cells.num_rows == held
+    la = con.execute("SELECT * FROM local_authority").df()
+    none = pd.DataFrame(columns=["indicator_id", "area_code", "time_period", "source_id"])
+    tables, _ = breakdowns.combine({"ehcp_2022": copy}, {"ehcp_2022": source_by_id("ehcp_2022")}, la, none)
+    rows = tables.rows.to_pandas().merge(tables.cells.to_pandas(), on="row_id")
+    number = tables.measure.set_index("measure_id").measure_no
+    # 2022 zip data/sen2_mi.csv, Kent 2021: NewEHCTribunal 5 (as in test_release_2022_cells)
+    kent = rows[(rows.measure_no == number["sen2_mi.newehctribunal"]) & (rows.area_code == KENT)]
+    assert kent.set_index("time_period").value["2021"] == 5
+    assert (
+        tables.measure.set_index("measure_id").at["sen2_mi.newehctribunal", "definition"]
+        == con.execute("SELECT definition FROM measure WHERE measure_id = 'sen2_mi.newehctribunal'").fetchone()[0]
+    )
