@@ -1,4 +1,4 @@
-"""Every published cell of the EHC plans releases: the ``breakdown_value`` table and its ``measure`` catalogue.
+"""Every published cell of the EHC plans releases: the ``breakdown_value`` view and its ``measure`` catalogue.
 
 The headline indicators (``observation``) take a few declared columns of the releases. This module takes all
 of them: every numeric column of every ``data/*.csv`` of a release zip, every breakdown row (age, sex,
@@ -7,19 +7,21 @@ own areas) and local authority. A *measure* is one published column of one data 
 ``<dataset>.<column>`` (``requests.request_outcome_six_weeks``); its catalogue entry (label, unit, definition)
 comes from the release's own data guidance (``data-guidance/data-guidance.txt``).
 
-Two steps, both in Arrow and DuckDB (no per-row Python; the releases hold about 4 million cells):
+Two steps, in Arrow (no per-row Python; the two releases hold about 5 million cells):
 
 * :func:`read_release` (called by the EHCP parsers, once per release zip): reads each file as text with
-  pyarrow, unpivots it in DuckDB (one row per published cell), splits numbers from markers with ``TRY_CAST``
-  and returns the cells plus what the guidance says about each column.
+  pyarrow, parses each column's distinct texts once into numbers or markers, and returns one row per data row
+  and one cell per non-empty published cell, plus what the guidance says about each column. The headline
+  parser takes its columns from the same read.
 * :func:`combine` (called when the database is assembled): gives each row its ``area_code`` (LA rows through
   the ``local_authority`` table), keeps the newest release where two publish the same cell, withholds the
-  cells the headline figures withhold, and builds the ``measure`` table.
+  cells the headline figures withhold, and builds the ``measure`` table. :func:`write` stores them.
 
 Layout drift is declared, as for the headline columns (``etl/parsers/ehcp.py``): :data:`DATASET_ALIASES` (a
-renamed file), :data:`COLUMN_ALIASES` (a renamed or year-suffixed column), :data:`TOPIC_ALIASES` (a renamed
-breakdown topic). A column no declaration knows is loaded under its own name and reported in a data note; a
-column holding only text (the designated-officer flags ``Yes``/``No``) is reported and not loaded.
+renamed file), :data:`COLUMN_ALIASES` (a renamed or year-suffixed column), :data:`TOPIC_ALIASES` and
+:data:`BREAKDOWN_REWRITES` (breakdown labels). A column no declaration knows is loaded under its own name and
+reported in a data note; a column holding only text (the designated-officer flags ``Y``/``N``) is reported
+and not loaded.
 """
 
 from __future__ import annotations
@@ -245,6 +247,7 @@ GEO_COLUMNS = [
 _KEYS = ["time_period", "time_identifier", "geographic_level", "region_code", "old_la_code"]
 #: Names printed beside the codes (read when present, for the headline parser's check of LA names).
 _NAMES = ["region_name", "new_la_code", "la_name"]
+#: Columns that say which breakdown a row is (person-level layout; the 2022 release's age and establishment).
 DIMENSIONS = ["breakdown_topic", "breakdown", "characteristic_age", "establishment_type", "establishment_group"]
 
 

@@ -263,9 +263,10 @@ _PERCENT_IDS = {i.indicator_id for i in by_id().values() if i.unit == "percent"}
 def parse_release(path: Path, source: Source, resolve) -> Parsed:
     """Parse an EHCP release in the person-level EES layout (reporting year 2025 and later).
 
-    Reads from the zip at ``path`` only the members ``data/<stem>.csv`` named in :data:`RELEASE_2025` and
-    :data:`PRIMARY_NEED_FILES` (other members are ignored; stems and column names match case-insensitively and a
-    duplicated column name is tolerated). Returns :class:`Parsed` with
+    Reads every ``data/*.csv`` member of the zip at ``path`` once (:func:`etl.breakdowns.read_release`); the
+    headline figures come from the members ``data/<stem>.csv`` named in :data:`RELEASE_2025` and
+    :data:`PRIMARY_NEED_FILES` (stems and column names match case-insensitively and a duplicated column name is
+    tolerated). Returns :class:`Parsed` with
 
     * ``observations`` (:data:`OBS_COLUMNS`): one row per published non-empty cell. ``time_period`` as published
       (``202425`` = January 2025 snapshot -> ``year`` 2025; calendar year ``2024`` -> 2024). Counts are people or
