@@ -260,14 +260,13 @@ class ReleaseCells:
     position of its measure in ``columns``, ``value`` (float64, null for a marker) and ``marker`` (the published
     symbol, null for a number). ``columns``: one row per measure (measure_id, dataset, file_name, column_name,
     description, file_title, time_identifier). ``notes``: texts for ``data_note`` (new columns, text columns
-    and files not loaded). ``seconds``: time spent.
+    and files not loaded).
     """
 
     rows: pa.Table
     cells: pa.Table
     columns: pd.DataFrame
     notes: list[str]
-    seconds: float
 
     def __len__(self) -> int:  # the build log counts a parser's rows with len()
         return self.cells.num_rows
@@ -288,11 +287,8 @@ def read_release(
     ``notes`` and left out; the headline parser (``etl/parsers/ehcp.py``) stays strict about what it needs.
     Cells that are empty are not rows (nothing was published).
     """
-    import time
-
     from etl.parsers import ehcp
 
-    start = time.perf_counter()
     where_release = f"source {source.source_id}" if source is not None else "release unknown"
     titles = _guidance_titles(zf)
     row_parts: list[pa.Table] = []
@@ -374,7 +370,7 @@ def read_release(
             )
     rows = pa.concat_tables(row_parts) if row_parts else _empty(ROW_COLUMNS)
     cells = pa.concat_tables(cell_parts) if cell_parts else _empty(CELL_COLUMNS)
-    return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes, time.perf_counter() - start)
+    return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes)
 
 
 def previous_cells(con: duckdb.DuckDBPyConnection, source_id: str) -> ReleaseCells | None:
@@ -419,7 +415,7 @@ def previous_cells(con: duckdb.DuckDBPyConnection, source_id: str) -> ReleaseCel
     types = {c: _TYPES.get(c, pa.string()) for c in (*ROW_COLUMNS, *CELL_COLUMNS)}
     row_table = pa.Table.from_pandas(rows[ROW_COLUMNS], schema=pa.schema([(c, types[c]) for c in ROW_COLUMNS]))
     cell_table = pa.Table.from_pandas(cells[CELL_COLUMNS], schema=pa.schema([(c, types[c]) for c in CELL_COLUMNS]))
-    return ReleaseCells(row_table, cell_table, measures.drop(columns=["old_no"]), [], 0.0)
+    return ReleaseCells(row_table, cell_table, measures.drop(columns=["old_no"]), [])
 
 
 def _our_column(dataset: str, published: str) -> str:
