@@ -559,14 +559,15 @@ def combine(
     local_authorities: pd.DataFrame,
     withheld: pd.DataFrame,
 ) -> tuple[Breakdowns, list[dict]]:
-    """The ``measure``, ``breakdown_row`` and ``breakdown_cell`` tables from every release read, and data notes.
+    """The every-cell tables (:class:`Breakdowns`: ``measure``, rows, cells) from every release read, and notes.
 
     ``releases``: source id -> :class:`ReleaseCells`; ``sources``: Source entries with their precedence (the
     newer release's cell wins where two publish the same measure for the same area, breakdown and period);
     ``local_authorities``: the ``local_authority`` table (LA rows are joined on the DfE number); ``withheld``:
     the ``observation`` rows the build withholds (indicator_id, area_code, time_period, source_id): the cell of
     the column feeding that indicator in the same headline row is withheld too (marker ``w``).
-    Raises :class:`etl.load.BuildError` when an LA code resolves to no authority.
+    Raises :class:`etl.load.BuildError` when an LA code resolves to no authority or an authority has a figure
+    for a year it did not exist.
     """
     from etl.load import BuildError
 
@@ -593,10 +594,19 @@ def combine(
             "Build stopped: breakdown rows name LA codes not in the local authority list: "
             + ", ".join(f"{code} ({sid})" for sid, code in unresolved)
         )
-    # Marker-only cells for authorities outside their lifetime carry nothing (as for the headline figures).
+    # As for the headline figures: marker-only cells for authorities outside their lifetime carry nothing, and a
+    # number there stops the build (never a figure for an authority that did not exist).
     outside = rows["outside"].combine_chunks()
     if pc.any(outside).as_py():
-        gone = pc.and_(outside.take(cells["row_id"]), pc.is_null(cells["value"]))
+        cells_outside = outside.take(cells["row_id"])
+        numbers = cells.filter(pc.and_(cells_outside, pc.is_valid(cells["value"])))
+        if numbers.num_rows:
+            first = rows.take(numbers["row_id"][:1]).to_pylist()[0]
+            raise BuildError(
+                f"Build stopped: {numbers.num_rows} breakdown figures for a local authority in years it did not "
+                f"exist, e.g. {first['source_id']} {first['dataset']} {first['area_code']} {first['time_period']}"
+            )
+        gone = pc.and_(cells_outside, pc.is_null(cells["value"]))
         for sid, n in _count_by_source(rows, cells.filter(gone)):
             notes.append(
                 _note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded.")
@@ -624,7 +634,7 @@ def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table,
     years = rows["year"]
     first = pa.array(la.first_year.astype("Int64"), pa.int64()).take(index)
     last = pa.array(la.last_year.astype("Int64"), pa.int64()).take(index)
-    outside = pc.fill_null(pc.or_(pc.less(years, first), pc.greater(years, last)), False)
+    outside = pc.fill_null(pc.or_kleene(pc.less(years, first), pc.greater(years, last)), False)
     missing = rows.filter(pc.is_null(area)).select(["source_id", "old_la_code"]).to_pylist()
     unresolved = sorted({(r["source_id"], r["old_la_code"]) for r in missing})[:10]
     return rows.append_column("area_code", area).append_column("outside", outside), unresolved

@@ -372,3 +372,18 @@ def test_last_good_copy_of_the_cells(con):
         tables.measure.set_index("measure_id").at["sen2_mi.newehctribunal", "definition"]
         == con.execute("SELECT definition FROM measure WHERE measure_id = 'sen2_mi.newehctribunal'").fetchone()[0]
     )
+
+
+def test_la_codes_and_lifetimes_are_checked(con):
+    """Rows resolve through local_authority; an unknown code or a figure outside an authority's life stops the build."""
+    from etl.load import BuildError
+
+    cells = breakdowns.previous_cells(con, "ehcp_2022")
+    la = con.execute("SELECT * FROM local_authority").df()
+    none = pd.DataFrame(columns=["indicator_id", "area_code", "time_period", "source_id"])
+    sources = {"ehcp_2022": source_by_id("ehcp_2022")}
+    with pytest.raises(BuildError, match=r"LA codes not in the local authority list: 886 \(ehcp_2022\)"):
+        breakdowns.combine({"ehcp_2022": cells}, sources, la[la.old_la_code != "886"], none)
+    ended = la.assign(last_year=la.last_year.mask(la.old_la_code == "886", 2015))  # as if Kent had ended in 2015
+    with pytest.raises(BuildError, match="years it did not exist"):
+        breakdowns.combine({"ehcp_2022": cells}, sources, ended, none)
