@@ -63,7 +63,7 @@ class Tables:
     new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
-    breakdown_tables: breakdowns.Breakdowns = field(default_factory=breakdowns.empty)  # measure, breakdown_row/_cell
+    breakdown_tables: breakdowns.Breakdowns = field(default_factory=breakdowns.empty)  # measure + every cell
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
