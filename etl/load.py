@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from duckdb import ConstraintException
 
-from etl import aggregates, breaks, corrections, flags, geography
+from etl import aggregates, breakdowns, breaks, corrections, flags, geography
 from etl.catalogue import INDICATORS, Indicator
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
 
@@ -70,6 +70,7 @@ class Tables:
     new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
+    breakdown_tables: breakdowns.Breakdowns = field(default_factory=breakdowns.empty)  # measure + every cell
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -154,6 +155,10 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
     notes += flags.footnote_notes(la)
+    cells = {sid: p.tables[breakdowns.TABLE] for sid, p in parsed.items() if breakdowns.TABLE in p.tables}
+    withheld = obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]]
+    every_cell, breakdown_notes = breakdowns.combine(cells, sources, la, withheld)
+    notes += breakdown_notes
 
     tables = Tables(
         local_authority=la,
@@ -171,6 +176,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         new_period=new_periods,
         correction=ledger.table(),
         data_flag=flags.compute_flags(obs),
+        breakdown_tables=every_cell,
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -503,9 +509,13 @@ def _previous_copy(con, source_id: str) -> tuple[Parsed, dict]:
         "SELECT area_code, time_period, indicator_id, note FROM data_note WHERE source_id = ?", [source_id]
     ).df()
     row = {k: (None if pd.isna(v) else v) for k, v in source.iloc[0].to_dict().items()}
+    tables = {"ees_la": ees_la} if len(ees_la) else {}
+    cells = breakdowns.previous_cells(con, source_id)
+    if cells is not None:
+        tables[breakdowns.TABLE] = cells
     parsed = Parsed(
         observations=obs[[*OBS_COLUMNS, "area_code"]],
-        tables={"ees_la": ees_la} if len(ees_la) else {},
+        tables=tables,
         notes=[{k: (None if pd.isna(v) else v) for k, v in n.items()} for n in notes.to_dict("records")],
     )
     return parsed, row
@@ -552,6 +562,7 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                         f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})"
                     ) from exc
                 con.unregister("frame")
+            breakdowns.write(con, tables.breakdown_tables)
             built_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
             con.execute("CHECKPOINT")
