@@ -22,6 +22,7 @@ from plotly.colors import sample_colorscale
 
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
 from send_pressure.compare import NEIGHBOURS
+from send_pressure.narrative import better_end, judgement
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -337,10 +338,9 @@ def map_legend_sentence(ind: Indicator) -> str:
     """What darker shading means on :func:`choropleth` for this indicator (read from :func:`map_scale`)."""
     dark_is_high = map_scale(ind).endswith("_r")
     direction = "higher" if dark_is_high else "lower"
-    if ind.polarity == "neutral":
+    if better_end(ind.polarity) is None:
         return f"Darker shading means a {direction} figure (neither is better for this indicator)."
-    dark_is_better = dark_is_high == (ind.polarity == "higher_is_better")
-    return f"Darker shading means a {direction} figure, which is {'better' if dark_is_better else 'worse'} here."
+    return f"Darker shading means a {direction} figure, which is {judgement(ind.polarity, dark_is_high)} here."
 
 
 def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:

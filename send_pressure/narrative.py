@@ -89,6 +89,11 @@ def rank_note(polarity: str) -> str:
     return polarity_words(polarity) if better_end(polarity) else f"{first_place(polarity)} first"
 
 
+def ranking_order(polarity: str) -> str:
+    """How a ranking chart runs: 'best to worst', or 'highest to lowest' for a neutral indicator."""
+    return "best to worst" if better_end(polarity) else "highest to lowest"
+
+
 def judgement(polarity: str, above: bool) -> str:
     """A figure above (``above``) or below another in words: 'better' / 'worse', or 'higher' / 'lower'
     for a neutral indicator."""

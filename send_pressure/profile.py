@@ -23,18 +23,12 @@ from send_pressure.catalogue import (
     rank_text,
 )
 from send_pressure.compare import group_series, group_summary_text, rank_authorities, region_series
+from send_pressure.narrative import count_better, rank_basis
 from send_pressure.queries import ENGLAND, Store
 from send_pressure.uncertainty import has_interval, intervals, small_number_note
 
 #: Indicators shown on the profile besides those flagged ``headline`` in the catalogue.
 EXTRA_HEADLINES = ("pct_pupils_ehc_plan", "pct_pupils_sen_support")
-
-#: How 1st is chosen, by polarity.
-RANK_BASIS = {
-    "higher_is_better": "1st = highest (higher is better)",
-    "lower_is_better": "1st = lowest (lower is better)",
-    "neutral": "1st = highest (no better or worse)",
-}
 
 #: Columns of :func:`headline_table`, in order, with their meaning.
 COLUMNS = {
@@ -145,10 +139,10 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         g = group_series(store, ind, neighbours)
         g = g[g.time_period == latest]
         nb_row = g.iloc[0] if len(g) else None
-        if nb_row is not None and has_value(value) and ind.comparable and ind.polarity != "neutral":
+        if nb_row is not None:
             theirs = store.snapshot(iid, latest)
-            theirs = theirs[theirs.area_code.isin(neighbours)].value.dropna()
-            better = int((theirs > value).sum() if ind.polarity == "higher_is_better" else (theirs < value).sum())
+            better = count_better(ind, value, theirs[theirs.area_code.isin(neighbours)].value)
+            better = pd.NA if better is None else better
     nb = lambda col: float(nb_row[col]) if nb_row is not None and has_value(nb_row[col]) else math.nan  # noqa: E731
     fmt = lambda v: format_value(v, None, ind.unit) if has_value(v) else "not published"  # noqa: E731
     return {
@@ -168,7 +162,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "rank": rank,
         "ranked_of": ranked_of,
         "rank_text": rtext,
-        "rank_basis": RANK_BASIS.get(ind.polarity, "") if ind.comparable else "",
+        "rank_basis": rank_basis(ind.polarity) if ind.comparable else "",
         "quartile": quartile,
         "region_value": region_value,
         "england_value": england_value,

@@ -14,6 +14,7 @@ import pandas as pd
 
 from etl.aggregates import nil_as_zero
 from send_pressure.catalogue import Indicator, format_value
+from send_pressure.narrative import judgement
 from send_pressure.queries import ENGLAND, Store
 
 #: z for a two-sided 95% interval.
@@ -52,11 +53,7 @@ def comparison(low: float, high: float, england: float, polarity: str) -> str:
         return ""
     if low <= england <= high:
         return "similar"
-    above = low > england
-    if polarity == "neutral":
-        return "significantly higher" if above else "significantly lower"
-    better = above == (polarity == "higher_is_better")
-    return "significantly better" if better else "significantly worse"
+    return f"significantly {judgement(polarity, low > england)}"
 
 
 def intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:

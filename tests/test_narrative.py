@@ -44,6 +44,7 @@ def test_polarity_words(polarity, end, first, words, basis, note):
 
 def test_neutral_indicator_gets_no_better_or_worse_words():
     assert (n.judgement("neutral", True), n.judgement("neutral", False)) == ("higher", "lower")
+    assert n.ranking_order("neutral") == "highest to lowest" and n.ranking_order("lower_is_better") == "best to worst"
     assert n.count_better(PUPILS, 4.0, [5.0, 6.0, 3.0]) is None
     for text in (n.polarity_words("neutral"), n.rank_basis("neutral"), n.rank_note("neutral")):
         assert "better" not in text.replace("no better or worse", "")

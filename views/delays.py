@@ -3,18 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import charts, compare, ui, uncertainty
+from send_pressure import charts, compare, narrative, ui, uncertainty
 from send_pressure.catalogue import UNRANKED_NOTE, format_value, marker_reason, period_label, rank_text
 from send_pressure.escaping import md
 from send_pressure.uncertainty import small_number_note
 
 MEASURES = ["pct_within_20_weeks", "pct_within_20_weeks_incl_exceptions", "pct_over_1_year"]
-#: How the summary sentence reads for each measure ("In 2024, Kent issued 33.3% of new EHC plans ...").
-PHRASES = {
-    "pct_within_20_weeks": "of new EHC plans within 20 weeks (excluding exceptions)",
-    "pct_within_20_weeks_incl_exceptions": "of new EHC plans within 20 weeks (including exceptions)",
-    "pct_over_1_year": "of new EHC plans more than a year after the request (excluding exceptions)",
-}
 
 st.title("Assessment delays")
 st.markdown(
@@ -56,21 +50,14 @@ def _value(series: str) -> float | None:
 
 # --- summary sentence -------------------------------------------------------------------------------
 own, eng = _value(la_name), _value("England")
+when = narrative.period_phrase(ind, period)
 if own is None:
     marker = at_period.at[la_name, "marker"] if la_name in at_period.index else None
-    st.markdown(
-        f"**{la_md} has no published figure for {period_label(period)}** "
-        f"({store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or 'not in the publication'})."
-    )
+    reason = store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or "not in the publication"
+    st.markdown(f"**{md(narrative.not_published_sentence(ind, la_name, when, reason))}**")
 else:
-    side = ""
-    if eng is not None:
-        word = "above" if own > eng else "below" if own < eng else "the same as"
-        side = f", {word} England ({format_value(eng, None, ind.unit)})"
-    st.markdown(
-        f"**In {period_label(period)}, {la_md} issued {format_value(own, None, ind.unit)} "
-        f"{PHRASES[ind.indicator_id]}{side}.**"
-    )
+    side = [narrative.versus("England", own, eng, _fig(la_name), _fig("England"))] if eng is not None else []
+    st.markdown(f"**{md(narrative.figure_sentence(ind, la_name, when, _fig(la_name), side))}**")
 
 n_total = len(store.neighbours(la))
 group = compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist())
@@ -87,11 +74,9 @@ st.markdown(
 )
 each = compare.neighbour_figures(store, ind.indicator_id, la)
 each = each[each.time_period == period]
-if len(each) and own is not None:
-    better = each.value > own if ind.polarity == "higher_is_better" else each.value < own
-    st.markdown(
-        f"**{int(better.sum())} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**"
-    )
+better = narrative.count_better(ind, own, each.value)
+if len(each) and better is not None:
+    st.markdown(f"**{better} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**")
 with st.expander(f"Each neighbour's figure, {period_label(period)}"):
     st.dataframe(
         pd.DataFrame(
@@ -130,7 +115,6 @@ cases = ui.shared(
 few = ranked[ranked.area_code.map(cases) < uncertainty.SMALL_N].dropna(subset=["value"])
 national = store.snapshot(ind.indicator_id, period, "National")
 england = national.value.iloc[0] if len(national) and national.value.notna().iloc[0] else None
-best = "highest" if ind.polarity == "higher_is_better" else "lowest"
 own_row = ranked[ranked.area_code == la]
 if len(own_row) and own_row["rank"].notna().iloc[0]:
     place = rank_text(own_row["rank"].iloc[0], int(own_row.ranked_of.iloc[0]), bool(own_row.tied.iloc[0]))
@@ -138,7 +122,7 @@ if len(own_row) and own_row["rank"].notna().iloc[0]:
     small = small_number_note(cases.get(la, float("nan")))
     st.markdown(
         f"**{la_md} ranks {place}** local authorities in {period_label(period)} "
-        f"(1st = {best} percentage; tied authorities share a place)" + (f", {small}." if small else ".")
+        f"({narrative.rank_basis(ind.polarity)}; tied authorities share a place)" + (f", {small}." if small else ".")
     )
 else:
     st.markdown(f"**{la_md} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
@@ -151,7 +135,8 @@ ui.chart_block(
     ind,
     key=f"delays_rank_{ind.indicator_id}_{period}",
     summary=(
-        f"Bars are ordered best to worst; the dashed line is England. {la_md} is highlighted. The chart draws "
+        f"Bars are ordered {narrative.ranking_order(ind.polarity)}; the dashed line is England. {la_md} is "
+        "highlighted. The chart draws "
         f"every authority with a figure ({int(ranked.value.notna().sum())}), including City of London or Isles of "
         "Scilly when they have one, but they are not ranked."
         + (

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import charts, compare, ui
+from send_pressure import charts, compare, narrative, ui
 from send_pressure.catalogue import LONG_SERIES, UNRANKED_NOTE, format_change, format_value, period_label
 from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
@@ -20,7 +20,8 @@ TILES = [
 ]
 #: Indicators offered for "biggest changes" (published for every LA in two periods or more).
 CHANGE_OPTIONS = TILES + ["pct_over_1_year", "tribunal_appeals", "high_needs_block_per_ehc_plan"]
-DELTA_COLOUR = {"lower_is_better": "inverse", "neutral": "off", "higher_is_better": "normal"}
+#: Streamlit's colour of a change, by the better end (green is better; grey where neither is).
+DELTA_COLOUR = {"higher": "normal", "lower": "inverse", None: "off"}
 
 st.title("SEND in England: the latest official figures")
 st.markdown(
@@ -53,7 +54,7 @@ for i, iid in enumerate(TILES):
             ind.label,
             shown,
             delta=format_change(delta, ind.unit),
-            delta_color=DELTA_COLOUR.get(ind.polarity, "off"),
+            delta_color=DELTA_COLOUR[narrative.better_end(ind.polarity)],
             label_visibility="collapsed",
         )
         since = f"; change on {period_label(previous.time_period)}" if previous is not None else ""
