@@ -23,15 +23,11 @@ from plotly.colors import sample_colorscale
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
 from send_pressure.compare import NEIGHBOURS
 from send_pressure.narrative import better_end, judgement
+from send_pressure.palette import BREAK_COLOUR, GRID, HIGHLIGHT, INK, OTHERS, PALETTE, ROLES
 
-#: Okabe-Ito colour-blind-safe palette.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-HIGHLIGHT = "#D55E00"
 #: Bars that are not highlighted: dark enough for 3:1 against white (WCAG non-text contrast).
 MUTED = "#767676"
 NO_DATA = "#E5E5E5"
-#: Text colour of every chart label (about 17:1 on white).
-INK = "#1A1A1A"
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color=INK)
 
 
@@ -56,7 +52,7 @@ def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go
     # Explicit colours: Streamlit's chart theme would otherwise draw tick labels in a pale grey (about 3.7:1).
     axis_text = dict(tickfont=dict(color=INK), title_font=dict(color=INK), color=INK)
     fig.update_xaxes(**axis_text)
-    fig.update_yaxes(gridcolor="#E8E8E8", zeroline=True, zerolinecolor="#BBBBBB", **axis_text)
+    fig.update_yaxes(gridcolor=GRID, zeroline=True, zerolinecolor="#BBBBBB", **axis_text)
     if ind.unit in ("count", "gbp", "percent", "rate_per_1000"):
         fig.update_yaxes(rangemode="tozero")
     if ind.unit == "percent":
@@ -98,12 +94,10 @@ def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
 
 
-#: Fixed styles for the comparison series, so England or the neighbours look the same on every chart.
-ROLE_STYLES = {
-    "England": ("#0072B2", "dash", "square"),
-    NEIGHBOURS: ("#009E73", "dot", "diamond"),
-}
-OTHER_STYLES = [("#E69F00", "dashdot", "triangle-up"), ("#CC79A7", "longdash", "x"), ("#56B4E9", "dot", "star")]
+#: Fixed styles for the comparison series (``palette.ROLES``, as in the briefing), so England or the
+#: neighbours look the same on every chart; the region is the first of the others.
+ROLE_STYLES = {"England": ROLES["england"].plotly, NEIGHBOURS: ROLES["neighbours"].plotly}
+OTHER_STYLES = [ROLES["region"].plotly, *(s.plotly for s in OTHERS)]
 GAP_FILL = "rgba(150, 150, 150, 0.18)"
 
 
@@ -111,7 +105,7 @@ def _style(name: str, highlight: str | None, others: dict) -> tuple[str, str, st
     """(colour, dash, symbol) for a series: the highlighted LA solid vermilion, England and the neighbours
     fixed, anything else (a region, another LA) from the remaining styles in order of appearance."""
     if name == highlight:
-        return HIGHLIGHT, "solid", "circle"
+        return ROLES["la"].plotly
     if name in ROLE_STYLES:
         return ROLE_STYLES[name]
     return others.setdefault(name, OTHER_STYLES[len(others) % len(OTHER_STYLES)])
@@ -199,9 +193,6 @@ def trend(
     _period_axis(fig, order)
     _draw_breaks(fig, breaks, order)
     return _layout(fig, ind, title)
-
-
-BREAK_COLOUR = "#444444"
 
 
 def _draw_breaks(fig: go.Figure, breaks: pd.DataFrame | None, order: list[str]) -> None:
@@ -430,7 +421,7 @@ def scatter(wide: pd.DataFrame, x: Indicator, y: Indicator, title: str, highligh
         )
     )
     fig = _layout(fig, y, title, height=520)
-    fig.update_xaxes(title=f"{x.label} ({x.short_unit})", rangemode="tozero", gridcolor="#E8E8E8")
+    fig.update_xaxes(title=f"{x.label} ({x.short_unit})", rangemode="tozero", gridcolor=GRID)
     fig.update_yaxes(title=f"{y.label} ({y.short_unit})")
     return fig
 
@@ -532,7 +523,7 @@ def changes(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
         title=f"Change ({ind.short_unit if ind.unit != 'percent' else 'percentage points'})",
         ticksuffix=unit,
         tickprefix="£" if ind.unit == "gbp" else "",
-        gridcolor="#E8E8E8",
+        gridcolor=GRID,
         zeroline=True,
         zerolinecolor="#555555",
     )
