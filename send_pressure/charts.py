@@ -22,7 +22,7 @@ from plotly.colors import sample_colorscale
 
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
 from send_pressure.compare import NEIGHBOURS
-from send_pressure.narrative import better_end, judgement
+from send_pressure.narrative import better_end, first_place, judgement
 from send_pressure.palette import BREAK_COLOUR, GRID, HIGHLIGHT, INK, OTHERS, PALETTE, ROLES
 
 #: Bars that are not highlighted: dark enough for 3:1 against white (WCAG non-text contrast).
@@ -265,7 +265,7 @@ def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str |
     figure are listed under the chart by the page, not drawn as zero bars).
     The highlighted LA is marked by colour, a pattern and a label.
     """
-    data = snapshot.dropna(subset=["value"]).sort_values("value", ascending=ind.polarity == "lower_is_better")
+    data = snapshot.dropna(subset=["value"]).sort_values("value", ascending=first_place(ind.polarity) == "lowest")
     is_hl = data.area_code == highlight
     fig = go.Figure(
         go.Bar(
@@ -322,7 +322,7 @@ def _outline(geometry_json: str) -> tuple[list, list]:
 def map_scale(ind: Indicator) -> str:
     """The map's colour scale: Cividis runs dark (low) to light (high); reversed where higher is better, so
     darker is always the better end when there is one."""
-    return "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+    return "Cividis_r" if better_end(ind.polarity) == "higher" else "Cividis"
 
 
 def map_legend_sentence(ind: Indicator) -> str:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from etl.aggregates import nil_as_zero
 from send_pressure.catalogue import UNRANKED, Indicator
+from send_pressure.narrative import first_place
 from send_pressure.queries import ENGLAND, Store
 
 QUARTILE_BANDS = ["A (top quarter)", "B", "C", "D (bottom quarter)"]
@@ -31,7 +32,7 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
     out = snapshot.copy()
     # Size counts are context, not performance: never ranked (catalogue ``comparable``).
     rankable = out.value.notna() & ~out.area_code.isin(UNRANKED) & indicator.comparable
-    ascending = indicator.polarity == "lower_is_better"
+    ascending = first_place(indicator.polarity) == "lowest"  # the words the pages use for 1st
     # Rounded so that figures equal as published tie despite float noise in derived rates.
     ranks = out.loc[rankable, "value"].round(9).rank(method="min", ascending=ascending)
     out["rank"] = pd.Series(ranks, index=out.index).astype("Int64")
