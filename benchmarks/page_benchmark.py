@@ -62,16 +62,18 @@ from send_pressure.queries import Store
 store = Store(sys.argv[1])
 codes = store.current_authorities.new_la_code.tolist()[: int(sys.argv[2])]
 each = []
+cpu = time.process_time()
 for code in codes:
     t = time.perf_counter()
     briefing_html(store, code, date(2026, 12, 1))
     each.append(time.perf_counter() - t)
+cpu = time.process_time() - cpu
 t = time.perf_counter()
 html = briefing_html(store, codes[0], date(2026, 12, 1))
 warm = time.perf_counter() - t
 t = time.perf_counter()
 briefing_pdf(html)
-print(sum(each), statistics.median(each), warm, time.perf_counter() - t)
+print(sum(each), statistics.median(each), cpu, warm, time.perf_counter() - t)
 """
 
 
@@ -80,9 +82,10 @@ def _briefings(db: Path, n: int) -> None:
     run = subprocess.run(
         [sys.executable, "-c", BRIEFINGS, str(db), str(n)], capture_output=True, text=True, cwd=ROOT, check=True
     )
-    total, median, warm, pdf = map(float, run.stdout.split())
+    total, median, cpu, warm, pdf = map(float, run.stdout.split())
     print(
-        f"\nbriefing HTML with charts, {n} authorities in a fresh process: {total:.2f} s (median {median:.2f} s each)"
+        f"\nbriefing HTML with charts, {n} authorities in a fresh process: {total:.2f} s (median {median:.2f} s each; "
+        f"{cpu:.2f} s of CPU, the steadier figure on a busy machine)"
     )
     print(f"briefing HTML, the first again (memoised): {warm:.3f} s;  its PDF from that HTML: {pdf:.2f} s")
 
