@@ -139,7 +139,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         g = group_series(store, ind, neighbours)
         g = g[g.time_period == latest]
         nb_row = g.iloc[0] if len(g) else None
-        if nb_row is not None:
+        if nb_row is not None and ind.comparable:
             theirs = store.snapshot(iid, latest)
             better = count_better(ind, value, theirs[theirs.area_code.isin(neighbours)].value)
             better = pd.NA if better is None else better
