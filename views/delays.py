@@ -122,7 +122,8 @@ if len(own_row) and own_row["rank"].notna().iloc[0]:
     small = small_number_note(cases.get(la, float("nan")))
     st.markdown(
         f"**{la_md} ranks {place}** local authorities in {period_label(period)} "
-        f"({narrative.rank_basis(ind.polarity)}; tied authorities share a place)" + (f", {small}." if small else ".")
+        f"(1st = {narrative.first_place(ind.polarity)} figure, {narrative.polarity_words(ind.polarity)}; tied "
+        "authorities share a place)" + (f", {small}." if small else ".")
     )
 else:
     st.markdown(f"**{la_md} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
