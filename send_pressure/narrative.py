@@ -48,9 +48,8 @@ SENTENCES = {
 
 def sentence_template(ind: Indicator) -> str:
     """The indicator's sentence template ({period}, {area}, {value})."""
-    return SENTENCES.get(
-        ind.indicator_id, "In {period}, {area}'s figure for " + lower_first(ind.label) + " was {value}"
-    )
+    label = lower_first(ind.label).replace("{", "{{").replace("}", "}}")  # a label is text, not format fields
+    return SENTENCES.get(ind.indicator_id, "In {period}, {area}'s figure for " + label + " was {value}")
 
 
 def is_total(ind: Indicator) -> bool:

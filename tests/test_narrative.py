@@ -123,6 +123,11 @@ def test_template_placeholders_take_names_literally():
     assert n.figure_sentence(PLANS, "{area} & Co", "January 2025", "1,234") == (
         "In January 2025, {area} & Co maintained 1,234 EHC plans."
     )
+    odd = _ind("odd", "Plans {per} 1,000", "rate_per_1000", "neutral")
+    assert (
+        n.figure_sentence(odd, "Testshire", "2024", "3.0")
+        == "In 2024, Testshire's figure for plans {per} 1,000 was 3.0."
+    )
 
 
 def test_not_published_sentences():
