@@ -380,27 +380,7 @@ def _derive(obs: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
 
 
 def _indicator_table() -> pd.DataFrame:
-    rows = [
-        {
-            "indicator_id": i.indicator_id,
-            "label": i.label,
-            "unit": i.unit,
-            "polarity": i.polarity,
-            "definition": i.definition,
-            "source_id": i.source_id,
-            "time_identifier": i.time_identifier,
-            "numerator_id": i.ratio[0] if i.ratio else None,
-            "denominator_id": i.ratio[1] if i.ratio else None,
-            "scale": i.ratio[2] if i.ratio else None,
-            "derived": i.derived,
-            "headline": i.headline,
-            "comparable": i.comparable,
-            "not_comparable_because": i.not_comparable_because or None,
-            "position": position,
-        }
-        for position, i in enumerate(INDICATORS)
-    ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame([i.to_row(position) for position, i in enumerate(INDICATORS)])
 
 
 def _reference(parsed: dict[str, Parsed], name: str) -> tuple[str, pd.DataFrame] | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from send_pressure import narrative
-from send_pressure.catalogue import format_value, has_value, marker_reason, period_label
+from send_pressure.catalogue import Indicator, format_value, has_value, lead, marker_reason, period_label, period_words
 from send_pressure.profile import headline_table
 from send_pressure.queries import Store
 
@@ -154,29 +154,31 @@ def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
     return out.set_index("Indicator")
 
 
-#: The headline indicators the constituency summary puts in words, in this order.
-SUMMARY = ("pct_within_20_weeks", "ehc_plans", "requests_refused_pct")
+#: The topics whose lead figure the summary puts in words, in order: timeliness, caseload, refusals.
+SUMMARY_TOPICS = ("timeliness", "plans", "refusals")
 
 
-def summary_sentence(store: Store, figures: pd.DataFrame, la_name: str) -> str:
-    """The :data:`SUMMARY` figures of one LA in plain words (:mod:`send_pressure.narrative`, as on the other
-    pages and in the briefing), e.g. 'In 2024, Kent issued 33.3% of new EHC plans within 20 weeks (excluding
-    exceptions), below England (46.4%). In January 2025, Kent maintained 19,000 EHC plans. ...'.
+def summary_sentence(figures: pd.DataFrame, la_name: str, indicators: dict[str, Indicator]) -> str:
+    """One LA's figures for the :data:`SUMMARY_TOPICS` leads in plain words (:mod:`send_pressure.narrative`,
+    as on the other pages and in the briefing), e.g. 'In 2024, Kent issued 33.3% of new EHC plans within 20 weeks
+    (excluding exceptions), below England (46.4%). In January 2025, Kent maintained 19,000 EHC plans. ...'.
 
-    ``figures``: :func:`headline_figures`. Plain text: escape it for where it goes. Totals are not set
-    against England's total (they mostly reflect size); a missing figure says so with its marker's meaning.
+    ``figures``: :func:`headline_figures`. Plain text: escape it for where it goes. Totals (``additive``) are
+    not set against England's total (they mostly reflect size); a missing figure says so with its marker's
+    meaning.
     """
     f = figures.set_index("indicator_id")
     out = []
-    for iid in SUMMARY:
-        if iid not in f.index:
+    for topic in SUMMARY_TOPICS:
+        ind = lead(indicators, topic)
+        if ind.indicator_id not in f.index:
             continue
-        r, ind = f.loc[iid], store.indicators[iid]
-        when = narrative.period_phrase(ind, r.period)
+        r = f.loc[ind.indicator_id]
+        when = period_words(ind, r.period)
         if not has_value(r.la_value):
             out.append(narrative.not_published_sentence(ind, la_name, when, marker_reason(r.la_marker)))
             continue
-        england = has_value(r.england) and not narrative.is_total(ind)
+        england = has_value(r.england) and not ind.additive
         clauses = [narrative.versus("England", r.la_value, r.england, r.LA, r.England)] if england else []
         out.append(narrative.figure_sentence(ind, la_name, when, r.LA, clauses))
     return " ".join(out)

@@ -1,7 +1,6 @@
-"""The narrative module: polarity words and figure sentences (no database: indicators are made here).
-
-The indicators below are test-only copies of catalogue rows (labels and units as in etl/catalogue.py);
-no figure here is presented as published.
+"""The narrative module: polarity words and figure sentences (no database: the indicators are the ETL
+catalogue's own definitions, and two test-only ones for the default sentence). No figure here is presented as
+published.
 """
 
 from __future__ import annotations
@@ -10,51 +9,53 @@ import math
 
 import pytest
 
+from etl.catalogue import Indicator, by_id
 from send_pressure import narrative as n
-from send_pressure.catalogue import Indicator
+
+CATALOGUE = by_id()
+TIMELINESS = CATALOGUE["pct_within_20_weeks"]  # higher is better
+REFUSALS = CATALOGUE["requests_refused_pct"]  # lower is better
+PUPILS = CATALOGUE["pct_pupils_ehc_plan"]  # neutral
+PLANS = CATALOGUE["ehc_plans"]  # a size count, January snapshot
+OVER_YEAR = CATALOGUE["plans_over_1_year"]  # a size count whose polarity is lower is better
 
 
-def _ind(iid: str, label: str, unit: str, polarity: str, comparable: bool = True, ti: str = "Calendar year"):
-    return Indicator(iid, label, unit, polarity, "", "ehcp", ti, None, None, None, False, True, comparable, None, 0)
-
-
-TIMELINESS = _ind("pct_within_20_weeks", "% of new EHC plans issued within 20 weeks", "percent", "higher_is_better")
-REFUSALS = _ind("requests_refused_pct", "% of initial requests refused", "percent", "lower_is_better")
-PUPILS = _ind("pct_pupils_ehc_plan", "% of pupils with an EHC plan", "percent", "neutral")
-PLANS = _ind("ehc_plans", "EHC plans (January)", "count", "neutral", comparable=False, ti="January snapshot")
-OVER_YEAR = _ind("plans_over_1_year", "Plans issued after more than a year", "count", "lower_is_better", False)
+def _ind(iid: str, label: str, unit: str, ti: str = "Calendar year") -> Indicator:
+    """A test-only indicator with no sentence of its own (so it gets the catalogue's default)."""
+    return Indicator(iid, label, unit, "neutral", "", "lait", ti, "money" if unit == "gbp" else "rate", "funding")
 
 
 @pytest.mark.parametrize(
-    ("polarity", "end", "first", "words", "basis", "note"),
+    ("ind", "end", "first", "words", "basis", "note"),
     [
-        ("higher_is_better", "higher", "highest", "higher is better", "1st = highest (higher is better)",
-         "higher is better"),
-        ("lower_is_better", "lower", "lowest", "lower is better", "1st = lowest (lower is better)", "lower is better"),
-        ("neutral", None, "highest", "no better or worse", "1st = highest (no better or worse)", "highest first"),
+        (TIMELINESS, "higher", "highest", "higher is better", "1st = highest (higher is better)", "higher is better"),
+        (REFUSALS, "lower", "lowest", "lower is better", "1st = lowest (lower is better)", "lower is better"),
+        (PUPILS, None, "highest", "no better or worse", "1st = highest (no better or worse)", "highest first"),
+        # Not compared across authorities: no better or worse, whatever its polarity.
+        (OVER_YEAR, None, "highest", "no better or worse", "1st = highest (no better or worse)", "highest first"),
     ],
 )  # fmt: skip
-def test_polarity_words(polarity, end, first, words, basis, note):
-    assert n.better_end(polarity) == end
-    assert n.first_place(polarity) == first
-    assert n.polarity_words(polarity) == words
-    assert n.rank_basis(polarity) == basis
-    assert n.rank_note(polarity) == note
+def test_polarity_words(ind, end, first, words, basis, note):
+    assert n.better_end(ind) == end
+    assert n.first_place(ind) == first
+    assert n.polarity_words(ind) == words
+    assert n.rank_basis(ind) == basis
+    assert n.rank_note(ind) == note
 
 
 def test_neutral_indicator_gets_no_better_or_worse_words():
-    assert (n.judgement("neutral", True), n.judgement("neutral", False)) == ("higher", "lower")
-    assert n.ranking_order("neutral") == "highest to lowest" and n.ranking_order("lower_is_better") == "best to worst"
+    assert (n.judgement(PUPILS, True), n.judgement(PUPILS, False)) == ("higher", "lower")
+    assert n.ranking_order(PUPILS) == "highest to lowest" and n.ranking_order(REFUSALS) == "best to worst"
     assert n.count_better(PUPILS, 4.0, [5.0, 6.0, 3.0]) is None
-    for text in (n.polarity_words("neutral"), n.rank_basis("neutral"), n.rank_note("neutral")):
+    for text in (n.polarity_words(PUPILS), n.rank_basis(PUPILS), n.rank_note(PUPILS)):
         assert "better" not in text.replace("no better or worse", "")
 
 
 def test_judgement_follows_polarity():
-    assert n.judgement("higher_is_better", True) == "better"
-    assert n.judgement("higher_is_better", False) == "worse"
-    assert n.judgement("lower_is_better", True) == "worse"
-    assert n.judgement("lower_is_better", False) == "better"
+    assert n.judgement(TIMELINESS, True) == "better"
+    assert n.judgement(TIMELINESS, False) == "worse"
+    assert n.judgement(REFUSALS, True) == "worse"
+    assert n.judgement(REFUSALS, False) == "better"
 
 
 def test_count_better_ignores_missing_and_uncomparable():
@@ -89,14 +90,6 @@ def test_join_clauses():
     assert n.join_clauses(["a", "b", "c"]) == "a, b and c"
 
 
-def test_period_phrase():
-    assert n.period_phrase(PLANS, "202425") == "January 2025"
-    assert n.period_phrase(TIMELINESS, "2024") == "2024"
-    assert n.period_phrase(_ind("hnb", "High needs block", "gbp", "neutral", ti="Financial year"), "2023-24") == (
-        "2023-24"
-    )
-
-
 def test_figure_sentence():
     text = n.figure_sentence(
         TIMELINESS,
@@ -112,7 +105,7 @@ def test_figure_sentence():
     assert (
         n.figure_sentence(PUPILS, "Testshire", "2024", "4.0%") == "In 2024, 4.0% of Testshire's pupils had an EHC plan."
     )
-    other = _ind("sen_unit_cost_s251", "SEN unit cost (s251)", "gbp", "neutral")
+    other = _ind("sen_unit_cost_s251", "SEN unit cost (s251)", "gbp", ti="Financial year")
     assert n.figure_sentence(other, "Testshire", "2023-24", "£1,000") == (
         "In 2023-24, Testshire's figure for SEN unit cost (s251) was £1,000."
     )
@@ -123,7 +116,7 @@ def test_template_placeholders_take_names_literally():
     assert n.figure_sentence(PLANS, "{area} & Co", "January 2025", "1,234") == (
         "In January 2025, {area} & Co maintained 1,234 EHC plans."
     )
-    odd = _ind("odd", "Plans {per} 1,000", "rate_per_1000", "neutral")
+    odd = _ind("odd", "Plans {per} 1,000", "rate_per_1000")
     assert (
         n.figure_sentence(odd, "Testshire", "2024", "3.0")
         == "In 2024, Testshire's figure for plans {per} 1,000 was 3.0."
@@ -139,7 +132,3 @@ def test_not_published_sentences():
         "In January 2025, Testshire's figure for EHC plans (January) was not published."
     )
     assert n.no_figures_sentence(REFUSALS) == "No figures for % of initial requests refused have been published."
-
-
-def test_is_total():
-    assert n.is_total(PLANS) and not n.is_total(TIMELINESS)

@@ -127,8 +127,8 @@ labels = {i.indicator_id: i.label for i in store.indicators.values()}
 defs = pd.DataFrame(
     {
         "Indicator": inds.label,
-        "Unit": inds.unit.map({"count": "number", "percent": "%", "gbp": "£", "rate_per_1000": "per 1,000"}),
-        "Which is better": inds.polarity.map(narrative.polarity_words),
+        "Unit": [i.short_unit for i in store.indicators.values()],
+        "Which is better": [narrative.polarity_words(i) for i in store.indicators.values()],
         "Definition": inds.definition,
         "Source": inds.source_id.map(titles),
         "Time period": inds.time_identifier,

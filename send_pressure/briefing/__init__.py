@@ -12,11 +12,13 @@ scrutiny questions chosen by the declarative :data:`RULES`. :func:`briefing_pdf`
 """
 
 from send_pressure.briefing.facts import (
-    CHARTS,
+    CHART_TOPICS,
     Facts,
     GroupRank,
     briefing_facts,
     caveats,
+    chart_title,
+    charted,
     group_rank,
     indicator_sentence,
 )
@@ -24,7 +26,7 @@ from send_pressure.briefing.questions import RULES, Rule, scrutiny_facts, scruti
 from send_pressure.briefing.render import briefing_html, briefing_pdf, pdf_engine_problem
 
 __all__ = [
-    "CHARTS",
+    "CHART_TOPICS",
     "RULES",
     "Facts",
     "GroupRank",
@@ -33,6 +35,8 @@ __all__ = [
     "briefing_html",
     "briefing_pdf",
     "caveats",
+    "chart_title",
+    "charted",
     "group_rank",
     "indicator_sentence",
     "pdf_engine_problem",

@@ -13,25 +13,30 @@ import pandas as pd
 
 from send_pressure import narrative
 from send_pressure.briefing.questions import RULES, scrutiny_facts, scrutiny_questions
-from send_pressure.catalogue import UNRANKED, Indicator, has_value, marker_reason, ordinal
-from send_pressure.compare import long_run_growth, rank_authorities
+from send_pressure.catalogue import UNRANKED, Indicator, has_value, lead, marker_reason, ordinal, period_words
+from send_pressure.compare import long_run_growth
 from send_pressure.freshness import break_sentences
 from send_pressure.profile import headline_table, reorganisation_notes
 from send_pressure.queries import ENGLAND, Store
+from send_pressure.ranking import rank_authorities
 
-#: The charts: (title, indicator id). Totals are drawn as an index (:func:`narrative.is_total`).
-CHARTS = [
-    ("Timeliness: % of new EHC plans issued within 20 weeks", "pct_within_20_weeks"),
-    ("Initial requests for an EHC needs assessment (index)", "initial_requests"),
-    ("% of initial requests refused", "requests_refused_pct"),
-    ("Statements of SEN and EHC plans in January (index)", "statements_and_ehc_plans"),
-    ("SEND Tribunal appeal rate", "tribunal_appeal_rate"),
-    ("High needs block per EHC plan", "high_needs_block_per_ehc_plan"),
-]
+#: The catalogue topics the briefing charts, in order: one chart of each topic's lead indicator
+#: (``catalogue.lead``), drawn from its long series where it has one (``long_series_id``).
+CHART_TOPICS = ("timeliness", "request_path", "refusals", "plans", "tribunal", "funding")
 #: How many of the latest periods each chart shows.
 CHART_PERIODS = 10
-#: Indicator definitions that carry a caveat (the 2023 tribunal collection change; £ per plan).
-DEFINITION_CAVEATS = ("tribunal_appeal_rate", "high_needs_block_per_ehc_plan")
+
+
+def charted(indicators: dict[str, Indicator]) -> list[Indicator]:
+    """The indicators the briefing charts (:data:`CHART_TOPICS`), in order. Totals (``additive``) are drawn as
+    an index."""
+    leads = [lead(indicators, topic) for topic in CHART_TOPICS if any(i.topic == topic for i in indicators.values())]
+    return [indicators.get(i.long_series_id, i) for i in leads]
+
+
+def chart_title(ind: Indicator) -> str:
+    """A briefing chart's title: the indicator's ``chart_title``, '(index)' after a total's."""
+    return f"{ind.chart_title} (index)" if ind.additive else ind.chart_title
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,14 @@ class GroupRank:
     group_size: int  # the LA plus its neighbours
     tied: bool
 
-    def text(self, polarity: str) -> str:
+    def text(self, ind: Indicator) -> str:
         """'8th of the 11 authorities in its comparison group' / 'joint 3rd ...' / '2nd highest ...' (neutral);
         '' when unranked."""
         if self.rank is None:
             return ""
         place = f"{'joint ' if self.tied else ''}{ordinal(self.rank)}"
-        if narrative.better_end(polarity) is None:
-            place += f" {narrative.first_place(polarity)}"
+        if narrative.better_end(ind) is None:
+            place += f" {narrative.first_place(ind)}"
         if self.of == self.group_size:
             return f"{place} of the {self.of} authorities in its comparison group"
         return f"{place} of the {self.of} authorities in its comparison group with a published figure"
@@ -75,7 +80,7 @@ def group_rank(store: Store, ind: Indicator, la_code: str, time_period: str | No
 
 
 def _when(ind: Indicator, time_period) -> str | None:
-    return narrative.period_phrase(ind, time_period) if isinstance(time_period, str) else None
+    return period_words(ind, time_period) if isinstance(time_period, str) else None
 
 
 def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str) -> str:
@@ -93,7 +98,7 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
         reason = store.marker_note(ind.indicator_id, la_code, row.latest_period) or marker_reason(row.latest_marker)
         return narrative.not_published_sentence(ind, la_name, when, reason)
     clauses = []
-    if narrative.is_total(ind):
+    if ind.additive:
         own = narrative.pct_change(row.latest_value, row.previous_value)
         if own is not None and prev_when:
             obs = store.observations(ind.indicator_id)
@@ -101,7 +106,7 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
             eng = narrative.pct_change(row.england_value, eng_prev.iloc[0] if len(eng_prev) else None)
             clauses.append(narrative.growth_clause(own, prev_when, row.previous, eng))
         text = narrative.figure_sentence(ind, la_name, when, row.latest, clauses)
-        # Growth over the long run is read from statements and plans together (see catalogue.LONG_SERIES).
+        # Growth over the long run is read from the indicator's long series (statements and plans together).
         long_run = long_run_growth(store, la_code, ind.indicator_id)
         return f"{text} {long_run}" if long_run else text
     if has_value(row.previous_value) and prev_when:
@@ -112,7 +117,7 @@ def indicator_sentence(store: Store, row: pd.Series, la_name: str, la_code: str)
         clauses.append(narrative.versus("England", row.latest_value, row.england_value, row.latest, row.england))
     gr = group_rank(store, ind, la_code, row.latest_period)
     if gr.rank is not None:
-        clauses.append(gr.text(ind.polarity))
+        clauses.append(gr.text(ind))
     elif la_code in UNRANKED:
         clauses.append("not ranked because its numbers are too small to compare fairly")
     return narrative.figure_sentence(ind, la_name, when, row.latest, clauses)
@@ -126,14 +131,15 @@ def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
     """Caveats that apply to this LA (plain text, not yet escaped), without repeats."""
     out = reorganisation_notes(store, la_code)
     out.extend(dict.fromkeys(store.notes_for(la_code).note))  # the authority's own data notes
-    shown = list(dict.fromkeys([i for _, i in CHARTS] + table.indicator_id.tolist()))
+    drawn = charted(store.indicators)
+    shown = list(dict.fromkeys([i.indicator_id for i in drawn] + table.indicator_id.tolist()))
     # Markers in the charted series.
     for iid in shown:
         ind = store.indicators[iid]
         s = store.series(iid, [la_code])
         s = s[s.time_period.isin(store.periods(iid)[-CHART_PERIODS:])]
         for marker, grp in s[s.marker.notna()].groupby("marker"):
-            labels = [narrative.period_phrase(ind, p) for p in grp.time_period]
+            labels = [period_words(ind, p) for p in grp.time_period]
             out.append(f"{ind.label}: not published for {_compact_periods(labels)} ({marker_reason(marker)}).")
     # Data-quality flags on the figures this briefing shows (as published; never changed).
     flagged = store.flags[store.flags.area_code == la_code]
@@ -141,12 +147,11 @@ def caveats(store: Store, la_code: str, table: pd.DataFrame) -> list[str]:
         periods = store.periods(iid)[-CHART_PERIODS:]
         for r in flagged[(flagged.indicator_id == iid) & flagged.time_period.isin(periods)].itertuples():
             ind = store.indicators[iid]
-            out.append(f"{ind.label}, {narrative.period_phrase(ind, r.time_period)}: {r.explanation}")
+            out.append(f"{ind.label}, {period_words(ind, r.time_period)}: {r.explanation}")
     # Method changes (series breaks) of the indicators in the briefing.
     out.extend(break_sentences(store.series_breaks, shown, lambda i: store.indicators[i].label))
-    for iid in DEFINITION_CAVEATS:
-        if iid in store.indicators:
-            out.append(f"{store.indicators[iid].label}: {store.indicators[iid].definition}")
+    # What each charted rate counts, and any change in how it is collected (totals explain themselves).
+    out.extend(f"{i.label}: {i.definition}" for i in drawn if not i.additive)
     out.extend(dict.fromkeys(n for n in table.note.tolist() if n))
     if (table.neighbours_method != "").any():
         out.append(
@@ -179,7 +184,7 @@ def _table_row(store: Store, r) -> dict:
         "region": r.region,
         "neighbours": r.neighbours,
         "rank": r.rank_text,
-        "rank_note": narrative.rank_note(r.polarity) if ranked else "",
+        "rank_note": narrative.rank_note(ind) if ranked else "",
         "quartile": r.quartile if isinstance(r.quartile, str) else "",
     }
 
@@ -211,7 +216,7 @@ def briefing_facts(store: Store, la_code: str, today: date) -> Facts:
     name = la.at[la_code, "la_name"]
     table = headline_table(store, la_code)
     nb = store.neighbours(la_code)
-    chart_ids = [i for _, i in CHARTS if i in store.indicators]
+    chart_ids = [i.indicator_id for i in charted(store.indicators)]
     src = _sources_used(store, la_code, list(dict.fromkeys(table.indicator_id.tolist() + chart_ids)))
     group = (
         f"{name}'s comparison group is itself and its {len(nb)} statistical neighbours "

@@ -6,13 +6,11 @@ England and its statistical neighbours), so a series looks the same on screen an
 from __future__ import annotations
 
 import base64
-import functools
 import io
 
-from send_pressure import narrative
-from send_pressure.briefing.facts import CHART_PERIODS, CHARTS
-from send_pressure.catalogue import has_value
-from send_pressure.compare import NEIGHBOURS, benchmarks
+from send_pressure.briefing.facts import CHART_PERIODS, chart_title, charted
+from send_pressure.catalogue import has_value, period_words
+from send_pressure.compare import benchmarks
 from send_pressure.palette import BREAK_COLOUR, GRID, INK, ROLES
 from send_pressure.queries import Store
 
@@ -34,36 +32,42 @@ def chart_figures(store: Store, la_code: str) -> list[dict]:
     charts of indicators the LA has no figure for are left out."""
     name = store.area_name(la_code)
     out = []
-    for title, iid in CHARTS:
-        uri = chart_svg(store, iid, la_code, title) if iid in store.indicators else ""
+    for ind in charted(store.indicators):
+        title = chart_title(ind)
+        uri = chart_svg(store, ind.indicator_id, la_code)
         if uri:
             out.append({"title": title, "alt": f"{title}: {name} against its comparators", "uri": uri})
     return out
 
 
-@functools.lru_cache(maxsize=4096)
-def chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
-    """One small line chart (base64 SVG data URI) of the LA against its comparators; '' when it has no figures."""
+def chart_svg(store: Store, iid: str, la_code: str) -> str:
+    """One small line chart (base64 SVG data URI) of the LA against its comparators, titled
+    :func:`~send_pressure.briefing.facts.chart_title`; '' when it has no figures. Memoised on the store
+    (:meth:`~send_pressure.queries.Store.memo`, the app's one cache), per indicator and LA."""
+    return store.memo(("briefing chart", iid, la_code), lambda: _chart_svg(store, iid, la_code))
+
+
+def _chart_svg(store: Store, iid: str, la_code: str) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     ind = store.indicators[iid]
-    b = benchmarks(store, iid, la_code)
-    index = narrative.is_total(ind)
+    title = chart_title(ind)
+    index = ind.additive
     periods = store.periods(iid)[-(INDEX_PERIODS if index else CHART_PERIODS) :]
-    b = b[b.time_period.isin(periods)]
-    la_name = store.area_name(la_code)
-    if b[b.series == la_name].value.notna().sum() == 0:
+    b = benchmarks(store, iid, la_code)
+    b = b[b.time_period.isin(periods) & (b.role != "neighbour")]  # series by role; each neighbour is not drawn
+    if b[b.role == "la"].value.notna().sum() == 0:
         return ""
-    wide = b.pivot_table(index="time_period", columns="series", values="value", aggfunc="first", dropna=False)
+    wide = b.pivot_table(index="time_period", columns="role", values="value", aggfunc="first", dropna=False)
     wide = wide.reindex(periods)
-    region_name = store.local_authorities.set_index("new_la_code").at[la_code, "region_name"]
-    order = [(la_name, "la"), (NEIGHBOURS, "neighbours"), (region_name, "region"), ("England", "england")]
+    names = dict(zip(b.role, b.series, strict=True))  # the legend names each role's series
+    order = ["la", "neighbours", "region", "england"]
     if index:
-        order = [o for o in order if o[1] != "neighbours"]  # a median of counts over changing members misleads
-        base_period = wide[la_name].first_valid_index()
+        order.remove("neighbours")  # a median of counts over changing members misleads
+        base_period = wide["la"].first_valid_index()
     with matplotlib.rc_context({"font.family": "DejaVu Sans", "text.color": INK, "axes.labelcolor": INK}):
         fig, ax = plt.subplots(figsize=(3.5, 2.35), dpi=100)
     x = list(range(len(periods)))
@@ -73,10 +77,10 @@ def chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
     for cut in cuts:
         ax.axvline(cut - 0.5, color=BREAK_COLOUR, linestyle="--", linewidth=0.8)
         ax.text(cut - 0.45, 1, "new method", transform=ax.get_xaxis_transform(), fontsize=5.8, va="top")
-    for series, role in order:
-        if series not in wide.columns:
+    for role in order:
+        if role not in wide.columns:
             continue
-        y = wide[series].astype(float)
+        y = wide[role].astype(float)
         if index:
             base = y.get(base_period)
             if not has_value(base) or base == 0:
@@ -86,8 +90,8 @@ def chart_svg(store: Store, iid: str, la_code: str, title: str) -> str:
             continue
         style = dict(ROLES[role].matplotlib, linewidth=2.0 if role == "la" else 1.2, markersize=3.5)
         for n, (lo, hi) in enumerate(zip([0, *cuts], [*cuts, len(x)], strict=True)):
-            ax.plot(x[lo:hi], y.values[lo:hi], label=series if n == 0 else None, **style)
-    labels = [narrative.period_phrase(ind, p).replace("January ", "Jan ") for p in periods]
+            ax.plot(x[lo:hi], y.values[lo:hi], label=names[role] if n == 0 else None, **style)
+    labels = [period_words(ind, p).replace("January ", "Jan ") for p in periods]
     step = 1 if len(periods) <= 6 else 2
     ax.set_xticks(x[::-1][::step][::-1])
     ax.set_xticklabels(labels[::-1][::step][::-1], fontsize=6.5)

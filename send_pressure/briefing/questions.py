@@ -1,5 +1,8 @@
 """The briefing's scrutiny questions: declarative :data:`RULES`, each asked when the authority's figures meet
-its condition, filled in from :func:`scrutiny_facts` (numbers, and ``_f`` / ``_p`` display strings)."""
+its condition, filled in from :func:`scrutiny_facts` (numbers, and ``_f`` / ``_p`` display strings).
+
+The figures are the lead indicators of the topics in :data:`TOPIC_KEYS` (``catalogue.lead``), and the
+numerator and denominator of the funding lead (the high needs block per EHC plan: block against plans)."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from send_pressure import narrative
-from send_pressure.catalogue import format_value, has_value
+from send_pressure.catalogue import format_value, has_value, lead, period_words
 from send_pressure.queries import Store
 
 
@@ -69,12 +72,18 @@ RULES: list[Rule] = [
 ]
 
 
+#: The key of each topic's lead figure in the facts the rules read ('t', 't_prev', 't_f', 't_p', 't_eng' ...).
+TOPIC_KEYS = {"t": "timeliness", "req": "request_path", "ref": "refusals", "app": "tribunal"}
+#: The topic whose lead is a ratio of two totals whose growth the funding rule compares (£ per EHC plan).
+FUNDING_TOPIC = "funding"
+
+
 def _aligned_growth(store: Store, iid: str, la_code: str, years: list[int]) -> tuple[float | None, str, str]:
     s = store.series(iid, [la_code]).set_index("year")
     ind = store.indicators[iid]
     y0, y1 = years
     growth = narrative.pct_change(s.value.get(y1), s.value.get(y0))
-    return growth, narrative.period_phrase(ind, s.time_period[y0]), narrative.period_phrase(ind, s.time_period[y1])
+    return growth, period_words(ind, s.time_period[y0]), period_words(ind, s.time_period[y1])
 
 
 def scrutiny_facts(store: Store, table: pd.DataFrame, la_code: str) -> dict:
@@ -89,10 +98,10 @@ def scrutiny_facts(store: Store, table: pd.DataFrame, la_code: str) -> dict:
         r = rows.loc[iid]
         ind = inds[iid]
         f[key], f[f"{key}_f"] = r.latest_value, r.latest
-        f[f"{key}_p"] = narrative.period_phrase(ind, r.latest_period)
+        f[f"{key}_p"] = period_words(ind, r.latest_period)
         f[f"{key}_prev"], f[f"{key}_prev_f"] = r.previous_value, r.previous
         if isinstance(r.previous_period, str):
-            f[f"{key}_prev_p"] = narrative.period_phrase(ind, r.previous_period)
+            f[f"{key}_prev_p"] = period_words(ind, r.previous_period)
         f[f"{key}_eng"] = r.england_value
         f[f"{key}_eng_f"] = format_value(r.england_value, None, ind.unit)
         f[f"{key}_nb"] = r.neighbours_value
@@ -102,17 +111,21 @@ def scrutiny_facts(store: Store, table: pd.DataFrame, la_code: str) -> dict:
         f[f"{key}_nb_lo_f"] = format_value(r.neighbours_low, None, ind.unit)
         f[f"{key}_nb_hi_f"] = format_value(r.neighbours_high, None, ind.unit)
 
-    for key, iid in (("t", "pct_within_20_weeks"), ("req", "initial_requests"), ("ref", "requests_refused_pct"),
-                     ("app", "tribunal_appeal_rate")):  # fmt: skip
-        take(key, iid)
-    # Plans against funding over the same years (January plans inside the financial year).
-    plans = store.series("ehc_plans", [la_code]).dropna(subset=["value"])
-    hnb = store.series("high_needs_block", [la_code]).dropna(subset=["value"])
+    for key, topic in TOPIC_KEYS.items():
+        take(key, lead(inds, topic).indicator_id)
+    # Plans against funding over the same years (January plans inside the financial year): the denominator
+    # (EHC plans) and numerator (high needs block) of £ per plan.
+    per_plan = lead(inds, FUNDING_TOPIC)
+    if per_plan.ratio is None:
+        return f
+    plans_id, hnb_id = per_plan.denominator_id, per_plan.numerator_id
+    plans = store.series(plans_id, [la_code]).dropna(subset=["value"])
+    hnb = store.series(hnb_id, [la_code]).dropna(subset=["value"])
     common = sorted(set(plans.year) & set(hnb.year))
     if len(common) >= 2:
         years = common[-2:]
-        f["plans_growth"], f["plans_p0"], f["plans_p1"] = _aligned_growth(store, "ehc_plans", la_code, years)
-        f["hnb_growth"], f["hnb_p0"], f["hnb_p1"] = _aligned_growth(store, "high_needs_block", la_code, years)
+        f["plans_growth"], f["plans_p0"], f["plans_p1"] = _aligned_growth(store, plans_id, la_code, years)
+        f["hnb_growth"], f["hnb_p0"], f["hnb_p1"] = _aligned_growth(store, hnb_id, la_code, years)
         for k in ("plans_growth", "hnb_growth"):
             if has_value(f[k]):
                 f[f"{k}_f"] = f"{f[k]:.1f}%"
