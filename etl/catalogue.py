@@ -219,6 +219,7 @@ INDICATORS: list[Indicator] = [
         JANUARY,
         topic="plans",
         short_label="Statements and EHC plans",
+        chart_title="Statements of SEN and EHC plans in January",
     ),
     _count(
         "initial_requests",
