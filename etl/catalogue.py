@@ -62,8 +62,8 @@ class Indicator:
     :meth:`str.format` template with the named fields ``{period}`` (the period in words,
     ``send_pressure.catalogue.period_words``: '2024', 'January 2025', '2023-24'), ``{area}`` (the area's
     name) and ``{value}`` (the figure formatted in the unit), e.g. 'In {period}, {area} issued {value} of new
-    EHC plans within 20 weeks'; no full stop, so a comparison can follow. Indicators without one get 'In
-    {period}, {area}'s figure for <label> was {value}'.
+    EHC plans within 20 weeks'; no full stop, so a comparison can follow (``send_pressure.narrative`` adds
+    it). Indicators without one get 'In {period}, {area}'s figure for <label> was {value}' (:func:`lower_first`).
     ``chart_title``: the title of the indicator's trend chart (default: ``label``). ``comparable`` and
     ``not_comparable_because``: whether authorities are ranked on it, and why not. ``long_series_id``: the
     indicator that continues this one's history under an older method (EHC plans: statements and plans).
@@ -102,7 +102,10 @@ class Indicator:
             "short_label": self.label,
             "chart_title": self.label,
             "decimals": DECIMALS.get(self.unit, 1),
-            "sentence": f"In {{period}}, {{area}}'s figure for {self.label} was {{value}}",
+            # The label is text, not format fields: its braces are doubled.
+            "sentence": "In {period}, {area}'s figure for "
+            + lower_first(self.label).replace("{", "{{").replace("}", "}}")
+            + " was {value}",
         }
         for name, value in defaults.items():
             if getattr(self, name) in ("", None):
@@ -118,24 +121,19 @@ class Indicator:
         """Unit as a short suffix for axis titles ('%', '£', 'number', 'per 1,000')."""
         return {"percent": "%", "gbp": "£", "count": "number", "rate_per_1000": "per 1,000"}.get(self.unit, self.unit)
 
-    @property
-    def first_place(self) -> str:
-        """Which figure ranks 1st: 'lowest' when lower is better, else 'highest' (neutral: high to low)."""
-        return "lowest" if self.polarity == "lower_is_better" else "highest"
-
-    @property
-    def polarity_words(self) -> str:
-        """'higher is better' / 'lower is better' / 'no better or worse': the polarity in words."""
-        return {"higher_is_better": "higher is better", "lower_is_better": "lower is better"}.get(
-            self.polarity, "no better or worse"
-        )
-
     def better_than(self, values, reference):
         """Which of ``values`` (a number or a pandas Series) are better than ``reference`` by the polarity;
-        None when there is no better or worse (neutral, or not :attr:`comparable`)."""
+        None when there is no better or worse (neutral, or not :attr:`comparable`). The one rule for which way
+        is better: rankings, maps, colours and every word about it (``send_pressure.narrative``) read it."""
         if self.polarity == "neutral" or not self.comparable:
             return None
         return values > reference if self.polarity == "higher_is_better" else values < reference
+
+    @property
+    def lowest_first(self) -> bool:
+        """Whether rank 1 is the lowest figure: where lower is better (:meth:`better_than`); all other indicators
+        rank the highest first."""
+        return self.better_than(1, 0) is False
 
     def to_row(self, position: int) -> dict:
         """The ``indicator`` table row (columns as in etl/schema.sql; ``position``: order in the catalogue)."""
@@ -152,6 +150,12 @@ class Indicator:
         kept["scale"] = float(kept["scale"]) if kept["scale"] is not None else None
         kept["not_comparable_because"] = kept["not_comparable_because"] or ""
         return cls(**kept)
+
+
+def lower_first(text: str) -> str:
+    """A label inside a sentence: 'Initial requests' -> 'initial requests'; an acronym or symbol stays
+    ('EHC plans', 'SEN spend', '% of new EHC plans')."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _missing(v) -> bool:
@@ -215,6 +219,7 @@ INDICATORS: list[Indicator] = [
         JANUARY,
         topic="plans",
         short_label="Statements and EHC plans",
+        chart_title="Statements of SEN and EHC plans in January",
     ),
     _count(
         "initial_requests",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from etl.catalogue import JANUARY, Indicator
+from etl.catalogue import JANUARY, Indicator, lower_first  # noqa: F401  (lower_first: part of this module's API)
 from etl.model import MARKER_MEANINGS, period_label  # noqa: F401  (period_label is part of this module's API)
 
 #: Authorities shown but left out of rankings and quartiles: too small to compare fairly.

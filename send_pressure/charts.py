@@ -21,15 +21,12 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
+from send_pressure.narrative import better_end, judgement
+from send_pressure.palette import BREAK_COLOUR, GRID, HIGHLIGHT, INK, OTHERS, PALETTE, ROLES
 
-#: Okabe-Ito colour-blind-safe palette.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-HIGHLIGHT = "#D55E00"
 #: Bars that are not highlighted: dark enough for 3:1 against white (WCAG non-text contrast).
 MUTED = "#767676"
 NO_DATA = "#E5E5E5"
-#: Text colour of every chart label (about 17:1 on white).
-INK = "#1A1A1A"
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color=INK)
 
 
@@ -54,7 +51,7 @@ def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go
     # Explicit colours: Streamlit's chart theme would otherwise draw tick labels in a pale grey (about 3.7:1).
     axis_text = dict(tickfont=dict(color=INK), title_font=dict(color=INK), color=INK)
     fig.update_xaxes(**axis_text)
-    fig.update_yaxes(gridcolor="#E8E8E8", zeroline=True, zerolinecolor="#BBBBBB", **axis_text)
+    fig.update_yaxes(gridcolor=GRID, zeroline=True, zerolinecolor="#BBBBBB", **axis_text)
     if ind.unit in ("count", "gbp", "percent", "rate_per_1000"):
         fig.update_yaxes(rangemode="tozero")
     if ind.unit == "percent":
@@ -96,15 +93,11 @@ def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
 
 
-OTHER_STYLES = [("#E69F00", "dashdot", "triangle-up"), ("#CC79A7", "longdash", "x"), ("#56B4E9", "dot", "star")]
-#: Fixed styles by a series' ``role`` (``send_pressure.compare.ROLES``), so the chosen LA, its region, England
-#: and the neighbours look the same on every chart, whatever their names.
-ROLE_STYLES = {
-    "la": (HIGHLIGHT, "solid", "circle"),
-    "region": OTHER_STYLES[0],
-    "england": ("#0072B2", "dash", "square"),
-    "neighbours": ("#009E73", "dot", "diamond"),
-}
+#: Fixed styles by a series' ``role`` (``send_pressure.compare.ROLES``; colours in ``palette.ROLES``, as in the
+#: briefing), so the chosen LA, its region, England and the neighbours look the same on every chart, whatever
+#: their names. Any other series (another LA, an indicator) takes the region's style and then the others in turn.
+ROLE_STYLES = {role: style.plotly for role, style in ROLES.items()}
+OTHER_STYLES = [ROLES["region"].plotly, *(s.plotly for s in OTHERS)]
 GAP_FILL = "rgba(150, 150, 150, 0.18)"
 
 
@@ -205,9 +198,6 @@ def trend(
     return _layout(fig, ind, title)
 
 
-BREAK_COLOUR = "#444444"
-
-
 def _draw_breaks(fig: go.Figure, breaks: pd.DataFrame | None, order: list[str]) -> None:
     """A dashed line between the last period of the old method and the first of the new, for each break shown."""
     if breaks is None:
@@ -278,7 +268,7 @@ def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str |
     figure are listed under the chart by the page, not drawn as zero bars).
     The highlighted LA is marked by colour, a pattern and a label.
     """
-    data = snapshot.dropna(subset=["value"]).sort_values("value", ascending=ind.polarity == "lower_is_better")
+    data = snapshot.dropna(subset=["value"]).sort_values("value", ascending=ind.lowest_first)
     is_hl = data.area_code == highlight
     fig = go.Figure(
         go.Bar(
@@ -342,11 +332,9 @@ def map_legend_sentence(ind: Indicator) -> str:
     """What darker shading means on :func:`choropleth` for this indicator (read from :func:`map_scale`)."""
     dark_is_high = map_scale(ind).endswith("_r")
     direction = "higher" if dark_is_high else "lower"
-    higher_is_better = ind.better_than(1, 0)
-    if higher_is_better is None:
+    if better_end(ind) is None:
         return f"Darker shading means a {direction} figure (neither is better for this indicator)."
-    dark_is_better = dark_is_high == higher_is_better
-    return f"Darker shading means a {direction} figure, which is {'better' if dark_is_better else 'worse'} here."
+    return f"Darker shading means a {direction} figure, which is {judgement(ind, dark_is_high)} here."
 
 
 def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
@@ -436,7 +424,7 @@ def scatter(wide: pd.DataFrame, x: Indicator, y: Indicator, title: str, highligh
         )
     )
     fig = _layout(fig, y, title, height=520)
-    fig.update_xaxes(title=f"{x.label} ({x.short_unit})", rangemode="tozero", gridcolor="#E8E8E8")
+    fig.update_xaxes(title=f"{x.label} ({x.short_unit})", rangemode="tozero", gridcolor=GRID)
     fig.update_yaxes(title=f"{y.label} ({y.short_unit})")
     return fig
 
@@ -538,7 +526,7 @@ def changes(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
         title=f"Change ({ind.short_unit if ind.unit != 'percent' else 'percentage points'})",
         ticksuffix=unit,
         tickprefix="£" if ind.unit == "gbp" else "",
-        gridcolor="#E8E8E8",
+        gridcolor=GRID,
         zeroline=True,
         zerolinecolor="#555555",
     )

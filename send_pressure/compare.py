@@ -11,7 +11,16 @@ from dataclasses import replace
 import pandas as pd
 
 from etl.aggregates import nil_as_zero
-from send_pressure.catalogue import UNRANKED, Indicator, format_change, format_value, has_value, period_label
+from send_pressure import narrative
+from send_pressure.catalogue import (
+    UNRANKED,
+    Indicator,
+    format_change,
+    format_value,
+    has_value,
+    lower_first,
+    period_label,
+)
 from send_pressure.charts import choropleth
 from send_pressure.queries import ENGLAND, Store
 from send_pressure.ranking import QUARTILE_BANDS, rank_authorities  # noqa: F401  (part of this module's API)
@@ -23,7 +32,7 @@ def growth_indicator(ind: Indicator) -> Indicator:
     return replace(
         ind,
         indicator_id=f"{ind.indicator_id}__change",
-        label=f"Change in {ind.label[0].lower()}{ind.label[1:]} on the previous period",
+        label=f"Change in {lower_first(ind.label)} on the previous period",
         unit="percent",
         kind="rate",
         decimals=None,  # the unit's (one place)
@@ -385,10 +394,11 @@ def long_run_growth(store: Store, area_code: str, indicator_id: str) -> str | No
     if first.empty or first.value.iloc[0] <= 0 or last.year.iloc[0] <= first.year.iloc[0]:
         return None
     v0, v1 = first.value.iloc[0], last.value.iloc[0]
-    return (
-        f"Counting statements of SEN and EHC plans together, {store.area_name(area_code)} went from "
-        f"{format_value(v0, None, 'count')} in January {first.year.iloc[0]} to {format_value(v1, None, 'count')} "
-        f"in January {last.year.iloc[0]} ({v1 / v0:.1f} times as many)."
+    return narrative.long_run_sentence(
+        store.area_name(area_code),
+        (format_value(v0, None, "count"), f"January {first.year.iloc[0]}"),
+        (format_value(v1, None, "count"), f"January {last.year.iloc[0]}"),
+        v1 / v0,
     )
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from send_pressure.catalogue import Indicator, format_value, lead, period_label, period_words
+from send_pressure import narrative
+from send_pressure.catalogue import Indicator, format_value, has_value, lead, marker_reason, period_label, period_words
 from send_pressure.profile import headline_table
 from send_pressure.queries import Store
 
@@ -153,30 +154,34 @@ def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
     return out.set_index("Indicator")
 
 
-#: The topics whose lead figure the one-line summary gives, in order: timeliness, caseload, refusals.
+#: The topics whose lead figure the summary puts in words, in order: timeliness, caseload, refusals.
 SUMMARY_TOPICS = ("timeliness", "plans", "refusals")
 
 
 def summary_sentence(figures: pd.DataFrame, la_name: str, indicators: dict[str, Indicator]) -> str:
-    """A few plain sentences from the catalogue's ``sentence`` templates, one per :data:`SUMMARY_TOPICS` lead
-    in ``figures`` (from :func:`headline_figures`), e.g. 'In 2024, Kent issued 33.3% of new EHC plans within
-    20 weeks (excluding exceptions); England: 46.4%. In January 2025, Kent maintained 19,000 EHC plans.'
-    England is given for indicators compared across authorities; a missing figure says so, with its marker.
-    ``la_name`` is inserted as given (escape it first for Markdown)."""
+    """One LA's figures for the :data:`SUMMARY_TOPICS` leads in plain words (:mod:`send_pressure.narrative`,
+    as on the other pages and in the briefing), e.g. 'In 2024, Kent issued 33.3% of new EHC plans within 20 weeks
+    (excluding exceptions), below England (46.4%). In January 2025, Kent maintained 19,000 EHC plans. ...'.
+
+    ``figures``: :func:`headline_figures`. Plain text: escape it for where it goes. Totals (``additive``) are
+    not set against England's total (they mostly reflect size); a missing figure says so with its marker's
+    meaning.
+    """
     f = figures.set_index("indicator_id")
-    parts = []
+    out = []
     for topic in SUMMARY_TOPICS:
         ind = lead(indicators, topic)
         if ind.indicator_id not in f.index:
             continue
         r = f.loc[ind.indicator_id]
         when = period_words(ind, r.period)
-        if pd.isna(r.la_value):
-            parts.append(f"In {when}, {la_name}'s figure for {ind.label} was not published ({r.LA})")
+        if not has_value(r.la_value):
+            out.append(narrative.not_published_sentence(ind, la_name, when, marker_reason(r.la_marker)))
             continue
-        said = ind.sentence.format(period=when, area=la_name, value=r.LA)
-        parts.append(f"{said}; England: {r.England}" if ind.comparable else said)
-    return "".join(f"{p}. " for p in parts).strip()
+        england = has_value(r.england) and not ind.additive
+        clauses = [narrative.versus("England", r.la_value, r.england, r.LA, r.England)] if england else []
+        out.append(narrative.figure_sentence(ind, la_name, when, r.LA, clauses))
+    return " ".join(out)
 
 
 def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:

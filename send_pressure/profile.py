@@ -22,6 +22,7 @@ from send_pressure.catalogue import (
     rank_text,
 )
 from send_pressure.compare import group_series, group_summary_text, region_series
+from send_pressure.narrative import count_better, rank_basis
 from send_pressure.queries import ENGLAND, Store
 from send_pressure.uncertainty import has_interval, intervals, small_number_note
 
@@ -137,10 +138,10 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         g = group_series(store, ind, neighbours)
         g = g[g.time_period == latest]
         nb_row = g.iloc[0] if len(g) else None
-        if nb_row is not None and has_value(value):
+        if nb_row is not None:
             theirs = store.snapshot(iid, latest)
-            theirs = ind.better_than(theirs[theirs.area_code.isin(neighbours)].value.dropna(), value)
-            better = pd.NA if theirs is None else int(theirs.sum())
+            better = count_better(ind, value, theirs[theirs.area_code.isin(neighbours)].value)
+            better = pd.NA if better is None else better
     nb = lambda col: float(nb_row[col]) if nb_row is not None and has_value(nb_row[col]) else math.nan  # noqa: E731
     fmt = lambda v: format_value(v, None, ind.unit) if has_value(v) else "not published"  # noqa: E731
     return {
@@ -160,7 +161,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "rank": rank,
         "ranked_of": ranked_of,
         "rank_text": rtext,
-        "rank_basis": f"1st = {ind.first_place} ({ind.polarity_words})" if ind.comparable else "",
+        "rank_basis": rank_basis(ind) if ind.comparable else "",
         "quartile": quartile,
         "region_value": region_value,
         "england_value": england_value,

@@ -27,7 +27,7 @@ def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFra
     out = snapshot.copy()
     # Size counts are context, not performance: never ranked (catalogue ``comparable``).
     rankable = out.value.notna() & ~out.area_code.isin(UNRANKED) & indicator.comparable
-    ascending = indicator.polarity == "lower_is_better"
+    ascending = indicator.lowest_first
     # Rounded so that figures equal as published tie despite float noise in derived rates.
     ranks = out.loc[rankable, "value"].round(9).rank(method="min", ascending=ascending)
     out["rank"] = pd.Series(ranks, index=out.index).astype("Int64")

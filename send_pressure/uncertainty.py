@@ -14,6 +14,7 @@ import pandas as pd
 
 from etl.aggregates import nil_as_zero
 from send_pressure.catalogue import Indicator, format_value
+from send_pressure.narrative import judgement
 from send_pressure.queries import ENGLAND, Store
 
 #: z for a two-sided 95% interval.
@@ -45,18 +46,15 @@ def has_interval(ind: Indicator) -> bool:
     return ind.unit == "percent" and bool(ind.numerator_id) and bool(ind.denominator_id)
 
 
-def comparison(low: float, high: float, england: float, polarity: str) -> str:
+def comparison(low: float, high: float, england: float, ind: Indicator) -> str:
     """'significantly better' / 'significantly worse' / 'similar' to England (England outside the LA's
-    interval or not); for a neutral indicator 'significantly higher' / 'significantly lower'; '' if unknown."""
+    interval or not); for a neutral indicator 'significantly higher' / 'significantly lower'
+    (:func:`send_pressure.narrative.judgement`); '' if unknown."""
     if not all(np.isfinite([low, high, england])):
         return ""
     if low <= england <= high:
         return "similar"
-    above = low > england
-    if polarity == "neutral":
-        return "significantly higher" if above else "significantly lower"
-    better = above == (polarity == "higher_is_better")
-    return "significantly better" if better else "significantly worse"
+    return f"significantly {judgement(ind, low > england)}"
 
 
 def intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
@@ -89,7 +87,7 @@ def _intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
     eng = store.series(ind.indicator_id, [ENGLAND])
     eng = eng[eng.time_period == time_period].value
     england = float(eng.iloc[0]) if len(eng) and pd.notna(eng.iloc[0]) else float("nan")
-    out["vs_england"] = [comparison(lo, hi, england, ind.polarity) for lo, hi in zip(out.low, out.high, strict=True)]
+    out["vs_england"] = [comparison(lo, hi, england, ind) for lo, hi in zip(out.low, out.high, strict=True)]
     out["interval"] = [
         f"{format_value(lo, None, 'percent')} to {format_value(hi, None, 'percent')}" if pd.notna(lo) else ""
         for lo, hi in zip(out.low, out.high, strict=True)

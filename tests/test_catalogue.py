@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 
 from etl.catalogue import INDICATORS, TOPICS, Indicator
+from send_pressure import narrative
 from send_pressure.catalogue import in_topic, lead, period_words
 
 
@@ -40,8 +41,10 @@ def test_every_topic_has_a_lead_and_totals_are_additive(store):
 def test_polarity_words_and_periods(store):
     inds = store.indicators
     rate, plans = inds["tribunal_appeal_rate"], inds["ehc_plans"]
-    assert (rate.first_place, rate.polarity_words) == ("lowest", "lower is better")
-    assert (plans.first_place, plans.polarity_words) == ("highest", "no better or worse")
+    assert (narrative.first_place(rate), narrative.polarity_words(rate)) == ("lowest", "lower is better")
+    assert (narrative.first_place(plans), narrative.polarity_words(plans)) == ("highest", "no better or worse")
     assert plans.better_than(3, 2) is None and rate.better_than(2, 3)
+    assert rate.lowest_first and not plans.lowest_first
     assert period_words(plans, "202425") == "January 2025"
     assert period_words(rate, "2024") == "2024"
+    assert period_words(inds["high_needs_block"], "2023-24") == "2023-24"

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import freshness, ui
+from send_pressure import freshness, narrative, ui
 from send_pressure.catalogue import MARKER_MEANINGS, UNRANKED_NOTE
 from send_pressure.escaping import csv_bytes
 
@@ -128,7 +128,7 @@ defs = pd.DataFrame(
     {
         "Indicator": inds.label,
         "Unit": [i.short_unit for i in store.indicators.values()],
-        "Better is": [i.polarity_words for i in store.indicators.values()],
+        "Which is better": [narrative.polarity_words(i) for i in store.indicators.values()],
         "Definition": inds.definition,
         "Source": inds.source_id.map(titles),
         "Time period": inds.time_identifier,

@@ -3,7 +3,7 @@ and a sortable table with ranks and quartiles."""
 
 import streamlit as st
 
-from send_pressure import charts, compare, ui
+from send_pressure import charts, compare, narrative, ui
 from send_pressure.catalogue import UNRANKED_NOTE, format_value, lead, period_label
 from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
@@ -92,8 +92,8 @@ if cover["several_shapes"]:
 st.header(f"All local authorities: {title}")
 if ind.comparable:
     st.caption(
-        f"Click a column heading to sort. Rank 1 = {ind.first_place} value ({ind.polarity_words} for this "
-        "indicator); ties share a place. "
+        f"Click a column heading to sort. Rank 1 = {narrative.first_place(ind)} value "
+        f"({narrative.polarity_words(ind)} for this indicator); ties share a place. "
         "Where the publisher gives the denominator, the 95% interval (Wilson) shows how far chance alone could move "
         "the figure, 'Compared with England' says whether England lies outside it (significantly better or worse) "
         "and 'Small number' marks figures resting on fewer than 10 cases: their rank means little. " + UNRANKED_NOTE

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import charts, compare, ui, uncertainty
+from send_pressure import charts, compare, narrative, ui, uncertainty
 from send_pressure.catalogue import (
     UNRANKED_NOTE,
     format_value,
@@ -62,21 +62,14 @@ def _value(role: str) -> float | None:
 
 # --- summary sentence -------------------------------------------------------------------------------
 own, eng = _value("la"), _value("england")
+when = period_words(ind, period)
 if own is None:
     marker = at_period.at["la", "marker"] if "la" in at_period.index else None
-    st.markdown(
-        f"**{la_md} has no published figure for {period_label(period)}** "
-        f"({store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or 'not in the publication'})."
-    )
+    reason = store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or "not in the publication"
+    st.markdown(f"**{md(narrative.not_published_sentence(ind, la_name, when, reason))}**")
 else:
-    side = ""
-    if eng is not None:
-        word = "above" if own > eng else "below" if own < eng else "the same as"
-        side = f", {word} England ({format_value(eng, None, ind.unit)})"
-    sentence = ind.sentence.format(
-        period=period_words(ind, period), area=la_md, value=format_value(own, None, ind.unit)
-    )
-    st.markdown(f"**{sentence}{side}.**")
+    side = [narrative.versus("England", own, eng, _fig("la"), _fig("england"))] if eng is not None else []
+    st.markdown(f"**{md(narrative.figure_sentence(ind, la_name, when, _fig('la'), side))}**")
 
 n_total = len(store.neighbours(la))
 group = compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist())
@@ -93,11 +86,9 @@ st.markdown(
 )
 each = compare.neighbour_figures(store, ind.indicator_id, la)
 each = each[each.time_period == period]
-better = ind.better_than(each.value, own) if own is not None else None
+better = narrative.count_better(ind, own, each.value)
 if len(each) and better is not None:
-    st.markdown(
-        f"**{int(better.sum())} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**"
-    )
+    st.markdown(f"**{better} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**")
 with st.expander(f"Each neighbour's figure, {period_label(period)}"):
     st.dataframe(
         pd.DataFrame(
@@ -140,7 +131,8 @@ if len(own_row) and own_row["rank"].notna().iloc[0]:
     small = small_number_note(cases.get(la, float("nan")))
     st.markdown(
         f"**{la_md} ranks {place}** local authorities in {period_label(period)} "
-        f"(1st = {ind.first_place} percentage; tied authorities share a place)" + (f", {small}." if small else ".")
+        f"(1st = {narrative.first_place(ind)} figure, {narrative.polarity_words(ind)}; tied "
+        "authorities share a place)" + (f", {small}." if small else ".")
     )
 else:
     st.markdown(f"**{la_md} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
@@ -153,7 +145,8 @@ ui.chart_block(
     ind,
     key=f"delays_rank_{ind.indicator_id}_{period}",
     summary=(
-        f"Bars are ordered best to worst; the dashed line is England. {la_md} is highlighted. The chart draws "
+        f"Bars are ordered {narrative.ranking_order(ind)}; the dashed line is England. {la_md} is "
+        "highlighted. The chart draws "
         f"every authority with a figure ({int(ranked.value.notna().sum())}), including City of London or Isles of "
         "Scilly when they have one, but they are not ranked."
         + (
