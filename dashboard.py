@@ -13,6 +13,7 @@ PAGES = [
     st.Page("views/england.py", title="England and regions", url_path="england"),
     st.Page("views/delays.py", title="Assessment delays", url_path="delays"),
     st.Page("views/requests.py", title="Requests and assessments", url_path="requests"),
+    st.Page("views/journey.py", title="EHC plan journey", url_path="journey"),
     st.Page("views/funding.py", title="Funding", url_path="funding"),
     st.Page("views/profile.py", title="Local authority profile", url_path="profile"),
     st.Page("views/compare.py", title="Compare and map", url_path="compare"),

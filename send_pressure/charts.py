@@ -574,3 +574,49 @@ def describe(frame: pd.DataFrame, ind: Indicator) -> str:
         f"({format_value(high.value, high.marker, ind.unit)}), lowest {low[name]} "
         f"({format_value(low.value, low.marker, ind.unit)})."
     )
+
+
+def flow(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
+    """Horizontal bars of one area's counts along a path (``send_pressure.journey.flow_frame``: series,
+    value, marker, period), first step on top; branches (labels starting '↳') hatched in a second colour.
+
+    Each bar's label and figure are written above it (not as axis labels), so they fit a 320 px screen. A
+    count with no figure gets no bar, and its label says 'no figure' with the marker: never a bar at zero.
+    """
+    labels = list(frame.series)
+    branch = frame.series.str.startswith("↳")
+    texts = [
+        f"{s}: "
+        + (
+            format_value(v, m if isinstance(m, str) else None, ind.unit)
+            if pd.notna(v)
+            else f"no figure ({marker_reason(m) or 'not published'})"
+        )
+        + (f" ({p})" if p else "")
+        for s, v, m, p in zip(labels, frame.value, frame.marker, frame.period, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=frame.value,
+            y=labels,
+            orientation="h",
+            width=0.45,
+            marker=dict(
+                color=[PALETTE[1] if b else PALETTE[0] for b in branch],
+                pattern=dict(shape=["/" if b else "" for b in branch]),
+            ),
+            hovertext=texts,
+            hoverinfo="text",
+            name=ind.label,
+        )
+    )
+    # Wrapped to fit a phone; a two-line label sits higher, clear of its bar.
+    for label, text in zip(labels, texts, strict=True):
+        lines = textwrap.wrap(text, 40)
+        fig.add_annotation(x=0, xref="paper", y=label, yshift=12 + 9 * len(lines), text="<br>".join(lines),
+                           showarrow=False, xanchor="left", align="left", font=dict(color=INK, size=13))  # fmt: skip
+    fig = _layout(fig, ind, title, height=max(320, 64 * len(labels) + 60))
+    fig.update_yaxes(autorange="reversed", type="category", rangemode="normal", showticklabels=False)
+    fig.update_xaxes(gridcolor="#E8E8E8", title=ind.short_unit)
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=10, t=20, b=10))
+    return fig

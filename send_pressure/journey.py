@@ -1,0 +1,288 @@
+"""The SEN2 journey of one local authority: request -> decision to assess -> assessment -> plan -> caseload ->
+annual reviews -> ceased, with refusals, withdrawals and appeals branching off.
+
+:data:`STEPS` declares the path once; the functions read each measure's rows through
+:func:`send_pressure.compare.benchmarks` (the authority, its region, England and its statistical neighbours'
+median and range, as every page compares) and return plain frames for the journey page. Measures the
+database does not hold (a release that does not publish them) are skipped, so the page shows what is loaded.
+The steps are counts of one calendar year each: they do not follow the same children from step to step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from send_pressure import compare
+from send_pressure.catalogue import format_value, period_label
+from send_pressure.queries import Store
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the journey.
+
+    ``counts``: the step's own count first, then ``branches`` (counts that leave the path here: refusals,
+    withdrawals, appeals ...); ``rates``: percentages that say how the step went (timeliness, refusal rate),
+    compared across authorities where the catalogue allows. ``snapshot_lag``: 1 for a January count, which is
+    read for the January after the calendar year (the caseload at the end of the year).
+    """
+
+    key: str
+    title: str
+    what: str
+    counts: tuple[str, ...]
+    branches: tuple[str, ...] = ()
+    rates: tuple[str, ...] = ()
+    snapshot_lag: int = 0
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "requests",
+        "Requests for an EHC needs assessment",
+        "Initial requests received in the year, and those refused, withdrawn or still undecided at its end.",
+        ("initial_requests",),
+        ("requests_refused", "requests_withdrawn", "requests_decision_not_made"),
+        ("requests_refused_pct",),
+    ),
+    Step(
+        "decided",
+        "Decided to assess",
+        "Requests received in the year that the authority decided to assess.",
+        ("requests_decided_to_assess",),
+    ),
+    Step(
+        "assessed",
+        "Assessed",
+        "EHC needs assessments carried out in the year, and those ending without a plan or still open.",
+        ("ehc_needs_assessments",),
+        ("assessments_plan_not_issued", "assessments_decision_outstanding"),
+    ),
+    Step(
+        "issued",
+        "Plan issued",
+        "New EHC plans issued in the year, and how many within the 20 weeks the law allows.",
+        ("new_ehc_plans",),
+        (),
+        ("pct_within_20_weeks", "pct_over_1_year"),
+    ),
+    Step(
+        "caseload",
+        "Caseload",
+        "EHC plans the authority maintains at the January after the year.",
+        ("ehc_plans",),
+        snapshot_lag=1,
+    ),
+    Step(
+        "reviews",
+        "Annual reviews",
+        "Plans whose annual review was due in the year, and review meetings held.",
+        ("annual_reviews_expected",),
+        ("annual_reviews_held",),
+    ),
+    Step("ceased", "Ceased", "EHC plans that stopped being maintained in the year, for any reason.", ("ceased_plans",)),
+    Step(
+        "appeals",
+        "Tribunal appeals",
+        "Appeals to the SEND Tribunal registered against the authority in the year.",
+        ("tribunal_appeals",),
+        (),
+        ("tribunal_appeal_rate",),
+    ),
+)
+
+#: Role of each series in :func:`journey_rows` (England and the neighbours as every page names them).
+LA, REGION, ENGLAND, NEIGHBOURS = "la", "region", "England", compare.NEIGHBOURS
+
+
+def steps(store: Store) -> list[Step]:
+    """:data:`STEPS` with the measures this database holds (a step with none of its counts is left out)."""
+    have = store.indicators
+    out = []
+    for s in STEPS:
+        counts = tuple(i for i in s.counts if i in have)
+        if counts:
+            branches = tuple(i for i in s.branches if i in have)
+            out.append(Step(s.key, s.title, s.what, counts, branches, tuple(i for i in s.rates if i in have),
+                            s.snapshot_lag))  # fmt: skip
+    return out
+
+
+def years(store: Store) -> list[int]:
+    """Calendar years in which the first step (initial requests) is published, oldest first."""
+    first = steps(store)[0].counts[0]
+    obs = store.observations(first)
+    return sorted({int(y) for y in obs[obs.value.notna()].year})
+
+
+def _measures(step: Step) -> list[tuple[str, bool]]:
+    """(indicator id, is a branch) for every count and rate of a step, in order."""
+    return [(step.counts[0], False), *((i, True) for i in step.branches), *((i, False) for i in step.rates)]
+
+
+#: Columns of :func:`journey_rows`.
+COLUMNS = [
+    "step", "step_title", "indicator_id", "measure", "unit", "branch", "rate", "role", "series", "area_code",
+    "time_period", "year", "value", "marker", "low", "high", "n_neighbours", "source_id",
+]  # fmt: skip
+
+
+def journey_rows(store: Store, la_code: str, year: int, benchmarks=None) -> pd.DataFrame:
+    """Every measure of every step in one calendar year for the authority, its region, England and its
+    statistical neighbours (their median, with range ``low``-``high`` and ``n_neighbours``).
+
+    ``year``: the calendar year of the flow (a January count is read for ``year + 1``). ``benchmarks``: a
+    memoised :func:`send_pressure.compare.benchmarks` may be passed. Columns :data:`COLUMNS`; ``role`` is
+    :data:`LA`, :data:`REGION`, :data:`ENGLAND` or :data:`NEIGHBOURS`. A measure with no row for an area that
+    year keeps a row with no value and no marker ('not published'); a withheld figure keeps its marker.
+    """
+    inds = store.indicators
+    la_name = store.area_name(la_code)
+    benchmarks = benchmarks or (lambda iid, code: compare.benchmarks(store, iid, code))
+    frames = []
+    for step in steps(store):
+        for iid, branch in _measures(step):
+            ind = inds[iid]
+            rows = benchmarks(iid, la_code)
+            rows = rows[~rows.neighbour & (rows.year == year + step.snapshot_lag)]
+            role = rows.series.map(lambda s: LA if s == la_name else s if s in (ENGLAND, NEIGHBOURS) else REGION)
+            rows = rows.assign(role=role)
+            # One row per role even when nothing is published, so the table says so.
+            have = set(rows.role)
+            missing = [r for r in (LA, REGION, ENGLAND, NEIGHBOURS) if r not in have]
+            if missing:
+                rows = pd.concat([rows, pd.DataFrame({"role": missing})], ignore_index=True)
+            frames.append(
+                rows.assign(
+                    step=step.key,
+                    step_title=step.title,
+                    indicator_id=iid,
+                    measure=ind.label,
+                    unit=ind.unit,
+                    branch=branch,
+                    rate=ind.unit != "count",
+                )
+            )
+    out = pd.concat(frames, ignore_index=True)
+    for col in COLUMNS:
+        if col not in out:
+            out[col] = None
+    out["series"] = out.series.fillna(out.role.map({LA: la_name, ENGLAND: ENGLAND, NEIGHBOURS: NEIGHBOURS}))
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def flow_frame(rows: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The authority's counts in journey order, for the flow chart: :func:`journey_rows` rows of role
+    :data:`LA` and counts only, with ``series`` the label drawn ('Initial requests ...', branches prefixed
+    '↳ ') and ``period`` the period as published where it is not the calendar ``year`` itself (a January)."""
+    own = rows[(rows.role == LA) & ~rows.rate].copy()
+    own["series"] = [("↳ " if b else "") + m for m, b in zip(own.measure, own.branch, strict=True)]
+    own["period"] = own.time_period.map(lambda p: period_label(p) if isinstance(p, str) and p != str(year) else "")
+    return own.reset_index(drop=True)
+
+
+def _figure(value, marker, unit: str) -> str:
+    """A figure as published; no row at all reads 'not published'."""
+    return format_value(value, marker if isinstance(marker, str) else None, unit)
+
+
+def flow_sentence(rows: pd.DataFrame, la_name: str, year: int) -> str:
+    """The flow in words (the chart's text alternative): each step's count and its branches, markers kept.
+
+    E.g. 'Kent, 2024: Initial requests for an EHC needs assessment 4,000 (of which Requests: decided not to
+    assess 1,000; ...); ...'. Names come from the database (escape before Markdown).
+    """
+    own = rows[(rows.role == LA) & ~rows.rate]
+    parts = []
+    for _, step in own.groupby("step", sort=False):
+        main = step[~step.branch].iloc[0]
+        text = f"{main.measure} {_figure(main.value, main.marker, main.unit)}"
+        if isinstance(main.time_period, str) and main.time_period != str(year):
+            text += f" ({period_label(main.time_period)})"
+        branches = step[step.branch]
+        if len(branches):
+            text += " (" + "; ".join(f"{b.measure} {_figure(b.value, b.marker, b.unit)}" for b in branches.itertuples())
+            text += ")"
+        parts.append(text)
+    return f"{la_name}, {year}: " + "; ".join(parts) + "."
+
+
+def _neighbour_text(row) -> str:
+    """'1,234 (range 800 to 2,000; 10 of 10)' for a neighbours' median row; 'not published' without one."""
+    if not pd.notna(row.value):
+        return "not published"
+    f = lambda v: format_value(v, None, row.unit)  # noqa: E731
+    n = int(row.n_neighbours) if pd.notna(row.n_neighbours) else 0
+    spread = f"range {f(row.low)} to {f(row.high)}; " if n > 1 else ""
+    return f"{f(row.value)} ({spread}{n} neighbours)"
+
+
+def comparison_table(rows: pd.DataFrame, la_name: str, region_name: str) -> pd.DataFrame:
+    """One line per measure: Step, Measure, the authority's figure, its region's, England's and the
+    neighbours' median (range), and the period, formatted as published (markers kept, never zero).
+
+    ``rows``: from :func:`journey_rows`. Counts are shown side by side, never ranked (a count mostly
+    reflects an authority's size); percentages are the comparable figures.
+    """
+    out = []
+    seen = set()
+    for (step, _iid), g in rows.groupby(["step", "indicator_id"], sort=False):
+        by = g.set_index("role")
+        first = by.iloc[0]
+        period = next((p for p in g.time_period if isinstance(p, str)), None)
+        out.append(
+            {
+                "Step": "" if step in seen else first.step_title,
+                "Measure": ("↳ " if first.branch else "") + first.measure,
+                la_name: _figure(by.at[LA, "value"], by.at[LA, "marker"], first.unit),
+                region_name: _figure(by.at[REGION, "value"], by.at[REGION, "marker"], first.unit),
+                "England": _figure(by.at[ENGLAND, "value"], by.at[ENGLAND, "marker"], first.unit),
+                "Statistical neighbours (median)": _neighbour_text(by.loc[NEIGHBOURS]),
+                "Period": period_label(period) if period else "",
+            }
+        )
+        seen.add(step)
+    return pd.DataFrame(out)
+
+
+def history_rows(store: Store, la_code: str) -> pd.DataFrame:
+    """The authority's own figure for every measure of the journey in every journey year (:func:`years`).
+
+    Long rows: step, step_title, indicator_id, measure, unit, branch, area_code, area_name, time_period,
+    year, journey_year (the calendar year the figure belongs to on the journey: a January count is that of
+    the January after it), value, marker, source_id; in journey order, then time.
+    """
+    inds = store.indicators
+    wanted = set(years(store))
+    frames = []
+    for step in steps(store):
+        for iid, branch in _measures(step):
+            s = store.series(iid, [la_code])
+            s = s.assign(journey_year=s.year - step.snapshot_lag)
+            frames.append(
+                s[s.journey_year.isin(wanted)].assign(
+                    step=step.key, step_title=step.title, measure=inds[iid].label, unit=inds[iid].unit, branch=branch
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """:func:`history_rows` as one line per measure and one column per journey year (figures as published,
+    markers kept; blank where that release does not publish the measure). A January count's label names the
+    January it is read for."""
+    lag = history.year != history.journey_year
+    labels = [
+        ("↳ " if b else "") + (f"{m.removesuffix(' (January)')}, the January after the year" if late else m)
+        for m, b, late in zip(history.measure, history.branch, lag, strict=True)
+    ]
+    h = history.assign(
+        label=labels,
+        figure=[_figure(v, m, u) for v, m, u in zip(history.value, history.marker, history.unit, strict=True)],
+    )
+    wide = h.pivot_table(index="label", columns="journey_year", values="figure", aggfunc="first", sort=False)
+    wide = wide.reindex(index=list(dict.fromkeys(h.label)), columns=sorted(h.journey_year.unique())).fillna("")
+    wide.columns = [str(c) for c in wide.columns]
+    return wide.rename_axis("Measure")
