@@ -620,3 +620,56 @@ def flow(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
     fig.update_xaxes(gridcolor="#E8E8E8", title=ind.short_unit)
     fig.update_layout(showlegend=False, margin=dict(l=10, r=10, t=20, b=10))
     return fig
+
+
+def distribution(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None = None) -> go.Figure:
+    """Horizontal grouped bars of one period's breakdown: one bar per series (an authority, its region,
+    England, the neighbours' median with its range as a whisker) in each category, largest category on top.
+
+    ``frame``: rows with series, breakdown, value, marker and optionally low/high (from
+    ``send_pressure.breakdowns.benchmark_rows``). A figure that is not published has no bar; its category
+    is labelled 'no figure' with the marker beside it, never drawn at zero.
+    """
+    fig = go.Figure()
+    cats = list(dict.fromkeys(frame.breakdown))
+    others: dict = {}
+    patterns = {highlight: "", "England": "", NEIGHBOURS: "."}
+    for name, part in frame.groupby("series", sort=False):
+        part = part.set_index("breakdown").reindex(cats)
+        color, _, _ = _style(name, highlight, others)
+        ranged = "low" in part and name == NEIGHBOURS
+        fig.add_trace(
+            go.Bar(
+                x=part.value,
+                y=cats,
+                name=name,
+                orientation="h",
+                marker=dict(color=color, pattern=dict(shape=patterns.get(name, "/"))),
+                error_x=dict(
+                    type="data", symmetric=False, array=(part.high - part.value), arrayminus=(part.value - part.low),
+                    color=INK, thickness=1.2, width=3,
+                ) if ranged else None,
+                hovertext=[
+                    f"{name}, {c}: {format_value(v, m if isinstance(m, str) else None, ind.unit)}"
+                    + (f" (range {format_value(lo, None, ind.unit)} to {format_value(hi, None, ind.unit)})"
+                       if ranged and pd.notna(v) else "")
+                    for c, v, m, lo, hi in zip(cats, part.value, part.marker, part.get("low", part.value),
+                                               part.get("high", part.value), strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )  # fmt: skip
+    missing = frame[frame.value.isna()]
+    for cat, g in missing.groupby("breakdown", sort=False):
+        text = "no figure: " + "; ".join(
+            f"{s} {m if isinstance(m, str) else 'not published'}" for s, m in zip(g.series, g.marker, strict=True)
+        )
+        fig.add_annotation(x=1, xref="paper", xanchor="right", y=cat, text=textwrap.shorten(text, 60), showarrow=False,
+                           font=dict(color=INK, size=12), bgcolor="rgba(255,255,255,0.85)")  # fmt: skip
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig = _layout(fig, ind, title, height=max(360, (26 + 9 * frame.series.nunique()) * len(cats) + 120))
+    fig.update_yaxes(autorange="reversed", type="category", rangemode="normal", automargin=True, ticksuffix="",
+                     tickprefix="", tickvals=cats, ticktext=[_wrap(c, 24) for c in cats])  # fmt: skip
+    fig.update_xaxes(gridcolor="#E8E8E8", title=ind.short_unit, rangemode="tozero",
+                     ticksuffix="%" if ind.unit == "percent" else "")  # fmt: skip
+    return fig

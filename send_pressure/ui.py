@@ -222,7 +222,9 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     if "indicator_id" not in out and ind is not None:
         out["indicator_id"] = ind.indicator_id
     if "indicator_id" in out:
-        out["indicator"] = out.indicator_id.map(lambda i: inds[i].label if i in inds else i)
+        # A measure derived on a page (a share of a total) is named by ``ind``.
+        named = {**({ind.indicator_id: ind.label} if ind is not None else {}), **{i: v.label for i, v in inds.items()}}
+        out["indicator"] = out.indicator_id.map(lambda i: named.get(i, i))
     out["period"] = out.time_period.map(period_label)
     if "marker" in out:
         out["marker_meaning"] = out.marker.map(lambda m: MARKER_MEANINGS.get(m, m) if isinstance(m, str) else None)
@@ -242,6 +244,7 @@ TABLE_ROWS = 200
 TABLE_HEADINGS = {
     "area_name": "Area",
     "series": "Series",
+    "breakdown": "Category",
     "period": "Period",
     "figure": "Figure",
     "marker_meaning": "Note",
@@ -269,6 +272,8 @@ def _display_table(data: pd.DataFrame, ind: Indicator | None) -> tuple[pd.DataFr
         ]
     cols = [c for c in TABLE_HEADINGS if c in shown]
     empty = [c for c in ("marker_meaning", "flag") if c in cols and not shown[c].fillna("").astype(bool).any()]
+    if "breakdown" in cols and shown.breakdown.isin(["Total"]).all():  # headline rows: no category to show
+        empty.append("breakdown")
     one_source = "source_release" in cols and shown.source_release.nunique(dropna=False) == 1
     note = ""
     if one_source and shown.source_release.notna().any():
@@ -365,23 +370,30 @@ def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption
 
 
 def chart_block(
-    fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None, url_path: str | None = None
+    fig,
+    frame: pd.DataFrame,
+    ind: Indicator,
+    key: str,
+    summary: str | None = None,
+    url_path: str | None = None,
+    alt: str | None = None,
 ) -> None:
     """Draw a chart with its title, accessible name, text summary, source caption, data table and downloads.
 
     ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and an area or series
     column). The title comes from the figure (``charts.chart_title``) and is shown as text; the chart's
     accessible name is the title plus a sentence with its latest figures (``charts.describe``), printed
-    under it when the page gives no ``summary`` of its own. ``url_path``: the page's path, for links when
-    the browser's address is unknown. Pass ``fig`` and ``frame`` from :func:`shared` so that the tables are
-    built once, not at every rerun.
+    under it when the page gives no ``summary`` of its own; ``alt`` (plain text) replaces that sentence in the
+    accessible name where it does not fit the chart (bars of categories, not areas). ``url_path``: the page's
+    path, for links when the browser's address is unknown. Pass ``fig`` and ``frame`` from :func:`shared` so
+    that the tables are built once, not at every rerun.
     """
     title = charts.chart_title(fig)
     periods = tuple(charts.periods_shown(fig) or ())
     caption, latest, data, table = _chart_tables(_Same(frame), ind, store(), periods)
     st.markdown(f'<p class="chart-title">{escape(title)}</p>', unsafe_allow_html=True)
     st.plotly_chart(
-        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {latest}".strip()
+        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {alt or latest}".strip()
     )
     if "source_id" in frame:
         record_rows(frame)

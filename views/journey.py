@@ -49,6 +49,7 @@ ui.chart_block(
     flow,
     count,
     key=f"journey_flow_{la}_{year}",
+    alt=journey.flow_sentence(rows, la_name, year),
     summary=md(journey.flow_sentence(rows, la_name, year))
     + " Hatched bars (↳) leave the path at that step. A step with no published figure has no bar and says why.",
     url_path="journey",

@@ -1,0 +1,132 @@
+"""Breakdowns: one authority's distribution of an indicator (primary need, placement, age ...) against its region,
+England and its statistical neighbours, as shares or counts, over time (send_pressure.breakdowns)."""
+
+import streamlit as st
+
+from send_pressure import breakdowns, charts, compare, ui
+from send_pressure.catalogue import period_label
+from send_pressure.escaping import md
+
+st.title("Breakdowns")
+st.markdown(
+    "How an authority's children and young people with EHC plans divide up (by primary need, placement, age "
+    "and other breakdowns the releases publish), beside its region, England and its statistical neighbours."
+)
+
+store = ui.store()
+state = ui.link_state()
+topics = breakdowns.topics(store)
+if not topics:
+    st.warning("This database holds no breakdowns. Rebuild it with `python -m etl build`.")
+    st.stop()
+by_key = {t.key: t for t in topics}
+c1, c2 = st.columns(2)
+with c1:
+    la = ui.la_picker(state)
+with c2:
+    keys = list(by_key)
+    chosen = state.choice("bd", keys, keys[0], "breakdown", breakdowns.label(store, topics[0]))
+    key = st.selectbox("Breakdown", keys, index=keys.index(chosen), key="w_bd",
+                       format_func=lambda k: breakdowns.label(store, by_key[k]))  # fmt: skip
+    state.write(bd=key)
+topic = by_key[key]
+periods = breakdowns.periods(store, topic)
+c3, c4 = st.columns(2)
+with c3:
+    newest_first = periods[::-1]
+    p = state.choice("period", newest_first, newest_first[0], "period")
+    period = st.selectbox("Period", newest_first, index=newest_first.index(p), format_func=period_label,
+                          key=f"w_period_{key}")  # fmt: skip
+    state.write(period=period)
+with c4:
+    measures = {breakdowns.SHARES: "Shares (% of the authority's total)", breakdowns.COUNTS: "Counts"}
+    m = state.choice("as", list(measures), breakdowns.SHARES, "measure", measures[breakdowns.SHARES])
+    measure = st.radio("Show", list(measures), index=list(measures).index(m), format_func=measures.get,
+                       horizontal=True, key="w_as")  # fmt: skip
+    state.write(**{"as": measure})
+ui.show_notices(state)
+
+ind = store.indicators[topic.indicator_id]
+shown = breakdowns.share_indicator(ind) if measure == breakdowns.SHARES else ind
+la_name = store.area_name(la)
+la_md = md(la_name)  # source text, shown in Markdown
+what = breakdowns.label(store, topic)
+ui.page_title("Breakdowns", la_name, what, period_label(period))
+st.caption(ind.definition)
+
+rows = ui.shared(("breakdown rows", key, la, measure), breakdowns.benchmark_rows, store, topic, la, measure)
+at_period = ui.shared(("breakdown period", key, la, measure, period), lambda: rows[rows.time_period == period])
+
+# --- the distribution in one period ----------------------------------------------------------------------------
+st.header(f"{la_md}, {period_label(period)}")
+if measure == breakdowns.COUNTS:
+    drawn = at_period[at_period.series.isin([la_name, compare.NEIGHBOURS])]
+    note = (
+        "Counts mostly reflect an authority's size: the chart draws the authority and its neighbours' median; "
+        "region and England counts are in the table."
+    )
+else:
+    drawn = at_period
+    note = "Each share is the category's count over the area's total for the same period."
+own = at_period[at_period.series == la_name].dropna(subset=["value"]).sort_values("value", ascending=False)
+top = "; ".join(f"{r.breakdown} {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples())
+sentence = f"{la_name}, {period_label(period)}, largest: {top}." if top else f"No published figure for {la_name}."
+fig = ui.shared(
+    ("breakdown chart", key, la, measure, period),
+    charts.distribution,
+    drawn,
+    shown,
+    f"{what}: {la_name}, {period_label(period)}",
+    highlight=la_name,
+)
+ui.chart_block(
+    fig,
+    drawn,
+    shown,
+    key=f"explore_{topic.indicator_id}_{la}_{period}_{measure}",
+    summary=f"{md(sentence)} {note} The whisker on the neighbours' bar spans their lowest to highest figure.",
+    url_path="explore",
+    alt=sentence,
+)
+st.subheader("Every category")
+table = ui.shared(("breakdown table", key, la, measure, period), breakdowns.distribution_table, at_period, la_name,
+                  measure)  # fmt: skip
+download = ui.shared(("breakdown download", key, la, measure, period), ui.tidy_for_download,
+                     at_period.assign(indicator_id=shown.indicator_id), shown)  # fmt: skip
+ui.data_table(download, f"explore_table_{topic.indicator_id}_{la}_{period}_{measure}", shown,
+              table=(table.set_index("Category"), note))  # fmt: skip
+
+# --- over time -------------------------------------------------------------------------------------------------
+st.header("Over time")
+cats = breakdowns.categories(store, topic)
+c = state.choice("cat", cats, cats[0], "category")
+cat = st.selectbox("Category", cats, index=cats.index(c), key=f"w_cat_{key}")
+state.write(cat=cat)
+one = ui.shared(("breakdown category", key, la, measure, cat), lambda: rows[rows.breakdown == cat])
+if len(periods) == 1:
+    st.info(f"This database holds this breakdown for {period_label(periods[0])} only.", icon="ℹ️")
+trend = ui.shared(
+    ("breakdown trend", key, la, measure, cat),
+    charts.trend,
+    one,
+    shown,
+    f"{shown.label}: {cat}, {la_name} against benchmarks",
+    highlight=la_name,
+)
+ui.chart_block(trend, one, shown, key=f"explore_trend_{topic.indicator_id}_{la}_{measure}", url_path="explore")
+st.subheader(f"{la_md}: every category in every period")
+history = ui.shared(("breakdown history", key, la, measure), breakdowns.history_table, rows, la_name, measure)
+own_rows = ui.shared(("breakdown own rows", key, la, measure), lambda: rows[rows.series == la_name])
+ui.data_table(
+    ui.shared(
+        ("breakdown history download", key, la, measure),
+        ui.tidy_for_download,
+        own_rows.assign(indicator_id=shown.indicator_id),
+        shown,
+    ),  # fmt: skip
+    f"explore_history_{topic.indicator_id}_{la}_{measure}",
+    shown,
+    table=(history, ""),
+)
+
+ui.cite_this(f"Breakdowns: {what}, {la_name}", "explore", also=("statistical_neighbours",))
