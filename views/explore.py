@@ -44,6 +44,8 @@ with c4:
     measure = st.radio("Show", list(measures), index=list(measures).index(m), format_func=measures.get,
                        horizontal=True, key="w_as")  # fmt: skip
     state.write(**{"as": measure})
+cats = breakdowns.categories(store, topic)
+c = state.choice("cat", cats, cats[0], "category")  # read before the notices are shown
 ui.show_notices(state)
 
 ind = store.indicators[topic.indicator_id]
@@ -98,8 +100,6 @@ ui.data_table(download, f"explore_table_{topic.indicator_id}_{la}_{period}_{meas
 
 # --- over time -------------------------------------------------------------------------------------------------
 st.header("Over time")
-cats = breakdowns.categories(store, topic)
-c = state.choice("cat", cats, cats[0], "category")
 cat = st.selectbox("Category", cats, index=cats.index(c), key=f"w_cat_{key}")
 state.write(cat=cat)
 one = ui.shared(("breakdown category", key, la, measure, cat), lambda: rows[rows.breakdown == cat])

@@ -25,6 +25,10 @@ with c2:
     year = int(st.selectbox("Year", options, index=options.index(state.choice("year", options, options[0], "year")),
                             key="w_year"))  # fmt: skip
     state.write(year=str(year))
+steps = journey.steps(store)
+keys = [s.key for s in steps]
+titles = {s.key: s.title for s in steps}
+chosen = state.choice("step", keys, keys[0], "step", titles[keys[0]])  # read before the notices are shown
 ui.show_notices(state)
 la_name = store.area_name(la)
 la_md = md(la_name)  # source text, shown in Markdown
@@ -81,10 +85,6 @@ ui.data_table(
     table=(ui.shared(("journey history table", la), journey.history_table, history), ""),
 )
 
-steps = journey.steps(store)
-keys = [s.key for s in steps]
-titles = {s.key: s.title for s in steps}
-chosen = state.choice("step", keys, keys[0], "step", titles[keys[0]])
 key = st.selectbox("Step to draw over time", keys, index=keys.index(chosen), format_func=titles.get, key="w_step")
 state.write(step=key)
 step = steps[keys.index(key)]

@@ -1,0 +1,112 @@
+"""The EHC plan journey and the breakdowns pages: real published figures on screen, markers kept, links that
+round-trip; unit tests of the journey and breakdown frames."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from helpers import open_page
+
+KENT = "E10000016"
+SURREY = "E10000030"
+PAGES = ["views/journey.py", "views/explore.py"]
+
+
+def tables(at) -> list[pd.DataFrame]:
+    return [t.value for t in at.table]
+
+
+def texts(at) -> str:
+    return "\n".join(str(m.value) for m in [*at.markdown, *at.caption, *at.info])
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders(db_path, page):
+    at = open_page(page)
+    assert at.title
+
+
+def test_journey_shows_kents_2024_figures(db_path):
+    at = open_page("views/journey.py", la=KENT, year="2024")
+    table = next(t for t in tables(at) if "Statistical neighbours (median)" in t.columns)
+    row = table.set_index("Measure")
+    # requests.csv (2025 release), 2024, Kent, all requests: received 4001, decided to assess 1602,
+    # not to assess 2200, withdrawn 13; England (National row) received 154489.
+    assert row.at["Initial requests for an EHC needs assessment", "Kent"] == "4,001"
+    assert row.at["Initial requests for an EHC needs assessment", "England"] == "154,489"
+    assert row.at["Requests: decided to assess", "Kent"] == "1,602"
+    assert row.at["↳ Requests: decided not to assess", "Kent"] == "2,200"
+    assert row.at["↳ Requests: withdrawn", "Kent"] == "13"
+    # assessments.csv: assess_in_year 3197; timeliness_20_week.csv: PC_plans_issued_20_weeks_ex 33.3
+    assert row.at["EHC needs assessments", "Kent"] == "3,197"
+    assert row.at["% of new EHC plans issued within 20 weeks", "Kent"] == "33.3%"
+    # caseload.csv, 202425 (January 2025, the January after 2024), Kent: 20635
+    caseload = row.loc["EHC plans (January)"]
+    assert (caseload["Kent"], caseload["Period"]) == ("20,635", "2024/25")
+    # Counts are compared through the neighbours' median and range, never ranked.
+    assert "range" in row.at["Initial requests for an EHC needs assessment", "Statistical neighbours (median)"]
+    assert "Kent, 2024: Initial requests for an EHC needs assessment 4,001" in texts(at)
+
+
+def test_journey_history_keeps_markers(db_path):
+    at = open_page("views/journey.py", la=KENT)
+    history = next(t for t in tables(at) if "2019" in t.columns and "2024" in t.columns)
+    # requests.csv, 2019, Kent: requests_decided_to_assess is published as 'x' (not collected then).
+    assert history.at["Requests: decided to assess", "2019"] == "x"
+    assert history.at["Requests: decided to assess", "2023"] == "2,575"
+
+
+def test_journey_link_round_trip_and_bad_parameters(db_path):
+    at = open_page("views/journey.py", la="886", year="2023", step="issued")
+    assert at.query_params["year"] in (["2023"], "2023")
+    assert at.query_params["step"] in (["issued"], "issued")
+    assert any("% of new EHC plans issued within 20 weeks: Kent" in str(m.value) for m in at.markdown)
+    at = open_page("views/journey.py", year="1850", step="NOPE")
+    notes = " ".join(str(i.value) for i in at.info)
+    assert "Unknown year" in notes and "Unknown step" in notes
+
+
+def test_explore_shows_kents_primary_need(db_path):
+    at = open_page("views/explore.py", la=KENT, bd="ehc_plans:Primary need", period="202425")
+    table = next(t for t in tables(at) if "Kent: share" in t.columns)
+    # sen_needs_all_plans.csv, 202425, Kent: number_asd 9535, asd_pc 46.2 (of 20635 plans)
+    asd = table.loc["Autistic spectrum disorder"]
+    assert (asd["Kent: number"], asd["Kent: share"], asd["England"]) == ("9,535", "46.2%", "31.5%")
+    # 4 plans of 20,635 (oth_pc published as 0): a share that is not nil never reads as zero.
+    assert table.at["Other difficulty/disability", "Kent: share"] == "<0.1%"
+
+
+def test_explore_counts_and_markers(db_path):
+    at = open_page("views/explore.py", la=SURREY, bd="new_ehc_plans:Primary need", period="2024", **{"as": "count"})
+    table = next(t for t in tables(at) if "Surrey: number" in t.columns)
+    # sen_need_newplans.csv, 2024, Surrey: every primary need count is 'x' (total 2580 published).
+    assert set(table["Surrey: number"]) == {"x"}
+    assert at.query_params["as"] in (["count"], "count")
+
+
+def test_explore_bad_link_falls_back_with_a_notice(db_path):
+    at = open_page("views/explore.py", bd="nope:Nothing", period="1999", cat="Nope")
+    notes = " ".join(str(i.value) for i in at.info)
+    assert "Unknown breakdown" in notes and "Unknown period" in notes and "Unknown category" in notes
+
+
+def test_breakdown_shares_keep_markers(store):
+    from send_pressure import breakdowns
+
+    topic = breakdowns.Topic("new_ehc_plans", "Primary need")
+    rows = breakdowns.all_rows(store, topic)
+    surrey = rows[(rows.area_code == SURREY) & (rows.time_period == "2024")]
+    assert surrey.value.isna().all() and set(surrey.marker) == {"x"} and set(surrey.total) == {2580}
+    kent = breakdowns.benchmark_rows(store, breakdowns.Topic("ehc_plans", "Primary need"), KENT)
+    asd = kent[(kent.series == "Kent") & (kent.breakdown == "Autistic spectrum disorder")].iloc[0]
+    assert round(asd.value, 1) == 46.2 and asd["count"] == 9535
+
+
+def test_journey_rows_have_every_role(store):
+    from send_pressure import journey
+
+    rows = journey.journey_rows(store, KENT, 2024)
+    per_measure = rows.groupby("indicator_id").role.nunique()
+    assert (per_measure == 4).all()
+    # Counts are never given a rank anywhere in the journey frame.
+    assert "rank" not in rows
