@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from duckdb import ConstraintException
 
-from etl import aggregates, breaks, corrections, flags, geography
+from etl import aggregates, breakdowns, breaks, corrections, flags, geography
 from etl.catalogue import INDICATORS, Indicator
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
 
@@ -63,6 +63,7 @@ class Tables:
     new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
+    breakdown_tables: breakdowns.Breakdowns = field(default_factory=breakdowns.empty)  # measure, breakdown_row/_cell
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -144,6 +145,10 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
     notes += flags.footnote_notes(la)
+    cells = {sid: p.tables[breakdowns.TABLE] for sid, p in parsed.items() if breakdowns.TABLE in p.tables}
+    withheld = obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]]
+    every_cell, breakdown_notes = breakdowns.combine(cells, sources, la, withheld)
+    notes += breakdown_notes
 
     tables = Tables(
         local_authority=la,
@@ -161,6 +166,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         new_period=new_periods,
         correction=ledger.table(),
         data_flag=flags.compute_flags(obs),
+        breakdown_tables=every_cell,
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -551,6 +557,7 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                         f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})"
                     ) from exc
                 con.unregister("frame")
+            breakdowns.write(con, tables.breakdown_tables)
             built_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
             con.execute("CHECKPOINT")

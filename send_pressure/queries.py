@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from send_pressure.catalogue import Indicator, load_catalogue
+from send_pressure.catalogue import Indicator, load_catalogue, period_label
 
 ENGLAND = "E92000001"
 
@@ -25,6 +25,28 @@ ENGLAND = "E92000001"
 OBS = (
     "indicator_id, geographic_level, area_code, breakdown_topic, breakdown, time_period, year, value, marker, source_id"
 )
+
+
+#: Columns of every frame :meth:`Store.breakdown_rows` returns, in this order.
+BREAKDOWN_ROW_COLUMNS = [
+    "measure_id",
+    "label",
+    "unit",
+    "geographic_level",
+    "area_code",
+    "area_name",
+    "breakdown_topic",
+    "breakdown",
+    "time_period",
+    "period",
+    "year",
+    "value",
+    "marker",
+    "source_id",
+    "release",
+]
+#: Areas the breakdown files publish beside the regions (some files give Inner and Outer London, not London).
+SUB_REGIONS = {"E13000001": "Inner London", "E13000002": "Outer London"}
 
 
 class DatabaseMissing(RuntimeError):
@@ -329,6 +351,95 @@ class Store:
                 ORDER BY year, breakdown""",
             [indicator_id, area_code, topic],
         )
+
+    # --- every published cell of the EHC plans releases (breakdown_value, measure) ---------------------
+
+    @functools.cached_property
+    def measures(self) -> pd.DataFrame:
+        """The measure catalogue (table ``measure``): one row per published column of the EHC plans releases'
+        data files, ordered by dataset and id. Columns: measure_id ('requests.request_outcome_six_weeks'),
+        publication, dataset, file_name, column_name, topic, label, unit ('count', 'percent', 'weeks'),
+        numerator_id, denominator_id, indicator_id (the headline indicator it feeds, or None), definition,
+        time_identifier, source_id."""
+        return self.query("SELECT * FROM measure ORDER BY dataset, measure_id")
+
+    def breakdown_topics(self, measure_id: str) -> list[str]:
+        """The breakdown topics a measure is published by ('Total' first, then alphabetical)."""
+        return list(self._breakdown_topics(measure_id))
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019
+    def _breakdown_topics(self, measure_id: str) -> tuple[str, ...]:
+        topics = self.query(
+            "SELECT DISTINCT breakdown_topic FROM breakdown_value WHERE measure_id = ? ORDER BY 1", [measure_id]
+        ).breakdown_topic
+        return tuple(sorted(topics, key=lambda t: (t != "Total", t)))
+
+    def breakdown_rows(
+        self,
+        measure_ids: list[str] | None = None,
+        dataset: str | None = None,
+        area_codes: list[str] | None = None,
+        topic: str | None = None,
+        periods: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Published cells of the EHC plans releases (table ``breakdown_value``) with what a page shows beside them.
+
+        Select by ``measure_ids`` and/or ``dataset`` (a data file, e.g. 'caseload'; at least one of the two),
+        optionally ``area_codes`` (LA new_la_code, E12 region, E13 Inner/Outer London, E92000001), breakdown
+        ``topic`` ('Total' for the headline rows, 'Sex', 'Age when plan started' ...; None: all) and
+        ``time_period`` values. Returns :data:`BREAKDOWN_ROW_COLUMNS`, ordered by measure, area, year, topic and
+        breakdown: ``label``/``unit`` from the catalogue, ``area_name``, ``period`` as publications print it
+        ('2024/25' for the January 2025 snapshot), ``value`` (NaN when withheld) and ``marker`` (the published
+        symbol, else None), ``source_id`` and ``release`` (the source's release label) to cite.
+        Raises ValueError when neither ``measure_ids`` nor ``dataset`` is given.
+        """
+        if not measure_ids and not dataset:
+            raise ValueError("breakdown_rows needs measure_ids or a dataset")
+        key = (
+            tuple(measure_ids or ()),
+            dataset,
+            tuple(area_codes) if area_codes is not None else None,
+            topic,
+            tuple(periods) if periods is not None else None,
+        )
+        return self._breakdown_rows(*key).copy()
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _breakdown_rows(self, measure_ids, dataset, area_codes, topic, periods) -> pd.DataFrame:
+        where, params = [], []
+        if measure_ids:
+            where.append(f"b.measure_id IN ({', '.join('?' * len(measure_ids))})")
+            params += list(measure_ids)
+        if dataset:
+            # Ids are '<dataset>.<column>': a prefix range lets DuckDB skip other measures' row groups.
+            where.append("b.measure_id >= ? AND b.measure_id < ?")
+            params += [f"{dataset}.", f"{dataset}/"]
+        if area_codes is not None:
+            if not area_codes:
+                return pd.DataFrame(columns=BREAKDOWN_ROW_COLUMNS)
+            where.append(f"b.area_code IN ({', '.join('?' * len(area_codes))})")
+            params += list(area_codes)
+        if topic is not None:
+            where.append("b.breakdown_topic = ?")
+            params.append(topic)
+        if periods is not None:
+            if not periods:
+                return pd.DataFrame(columns=BREAKDOWN_ROW_COLUMNS)
+            where.append(f"b.time_period IN ({', '.join('?' * len(periods))})")
+            params += list(periods)
+        df = self.query(
+            f"""SELECT b.measure_id, m.label, m.unit, b.geographic_level, b.area_code, b.breakdown_topic,
+                       b.breakdown, b.time_period, b.year, b.value, b.marker, b.source_id, s.release
+                FROM breakdown_value b JOIN measure m USING (measure_id) JOIN source s ON s.source_id = b.source_id
+                WHERE {" AND ".join(where)}
+                ORDER BY b.measure_id, b.area_code, b.year, b.breakdown_topic <> 'Total', b.breakdown_topic,
+                         b.breakdown""",
+            params,
+        )
+        names = {**self._area_names, **SUB_REGIONS, ENGLAND: "England"}
+        df["area_name"] = df.area_code.map(names).fillna(df.area_code)
+        df["period"] = df.time_period.map(period_label)
+        return df[BREAKDOWN_ROW_COLUMNS]
 
     @functools.cached_property
     def _area_names(self) -> dict[str, str]:

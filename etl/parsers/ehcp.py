@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from etl import breakdowns
 from etl.catalogue import by_id
 from etl.model import (
     LOCAL_AUTHORITY,
@@ -276,6 +277,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
       LA rows read.
     * ``notes``: Inner/Outer London rows dropped, optional files or columns missing, columns this parser does
       not know. Keys as :func:`etl.model.make_note`. (Footnoted publisher errors: ``etl/corrections.py``.)
+    * ``tables['breakdown_cells']``: every cell of every data file of the zip (:func:`etl.breakdowns.read_release`).
 
     Raises :class:`SourceFormatError` (naming the file and what is missing) if the zip is unreadable, a required
     member or column is absent, or a period / geographic level is not recognised; FileNotFoundError if ``path``
@@ -326,8 +328,10 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
                 )
             la_frames.append(_ees_la(df))
             frames.append(_long_2025(df, stem, columns, keep_topics))
+        cells = breakdowns.read_release(zf, path, source, guidance)
     obs = _finish(frames)
-    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
+    tables = {"ees_la": _distinct(la_frames), breakdowns.TABLE: cells}
+    return Parsed(observations=_to_frame(obs), tables=tables, notes=notes)
 
 
 def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
@@ -342,7 +346,7 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
       means January of that year and is relabelled to the 2025-release convention (``2018`` -> ``201718``, year
       2018); flow measures keep their calendar year. Percentages (0-100) are rounded to 4 dp to remove the
       published float noise (``57.900000000000`` -> 57.9). Marker ``z`` is kept with value NaN.
-    * ``tables['ees_la']``: as :func:`parse_release`.
+    * ``tables['ees_la']``, ``tables['breakdown_cells']``: as :func:`parse_release`.
     * ``notes``: none (footnoted publisher errors are declared in ``etl/corrections.py``).
 
     Raises :class:`SourceFormatError` if the zip is unreadable or a file/column is missing (FileNotFoundError if
@@ -369,8 +373,9 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
             df = _set(df, "breakdown", pa.repeat(pa.scalar(TOTAL), df.num_rows))
             la_frames.append(_ees_la(df))
             frames.append(_melt(df, columns))
+        cells = breakdowns.read_release(zf, path, source, data_guidance(zf))
     obs = _finish(frames)
-    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)})
+    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames), breakdowns.TABLE: cells})
 
 
 # --------------------------------------------------------------------------------------------------------------
