@@ -3,18 +3,20 @@ annual reviews -> ceased, with refusals, withdrawals and appeals branching off.
 
 :data:`STEPS` declares the path once; the functions read each measure's rows through
 :func:`send_pressure.compare.benchmarks` (the authority, its region, England and its statistical neighbours'
-median and range, as every page compares) and return plain frames for the journey page. Measures the
-database does not hold (a release that does not publish them) are skipped, so the page shows what is loaded.
+median and range, as every page compares) and return plain frames for the journey page. A step's
+figures are headline indicators or published columns of the releases (:mod:`send_pressure.measures`, ids with
+a dot); those the database does not hold are skipped, so the page shows what is loaded.
 The steps are counts of one calendar year each: they do not follow the same children from step to step.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from send_pressure import compare
+from send_pressure import compare, measures
 from send_pressure.catalogue import format_value, period_label
 from send_pressure.queries import Store
 
@@ -50,23 +52,29 @@ STEPS: tuple[Step, ...] = (
     Step(
         "decided",
         "Decided to assess",
-        "Requests received in the year that the authority decided to assess.",
+        "Requests received in the year that the authority decided to assess, and how many decisions (to assess "
+        "or not) were made within the 6 weeks the law allows (published from 2023).",
         ("requests_decided_to_assess",),
+        (),
+        ("requests.request_outcome_six_weeks_pc",),
     ),
     Step(
         "assessed",
         "Assessed",
-        "EHC needs assessments carried out in the year, and those ending without a plan or still open.",
+        "EHC needs assessments carried out in the year, those ending without a plan or still open, and how many "
+        "decisions not to issue a plan were made within 16 weeks.",
         ("ehc_needs_assessments",),
         ("assessments_plan_not_issued", "assessments_decision_outstanding"),
+        ("assessments.outcome_decision_within_time_pc",),
     ),
     Step(
         "issued",
         "Plan issued",
-        "New EHC plans issued in the year, and how many within the 20 weeks the law allows.",
+        "New EHC plans issued in the year, and how many within the 20 weeks the law allows, between 20 and 52 "
+        "weeks, and after more than a year (excluding exceptions).",
         ("new_ehc_plans",),
         (),
-        ("pct_within_20_weeks", "pct_over_1_year"),
+        ("pct_within_20_weeks", "timeliness_20_week.pc_plans_issued_gt20weeks_ltyear_ex", "pct_over_1_year"),
     ),
     Step(
         "caseload",
@@ -78,20 +86,56 @@ STEPS: tuple[Step, ...] = (
     Step(
         "reviews",
         "Annual reviews",
-        "Plans whose annual review was due in the year, and review meetings held.",
+        "Plans whose annual review was due in the year, review meetings held, reviews that decided to end the "
+        "plan, and how many review outcomes were sent within 4 weeks.",
         ("annual_reviews_expected",),
-        ("annual_reviews_held",),
+        ("annual_reviews_held", "annual_reviews.outcome_cease"),
+        ("annual_reviews.pc_decsion_4weeks",),
     ),
-    Step("ceased", "Ceased", "EHC plans that stopped being maintained in the year, for any reason.", ("ceased_plans",)),
+    Step(
+        "ceased",
+        "Ceased",
+        "EHC plans that stopped being maintained in the year; why is broken down below the table.",
+        ("ceased_plans",),
+    ),
     Step(
         "appeals",
-        "Tribunal appeals",
-        "Appeals to the SEND Tribunal registered against the authority in the year.",
+        "Mediation and tribunal appeals",
+        "Appeals to the SEND Tribunal registered against the authority in the year (HMCTS), the appeal rate, and "
+        "the requests and assessment decisions that went to mediation or to the tribunal (SEN2, from 2023).",
         ("tribunal_appeals",),
-        (),
+        (
+            "requests.mediation_related_request",
+            "requests.tribunal_related_request",
+            "assessments.number_assess_mediation",
+            "assessments.number_assess_tribunal",
+        ),
         ("tribunal_appeal_rate",),
     ),
 )
+
+#: Short names for the published columns a step shows (the data guidance's labels are long; each chart and
+#: CSV keeps the guidance's own label and definition).
+LABELS = {
+    "requests.request_outcome_six_weeks_pc": "% of decisions on requests made within 6 weeks",
+    "assessments.outcome_decision_within_time_pc": "% of decisions not to issue a plan made within 16 weeks",
+    "timeliness_20_week.pc_plans_issued_gt20weeks_ltyear_ex": "% of new EHC plans issued in 20 to 52 weeks",
+    "annual_reviews.pc_decsion_4weeks": "% of review outcomes sent within 4 weeks",
+    "annual_reviews.outcome_cease": "Reviews: decided to cease the plan",
+    "requests.mediation_related_request": "Requests that went to mediation",
+    "requests.tribunal_related_request": "Requests that went to the tribunal",
+    "assessments.number_assess_mediation": "Assessment decisions that went to mediation",
+    "assessments.number_assess_tribunal": "Assessment decisions that went to the tribunal",
+}
+
+
+def label(store: Store, some_id: str) -> str:
+    """The name a step gives an indicator or measure: :data:`LABELS`, else its catalogue or guidance label."""
+    return LABELS.get(some_id) or measures.as_indicator(store, some_id).label
+
+
+#: The breakdown (``send_pressure.breakdowns``) that says why plans ceased.
+CEASED_REASONS = "ceased_reason"
 
 #: Role of each series in :func:`journey_rows` (England and the neighbours as every page names them).
 LA, REGION, ENGLAND, NEIGHBOURS = "la", "region", "England", compare.NEIGHBOURS
@@ -99,14 +143,13 @@ LA, REGION, ENGLAND, NEIGHBOURS = "la", "region", "England", compare.NEIGHBOURS
 
 def steps(store: Store) -> list[Step]:
     """:data:`STEPS` with the measures this database holds (a step with none of its counts is left out)."""
-    have = store.indicators
     out = []
     for s in STEPS:
-        counts = tuple(i for i in s.counts if i in have)
+        have = functools.partial(measures.known, store)
+        counts = tuple(filter(have, s.counts))
         if counts:
-            branches = tuple(i for i in s.branches if i in have)
-            out.append(Step(s.key, s.title, s.what, counts, branches, tuple(i for i in s.rates if i in have),
-                            s.snapshot_lag))  # fmt: skip
+            out.append(replace(s, counts=counts, branches=tuple(filter(have, s.branches)),
+                               rates=tuple(filter(have, s.rates))))  # fmt: skip
     return out
 
 
@@ -133,19 +176,20 @@ def journey_rows(store: Store, la_code: str, year: int, benchmarks=None) -> pd.D
     """Every measure of every step in one calendar year for the authority, its region, England and its
     statistical neighbours (their median, with range ``low``-``high`` and ``n_neighbours``).
 
-    ``year``: the calendar year of the flow (a January count is read for ``year + 1``). ``benchmarks``: a
-    memoised :func:`send_pressure.compare.benchmarks` may be passed. Columns :data:`COLUMNS`; ``role`` is
-    :data:`LA`, :data:`REGION`, :data:`ENGLAND` or :data:`NEIGHBOURS`. A measure with no row for an area that
-    year keeps a row with no value and no marker ('not published'); a withheld figure keeps its marker.
+    ``year``: the calendar year of the flow (a January count is read for ``year + 1``).
+    ``benchmarks(indicator_id, la_code)``: a memoised :func:`send_pressure.compare.benchmarks` over ``store``
+    may be passed (``ui.benchmarks``); measures are read with :func:`send_pressure.measures.benchmarks`.
+    Columns :data:`COLUMNS`; ``role`` is :data:`LA`, :data:`REGION`, :data:`ENGLAND` or :data:`NEIGHBOURS`.
+    A measure with no row for an area that year keeps a row with no value and no marker ('not published'); a
+    withheld figure keeps its marker.
     """
-    inds = store.indicators
     la_name = store.area_name(la_code)
     benchmarks = benchmarks or (lambda iid, code: compare.benchmarks(store, iid, code))
     frames = []
     for step in steps(store):
         for iid, branch in _measures(step):
-            ind = inds[iid]
-            rows = benchmarks(iid, la_code)
+            ind = measures.as_indicator(store, iid)
+            rows = measures.benchmarks(store, iid, la_code) if measures.is_measure(iid) else benchmarks(iid, la_code)
             rows = rows[~rows.neighbour & (rows.year == year + step.snapshot_lag)]
             role = rows.series.map(lambda s: LA if s == la_name else s if s in (ENGLAND, NEIGHBOURS) else REGION)
             rows = rows.assign(role=role)
@@ -159,7 +203,7 @@ def journey_rows(store: Store, la_code: str, year: int, benchmarks=None) -> pd.D
                     step=step.key,
                     step_title=step.title,
                     indicator_id=iid,
-                    measure=ind.label,
+                    measure=label(store, iid),
                     unit=ind.unit,
                     branch=branch,
                     rate=ind.unit != "count",
@@ -254,16 +298,16 @@ def history_rows(store: Store, la_code: str) -> pd.DataFrame:
     year, journey_year (the calendar year the figure belongs to on the journey: a January count is that of
     the January after it), value, marker, source_id; in journey order, then time.
     """
-    inds = store.indicators
     wanted = set(years(store))
     frames = []
     for step in steps(store):
         for iid, branch in _measures(step):
-            s = store.series(iid, [la_code])
-            s = s.assign(journey_year=s.year - step.snapshot_lag)
+            ind = measures.as_indicator(store, iid)
+            s = measures.series(store, iid, [la_code])
+            s = s.assign(journey_year=s.year - step.snapshot_lag, indicator_id=iid)
             frames.append(
                 s[s.journey_year.isin(wanted)].assign(
-                    step=step.key, step_title=step.title, measure=inds[iid].label, unit=inds[iid].unit, branch=branch
+                    step=step.key, step_title=step.title, measure=label(store, iid), unit=ind.unit, branch=branch
                 )
             )
     return pd.concat(frames, ignore_index=True)

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from send_pressure import charts, compare
+from send_pressure import charts, compare, measures
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
 from send_pressure.escaping import csv_bytes, md
 from send_pressure.links import LinkState
@@ -506,13 +506,15 @@ def _is_total(ind: Indicator) -> bool:
 
 @functools.lru_cache(maxsize=2048)
 def _benchmarks(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
+    if measures.is_measure(indicator_id):  # a published column of the releases, not a catalogue indicator
+        return measures.benchmarks(db, indicator_id, la_code)
     return compare.benchmarks(db, indicator_id, la_code)
 
 
 @functools.lru_cache(maxsize=2048)
 def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     rows = _benchmarks(db, indicator_id, la_code)
-    if _is_total(db.indicators[indicator_id]):
+    if _is_total(measures.as_indicator(db, indicator_id)):
         keep = rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS]) | rows.neighbour
         rows = rows[keep].reset_index(drop=True)
     # Flags and publisher footnotes travel with the rows, so the chart's hover shows them beside the point.
@@ -523,7 +525,11 @@ def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
 def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
     rows = _chart_rows(db, indicator_id, la_code)
     return charts.trend(
-        rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code), breaks=breaks_for(indicator_id, db)
+        rows,
+        measures.as_indicator(db, indicator_id),
+        title,
+        highlight=db.area_name(la_code),
+        breaks=breaks_for(indicator_id, db),
     )
 
 
@@ -583,15 +589,68 @@ def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
 def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
     """The LA's trend against its region, England and statistical neighbours, through :func:`chart_block`.
 
+    ``indicator_id``: a catalogue indicator, or a published column of the releases (a measure id with a dot,
+    :mod:`send_pressure.measures`).
+
     Each neighbour's own line is one legend click away, and in the data table. For totals (counts, £)
     only the LA and its neighbours (median and each) are drawn, on one scale; the page's
     tables give region and England. Figures are memoised per indicator, LA and title: building a plotly
     figure is most of a page's render time.
     """
     db = store()
-    ind = db.indicators[indicator_id]
+    ind = measures.as_indicator(db, indicator_id)
     if _is_total(ind):
         note = "Region and England totals are far larger, so only the neighbours' median is drawn beside it."
         summary = f"{summary} {note}" if summary else note
     fig = _benchmark_figure(db, indicator_id, la_code, title)
     chart_block(fig, _chart_rows(db, indicator_id, la_code), ind, key=key, summary=summary)
+
+
+def distribution_block(topic, la_code: str, period: str, measure: str, key: str, url_path: str | None = None) -> None:
+    """One period of a breakdown (``send_pressure.breakdowns``: a :class:`~send_pressure.breakdowns.Topic`) for
+    an authority against its region, England and its neighbours' median and range: a bar chart through
+    :func:`chart_block`, then every category in a table with counts and shares and its CSV.
+
+    ``measure``: ``breakdowns.SHARES`` or ``breakdowns.COUNTS`` (counts draw only the authority and its
+    neighbours' median: region and England counts are in the table). Frames and figure are shared per process.
+    """
+    from send_pressure import breakdowns
+
+    db = store()
+    la_name = db.area_name(la_code)
+    base = db.indicators[topic.figure]
+    shown = breakdowns.share_indicator(base) if measure == breakdowns.SHARES else base
+    what = breakdowns.label(db, topic)
+    view = ("breakdown", topic.key, la_code, measure, period)
+    rows = shared(("breakdown rows", topic.key, la_code, measure), breakdowns.benchmark_rows, db, topic, la_code,
+                  measure)  # fmt: skip
+    at_period = shared((*view, "rows"), lambda: rows[rows.time_period == period])
+    if measure == breakdowns.COUNTS:
+        drawn = shared((*view, "drawn"), lambda: at_period[at_period.series.isin([la_name, compare.NEIGHBOURS])])
+        note = (
+            "Counts mostly reflect an authority's size: the chart draws the authority and its neighbours' median; "
+            "region and England counts are in the table."
+        )
+    else:
+        drawn = at_period
+        note = "Each share is the category's count over the area's total for the same period."
+    own = at_period[at_period.series == la_name].dropna(subset=["value"]).sort_values("value", ascending=False)
+    top = "; ".join(f"{r.breakdown} {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples())
+    label = period_label(period)
+    sentence = f"{la_name}, {label}, largest: {top}." if top else f"No published figure for {la_name}, {label}."
+    title = f"{what}: {la_name}, {label}"
+    fig = shared((*view, "chart"), charts.distribution, drawn, shown, title, highlight=la_name)
+    chart_block(
+        fig,
+        drawn,
+        shown,
+        key=key,
+        summary=f"{md(sentence)} {note} The whisker on the neighbours' bar spans their lowest to highest figure.",
+        url_path=url_path,
+        alt=sentence,
+    )
+    st.markdown(f"**Every category: {md(title)}**")
+    table = shared((*view, "table"), breakdowns.distribution_table, at_period, la_name, measure)
+    download = shared((*view, "download"), tidy_for_download, at_period.assign(indicator_id=shown.indicator_id),
+                      shown)  # fmt: skip
+    data_table(download, f"{key}_table", shown, table=(table.set_index("Category"), note))

@@ -46,6 +46,13 @@ def test_journey_shows_kents_2024_figures(db_path):
     # Counts are compared through the neighbours' median and range, never ranked.
     assert "range" in row.at["Initial requests for an EHC needs assessment", "Statistical neighbours (median)"]
     assert "Kent, 2024: Initial requests for an EHC needs assessment 4,001" in texts(at)
+    # requests.csv: request_outcome_six_weeks_pc 90.8 (England 84.8); mediation_related_request 154
+    assert row.at["% of decisions on requests made within 6 weeks", "Kent"] == "90.8%"
+    assert row.at["% of decisions on requests made within 6 weeks", "England"] == "84.8%"
+    assert row.at["↳ Requests that went to mediation", "Kent"] == "154"
+    # Why plans ceased: ceased_plans.csv, 2024, Kent: max_age 32 of 2081 (1.5%)
+    ceased = next(t for t in tables(at) if "Kent: share" in t.columns)
+    assert ceased.at["Maximum age reached", "Kent: share"] == "1.5%"
 
 
 def test_journey_history_keeps_markers(db_path):
@@ -67,25 +74,39 @@ def test_journey_link_round_trip_and_bad_parameters(db_path):
 
 
 def test_explore_shows_kents_primary_need(db_path):
-    at = open_page("views/explore.py", la=KENT, bd="ehc_plans:Primary need", period="202425")
+    at = open_page("views/explore.py", la=KENT, fig="ehc_plans", bd="need", period="202425")
     table = next(t for t in tables(at) if "Kent: share" in t.columns)
-    # sen_needs_all_plans.csv, 202425, Kent: number_asd 9535, asd_pc 46.2 (of 20635 plans)
+    # sen_needs_all_plans.csv, 202425, Kent: number_asd 9535, asd_pc 46.2 (of 20635 plans); England asd_pc 31.5
     asd = table.loc["Autistic spectrum disorder"]
     assert (asd["Kent: number"], asd["Kent: share"], asd["England"]) == ("9,535", "46.2%", "31.5%")
     # 4 plans of 20,635 (oth_pc published as 0): a share that is not nil never reads as zero.
     assert table.at["Other difficulty/disability", "Kent: share"] == "<0.1%"
 
 
-def test_explore_counts_and_markers(db_path):
-    at = open_page("views/explore.py", la=SURREY, bd="new_ehc_plans:Primary need", period="2024", **{"as": "count"})
-    table = next(t for t in tables(at) if "Surrey: number" in t.columns)
-    # sen_need_newplans.csv, 2024, Surrey: every primary need count is 'x' (total 2580 published).
-    assert set(table["Surrey: number"]) == {"x"}
+def test_explore_placement_and_ceased_reasons(db_path):
+    at = open_page("views/explore.py", la=KENT, fig="ehc_plans", bd="placement", period="202425")
+    table = next(t for t in tables(at) if "Kent: share" in t.columns)
+    # caseload.csv, 202425, Kent: mainstream_total 7452 (36.1%), special_total 8050 (39.0%)
+    assert tuple(table.loc["Total mainstream schools", ["Kent: number", "Kent: share"]]) == ("7,452", "36.1%")
+    assert tuple(table.loc["Total special schools", ["Kent: number", "Kent: share"]]) == ("8,050", "39.0%")
+    at = open_page(
+        "views/explore.py", la=KENT, fig="ceased_plans", bd="ceased_reason", period="2024", **{"as": "count"}
+    )
+    table = next(t for t in tables(at) if "Kent: number" in t.columns)
+    # ceased_plans.csv, 2024, Kent, all ceased plans: he (moved to higher education) 122, needs_met 102
+    assert table.at["Moved to higher education", "Kent: number"] == "122"
     assert at.query_params["as"] in (["count"], "count")
 
 
+def test_explore_keeps_markers(db_path):
+    at = open_page("views/explore.py", la=SURREY, fig="new_ehc_plans", bd="new_need", period="2024")
+    table = next(t for t in tables(at) if "Surrey: number" in t.columns)
+    # sen_need_newplans.csv, 2024, Surrey: every primary need count is 'x' (total 2580 published).
+    assert set(table["Surrey: number"]) == {"x"} and set(table["Surrey: share"]) == {"x"}
+
+
 def test_explore_bad_link_falls_back_with_a_notice(db_path):
-    at = open_page("views/explore.py", bd="nope:Nothing", period="1999", cat="Nope")
+    at = open_page("views/explore.py", fig="ehc_plans", bd="nope", period="1999", cat="Nope")
     notes = " ".join(str(i.value) for i in at.info)
     assert "Unknown breakdown" in notes and "Unknown period" in notes and "Unknown category" in notes
 
@@ -93,13 +114,18 @@ def test_explore_bad_link_falls_back_with_a_notice(db_path):
 def test_breakdown_shares_keep_markers(store):
     from send_pressure import breakdowns
 
-    topic = breakdowns.Topic("new_ehc_plans", "Primary need")
-    rows = breakdowns.all_rows(store, topic)
-    surrey = rows[(rows.area_code == SURREY) & (rows.time_period == "2024")]
+    by_key = {t.key: t for t in breakdowns.topics(store)}
+    rows = breakdowns.area_rows(store, by_key["new_need"], (SURREY,))
+    surrey = rows[rows.time_period == "2024"]
     assert surrey.value.isna().all() and set(surrey.marker) == {"x"} and set(surrey.total) == {2580}
-    kent = breakdowns.benchmark_rows(store, breakdowns.Topic("ehc_plans", "Primary need"), KENT)
+    kent = breakdowns.benchmark_rows(store, by_key["need"], KENT)
     asd = kent[(kent.series == "Kent") & (kent.breakdown == "Autistic spectrum disorder")].iloc[0]
     assert round(asd.value, 1) == 46.2 and asd["count"] == 9535
+    # Ages in number order, sub-totals ('Mainstream - total') left out of a row breakdown.
+    ages = breakdowns.benchmark_rows(store, by_key["caseload.ehcplans|Child or young persons age"], KENT)
+    assert list(dict.fromkeys(ages.breakdown))[:3] == ["under 3", "Age 3", "Age 4"]
+    placed = breakdowns.benchmark_rows(store, by_key["ceased_plans.total_ceased|Type of placement"], KENT)
+    assert not placed.breakdown.str.contains("total", case=False).any()
 
 
 def test_journey_rows_have_every_role(store):

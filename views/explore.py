@@ -3,7 +3,7 @@ England and its statistical neighbours, as shares or counts, over time (send_pre
 
 import streamlit as st
 
-from send_pressure import breakdowns, charts, compare, ui
+from send_pressure import breakdowns, charts, ui
 from send_pressure.catalogue import period_label
 from send_pressure.escaping import md
 
@@ -19,36 +19,40 @@ topics = breakdowns.topics(store)
 if not topics:
     st.warning("This database holds no breakdowns. Rebuild it with `python -m etl build`.")
     st.stop()
-by_key = {t.key: t for t in topics}
-c1, c2 = st.columns(2)
+inds = store.indicators
+c1, c2, c3 = st.columns([2, 2, 3])
 with c1:
     la = ui.la_picker(state)
 with c2:
+    figure = ui.indicator_picker(state, breakdowns.figures(store), key="fig", label="Figure").indicator_id
+with c3:
+    by_key = {t.key: t for t in topics if t.figure == figure}
     keys = list(by_key)
-    chosen = state.choice("bd", keys, keys[0], "breakdown", breakdowns.label(store, topics[0]))
-    key = st.selectbox("Breakdown", keys, index=keys.index(chosen), key="w_bd",
-                       format_func=lambda k: breakdowns.label(store, by_key[k]))  # fmt: skip
+    chosen = state.choice("bd", keys, keys[0], "breakdown", breakdowns.label(store, by_key[keys[0]]))
+    key = st.selectbox("Broken down by", keys, index=keys.index(chosen), key=f"w_bd_{figure}",
+                       format_func=lambda k: breakdowns.label(store, by_key[k]).split(" by ", 1)[1])  # fmt: skip
     state.write(bd=key)
 topic = by_key[key]
-periods = breakdowns.periods(store, topic)
-c3, c4 = st.columns(2)
-with c3:
-    newest_first = periods[::-1]
-    p = state.choice("period", newest_first, newest_first[0], "period")
-    period = st.selectbox("Period", newest_first, index=newest_first.index(p), format_func=period_label,
-                          key=f"w_period_{key}")  # fmt: skip
-    state.write(period=period)
-with c4:
+c4, c5 = st.columns(2)
+with c5:
     measures = {breakdowns.SHARES: "Shares (% of the authority's total)", breakdowns.COUNTS: "Counts"}
     m = state.choice("as", list(measures), breakdowns.SHARES, "measure", measures[breakdowns.SHARES])
     measure = st.radio("Show", list(measures), index=list(measures).index(m), format_func=measures.get,
                        horizontal=True, key="w_as")  # fmt: skip
     state.write(**{"as": measure})
-cats = breakdowns.categories(store, topic)
+rows = ui.shared(("breakdown rows", key, la, measure), breakdowns.benchmark_rows, store, topic, la, measure)
+periods = list(dict.fromkeys(rows.dropna(subset=["count"]).sort_values("year").time_period))
+with c4:
+    newest_first = periods[::-1]
+    p = state.choice("period", newest_first, newest_first[0], "period")
+    period = st.selectbox("Period", newest_first, index=newest_first.index(p), format_func=period_label,
+                          key=f"w_period_{key}")  # fmt: skip
+    state.write(period=period)
+cats = list(dict.fromkeys(rows.breakdown))
 c = state.choice("cat", cats, cats[0], "category")  # read before the notices are shown
 ui.show_notices(state)
 
-ind = store.indicators[topic.indicator_id]
+ind = inds[figure]
 shown = breakdowns.share_indicator(ind) if measure == breakdowns.SHARES else ind
 la_name = store.area_name(la)
 la_md = md(la_name)  # source text, shown in Markdown
@@ -56,47 +60,9 @@ what = breakdowns.label(store, topic)
 ui.page_title("Breakdowns", la_name, what, period_label(period))
 st.caption(ind.definition)
 
-rows = ui.shared(("breakdown rows", key, la, measure), breakdowns.benchmark_rows, store, topic, la, measure)
-at_period = ui.shared(("breakdown period", key, la, measure, period), lambda: rows[rows.time_period == period])
-
 # --- the distribution in one period ----------------------------------------------------------------------------
 st.header(f"{la_md}, {period_label(period)}")
-if measure == breakdowns.COUNTS:
-    drawn = at_period[at_period.series.isin([la_name, compare.NEIGHBOURS])]
-    note = (
-        "Counts mostly reflect an authority's size: the chart draws the authority and its neighbours' median; "
-        "region and England counts are in the table."
-    )
-else:
-    drawn = at_period
-    note = "Each share is the category's count over the area's total for the same period."
-own = at_period[at_period.series == la_name].dropna(subset=["value"]).sort_values("value", ascending=False)
-top = "; ".join(f"{r.breakdown} {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples())
-sentence = f"{la_name}, {period_label(period)}, largest: {top}." if top else f"No published figure for {la_name}."
-fig = ui.shared(
-    ("breakdown chart", key, la, measure, period),
-    charts.distribution,
-    drawn,
-    shown,
-    f"{what}: {la_name}, {period_label(period)}",
-    highlight=la_name,
-)
-ui.chart_block(
-    fig,
-    drawn,
-    shown,
-    key=f"explore_{topic.indicator_id}_{la}_{period}_{measure}",
-    summary=f"{md(sentence)} {note} The whisker on the neighbours' bar spans their lowest to highest figure.",
-    url_path="explore",
-    alt=sentence,
-)
-st.subheader("Every category")
-table = ui.shared(("breakdown table", key, la, measure, period), breakdowns.distribution_table, at_period, la_name,
-                  measure)  # fmt: skip
-download = ui.shared(("breakdown download", key, la, measure, period), ui.tidy_for_download,
-                     at_period.assign(indicator_id=shown.indicator_id), shown)  # fmt: skip
-ui.data_table(download, f"explore_table_{topic.indicator_id}_{la}_{period}_{measure}", shown,
-              table=(table.set_index("Category"), note))  # fmt: skip
+ui.distribution_block(topic, la, period, measure, key=f"explore_{figure}_{la}_{period}_{measure}", url_path="explore")
 
 # --- over time -------------------------------------------------------------------------------------------------
 st.header("Over time")
@@ -113,7 +79,7 @@ trend = ui.shared(
     f"{shown.label}: {cat}, {la_name} against benchmarks",
     highlight=la_name,
 )
-ui.chart_block(trend, one, shown, key=f"explore_trend_{topic.indicator_id}_{la}_{measure}", url_path="explore")
+ui.chart_block(trend, one, shown, key=f"explore_trend_{figure}_{la}_{measure}", url_path="explore")
 st.subheader(f"{la_md}: every category in every period")
 history = ui.shared(("breakdown history", key, la, measure), breakdowns.history_table, rows, la_name, measure)
 own_rows = ui.shared(("breakdown own rows", key, la, measure), lambda: rows[rows.series == la_name])
@@ -124,7 +90,7 @@ ui.data_table(
         own_rows.assign(indicator_id=shown.indicator_id),
         shown,
     ),  # fmt: skip
-    f"explore_history_{topic.indicator_id}_{la}_{measure}",
+    f"explore_history_{figure}_{la}_{measure}",
     shown,
     table=(history, ""),
 )

@@ -3,7 +3,7 @@ reviews and ceased plans, with refusals, withdrawals and appeals branching off (
 
 import streamlit as st
 
-from send_pressure import charts, journey, ui
+from send_pressure import breakdowns, charts, journey, measures, ui
 from send_pressure.escaping import md
 from send_pressure.freshness import break_sentences
 
@@ -71,6 +71,16 @@ download = ui.shared(("journey download", la, year), ui.tidy_for_download, rows.
 ui.record_rows(rows.dropna(subset=["time_period"]))
 ui.data_table(download, f"journey_{la}_{year}", table=(table.set_index("Step"), ""))
 
+# --- why plans ceased --------------------------------------------------------------------------------------
+ceased = next((t for t in breakdowns.topics(store) if t.key == journey.CEASED_REASONS), None)
+ceased_rows = ui.shared(("breakdown rows", journey.CEASED_REASONS, la, breakdowns.SHARES), breakdowns.benchmark_rows,
+                        store, ceased, la, breakdowns.SHARES) if ceased else None  # fmt: skip
+if ceased_rows is not None and str(year) in set(ceased_rows.dropna(subset=["count"]).time_period):
+    st.header(f"Why plans ceased, {year}")
+    ui.distribution_block(ceased, la, str(year), breakdowns.SHARES, key=f"journey_ceased_{la}_{year}",
+                          url_path="journey")  # fmt: skip
+    st.caption("Every breakdown of ceased plans (age, placement, years held) is on the Breakdowns page.")
+
 # --- over time ----------------------------------------------------------------------------------------------
 st.header("Over time")
 history = ui.shared(("journey history", la), journey.history_rows, store, la)
@@ -90,11 +100,11 @@ state.write(step=key)
 step = steps[keys.index(key)]
 st.caption(step.what)
 for iid in (*step.rates, *step.counts, *step.branches):
-    ind = inds[iid]
+    ind = measures.as_indicator(store, iid)
     ui.benchmark_chart(
         iid,
         la,
-        f"{ind.label}: {la_name} against benchmarks",
+        f"{journey.label(store, iid)}: {la_name} against benchmarks",
         key=f"journey_{iid}_{la}",
         summary=ind.definition + ("" if ind.comparable else f" Not ranked: {ind.not_comparable_because}."),
     )
