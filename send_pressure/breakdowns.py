@@ -189,8 +189,9 @@ def area_rows(store: Store, topic: Topic, area_codes: tuple[str, ...]) -> pd.Dat
 
 def category_name(label: str) -> str:
     """A column's data-guidance label as a category: 'Number moved to paid employment' -> 'Moved to paid
-    employment', 'Number where maximum age reached' -> 'Maximum age reached'."""
-    short = re.sub(r"^Number (where |of |with )?", "", label).strip()
+    employment', 'Number where maximum age reached' -> 'Maximum age reached', 'Total special schools' ->
+    'Special schools'."""
+    short = re.sub(r"^(Number (where |of |with )?|Total )", "", label).strip()
     return short[:1].upper() + short[1:] if short else label
 
 

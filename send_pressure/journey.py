@@ -253,41 +253,54 @@ def flow_sentence(rows: pd.DataFrame, la_name: str, year: int) -> str:
     return f"{la_name}, {year}: " + "; ".join(parts) + "."
 
 
-def _neighbour_text(row) -> str:
-    """'1,234 (range 800 to 2,000; 10 of 10)' for a neighbours' median row; 'not published' without one."""
+def _neighbour_text(row, of: int) -> str:
+    """'1,234 (800 to 2,000)' for a neighbours' median row ('; 9 of 10' when only 9 of the ``of`` neighbours
+    have a figure); 'not published' without one."""
     if not pd.notna(row.value):
         return "not published"
     f = lambda v: format_value(v, None, row.unit)  # noqa: E731
     n = int(row.n_neighbours) if pd.notna(row.n_neighbours) else 0
-    spread = f"range {f(row.low)} to {f(row.high)}; " if n > 1 else ""
-    return f"{f(row.value)} ({spread}{n} neighbours)"
+    spread = f"{f(row.low)} to {f(row.high)}" if n > 1 else ""
+    some = f"{n} of {of}" if n < of else ""
+    inside = "; ".join(p for p in (spread, some) if p)
+    return f"{f(row.value)} ({inside})" if inside else f(row.value)
 
 
-def comparison_table(rows: pd.DataFrame, la_name: str, region_name: str) -> pd.DataFrame:
-    """One line per measure: Step, Measure, the authority's figure, its region's, England's and the
-    neighbours' median (range), and the period, formatted as published (markers kept, never zero).
+#: Heading of the neighbours' column in :func:`comparison_table`.
+NEIGHBOURS_COLUMN = "Neighbours: median (range)"
 
-    ``rows``: from :func:`journey_rows`. Counts are shown side by side, never ranked (a count mostly
-    reflects an authority's size); percentages are the comparable figures.
+
+def comparison_table(rows: pd.DataFrame, la_name: str, region_name: str, n_neighbours: int) -> pd.DataFrame:
+    """One line per measure, in journey order: Measure (a step's own count numbered, '↳' for a branch, the
+    period added where it is not the calendar year: the January caseload), the authority's figure, its
+    region's, England's and its ``n_neighbours`` neighbours' median (range), as published (markers kept,
+    never zero). Five columns, so it fits a phone.
+
+    ``rows``: from :func:`journey_rows`. Counts are shown side by side, never ranked (a count mostly reflects
+    an authority's size); percentages are the comparable figures.
     """
     out = []
-    seen = set()
+    steps_seen: list[str] = []
     for (step, _iid), g in rows.groupby(["step", "indicator_id"], sort=False):
         by = g.set_index("role")
         first = by.iloc[0]
         period = next((p for p in g.time_period if isinstance(p, str)), None)
+        if step not in steps_seen:
+            steps_seen.append(step)
+            name = f"{len(steps_seen)}. {first.measure}"
+        else:
+            name = ("↳ " if first.branch else "") + first.measure
+        if period and period_label(period) != period:  # a January count, read for the January after the year
+            name += f" ({period_label(period)})"
         out.append(
             {
-                "Step": "" if step in seen else first.step_title,
-                "Measure": ("↳ " if first.branch else "") + first.measure,
+                "Measure": name,
                 la_name: _figure(by.at[LA, "value"], by.at[LA, "marker"], first.unit),
                 region_name: _figure(by.at[REGION, "value"], by.at[REGION, "marker"], first.unit),
                 "England": _figure(by.at[ENGLAND, "value"], by.at[ENGLAND, "marker"], first.unit),
-                "Statistical neighbours (median)": _neighbour_text(by.loc[NEIGHBOURS]),
-                "Period": period_label(period) if period else "",
+                NEIGHBOURS_COLUMN: _neighbour_text(by.loc[NEIGHBOURS], n_neighbours),
             }
         )
-        seen.add(step)
     return pd.DataFrame(out)
 
 

@@ -44,6 +44,9 @@ CSS = """
 [data-testid="stTable"] > div { overflow: visible !important; }
 [data-testid="stTable"] table { width: 100%; table-layout: auto; }
 [data-testid="stTable"] :is(th, td) { white-space: normal !important; overflow-wrap: anywhere; }
+@media (max-width: 480px) {  /* a phone: a table's padding would leave its figures no room */
+  [data-testid="stTable"] :is(th, td) { padding: 0.3rem 0.2rem !important; font-size: 0.8rem !important; }
+}
 .chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
 """
 

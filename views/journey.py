@@ -66,10 +66,11 @@ st.markdown(
     "authorities the DfE judges most similar; range: lowest to highest of their own figures). A marker such as "
     "'x' is the publisher's: the figure is withheld, never zero."
 )
-table = ui.shared(("journey table", la, year), journey.comparison_table, rows, la_name, region_name)
+table = ui.shared(("journey table", la, year), journey.comparison_table, rows, la_name, region_name,
+                  len(store.neighbours(la)))  # fmt: skip
 download = ui.shared(("journey download", la, year), ui.tidy_for_download, rows.drop(columns=["unit"]))
 ui.record_rows(rows.dropna(subset=["time_period"]))
-ui.data_table(download, f"journey_{la}_{year}", table=(table.set_index("Step"), ""))
+ui.data_table(download, f"journey_{la}_{year}", table=(table.set_index("Measure"), ""))
 
 # --- why plans ceased --------------------------------------------------------------------------------------
 ceased = next((t for t in breakdowns.topics(store) if t.key == journey.CEASED_REASONS), None)
