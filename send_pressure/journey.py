@@ -287,7 +287,7 @@ def comparison_table(rows: pd.DataFrame, la_name: str, region_name: str, n_neigh
         period = next((p for p in g.time_period if isinstance(p, str)), None)
         if step not in steps_seen:
             steps_seen.append(step)
-            name = f"{len(steps_seen)}. {first.measure}"
+            name = f"Step {len(steps_seen)}: {first.measure}"  # not '1.': a table cell is Markdown (a list)
         else:
             name = ("↳ " if first.branch else "") + first.measure
         if period and period_label(period) != period:  # a January count, read for the January after the year

@@ -43,9 +43,13 @@ CSS = """
    a keyboard focus of its own, which Streamlit does not give it). */
 [data-testid="stTable"] > div { overflow: visible !important; }
 [data-testid="stTable"] table { width: 100%; table-layout: auto; }
-[data-testid="stTable"] :is(th, td) { white-space: normal !important; overflow-wrap: anywhere; }
+/* The Markdown inside each cell too: it would otherwise keep a cell as wide as its longest word. */
+[data-testid="stTable"] :is(th, td), [data-testid="stTable"] :is(th, td) * {
+  white-space: normal !important; overflow-wrap: anywhere !important; }
 @media (max-width: 480px) {  /* a phone: a table's padding would leave its figures no room */
   [data-testid="stTable"] :is(th, td) { padding: 0.3rem 0.2rem !important; font-size: 0.8rem !important; }
+  /* Columns share the width evenly, so a short figure is not split to make room for a long label. */
+  [data-testid="stTable"] table { table-layout: fixed; }
 }
 .chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
 """

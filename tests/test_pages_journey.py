@@ -33,19 +33,20 @@ def test_journey_shows_kents_2024_figures(db_path):
     row = next(t for t in tables(at) if journey.NEIGHBOURS_COLUMN in t.columns)
     # requests.csv (2025 release), 2024, Kent, all requests: received 4001, decided to assess 1602,
     # not to assess 2200, withdrawn 13; England (National row) received 154489.
-    assert row.at["1. Initial requests for an EHC needs assessment", "Kent"] == "4,001"
-    assert row.at["1. Initial requests for an EHC needs assessment", "England"] == "154,489"
-    assert row.at["2. Requests: decided to assess", "Kent"] == "1,602"
+    assert row.at["Step 1: Initial requests for an EHC needs assessment", "Kent"] == "4,001"
+    assert row.at["Step 1: Initial requests for an EHC needs assessment", "England"] == "154,489"
+    assert row.at["Step 2: Requests: decided to assess", "Kent"] == "1,602"
     assert row.at["↳ Requests: decided not to assess", "Kent"] == "2,200"
     assert row.at["↳ Requests: withdrawn", "Kent"] == "13"
     # assessments.csv: assess_in_year 3197; timeliness_20_week.csv: PC_plans_issued_20_weeks_ex 33.3
-    assert row.at["3. EHC needs assessments", "Kent"] == "3,197"
+    assert row.at["Step 3: EHC needs assessments", "Kent"] == "3,197"
     assert row.at["% of new EHC plans issued within 20 weeks", "Kent"] == "33.3%"
     # caseload.csv, 202425 (January 2025, the January after 2024), Kent: 20635
-    assert row.at["5. EHC plans (January) (2024/25)", "Kent"] == "20,635"
+    assert row.at["Step 5: EHC plans (January) (2024/25)", "Kent"] == "20,635"
     # Counts are compared through the neighbours' median and range, never ranked.
     assert (
-        row.at["1. Initial requests for an EHC needs assessment", journey.NEIGHBOURS_COLUMN] == "1,992 (473 to 4,255)"
+        row.at["Step 1: Initial requests for an EHC needs assessment", journey.NEIGHBOURS_COLUMN]
+        == "1,992 (473 to 4,255)"
     )
     assert "Kent, 2024: Initial requests for an EHC needs assessment 4,001" in texts(at)
     # requests.csv: request_outcome_six_weeks_pc 90.8 (England 84.8); mediation_related_request 154
