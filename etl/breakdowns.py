@@ -1,4 +1,4 @@
-"""Every published cell of the EHC plans releases: the ``breakdown_value`` table and its ``measure`` catalogue.
+"""Every published cell of the EHC plans releases: the ``breakdown_value`` view and its ``measure`` catalogue.
 
 The headline indicators (``observation``) take a few declared columns of the releases. This module takes all
 of them: every numeric column of every ``data/*.csv`` of a release zip, every breakdown row (age, sex,
@@ -7,19 +7,21 @@ own areas) and local authority. A *measure* is one published column of one data 
 ``<dataset>.<column>`` (``requests.request_outcome_six_weeks``); its catalogue entry (label, unit, definition)
 comes from the release's own data guidance (``data-guidance/data-guidance.txt``).
 
-Two steps, both in Arrow and DuckDB (no per-row Python; the releases hold about 4 million cells):
+Two steps, in Arrow (no per-row Python; the two releases hold about 5 million cells):
 
 * :func:`read_release` (called by the EHCP parsers, once per release zip): reads each file as text with
-  pyarrow, unpivots it in DuckDB (one row per published cell), splits numbers from markers with ``TRY_CAST``
-  and returns the cells plus what the guidance says about each column.
+  pyarrow, parses each column's distinct texts once into numbers or markers, and returns one row per data row
+  and one cell per non-empty published cell, plus what the guidance says about each column. The headline
+  parser takes its columns from the same read.
 * :func:`combine` (called when the database is assembled): gives each row its ``area_code`` (LA rows through
   the ``local_authority`` table), keeps the newest release where two publish the same cell, withholds the
-  cells the headline figures withhold, and builds the ``measure`` table.
+  cells the headline figures withhold, and builds the ``measure`` table. :func:`write` stores them.
 
 Layout drift is declared, as for the headline columns (``etl/parsers/ehcp.py``): :data:`DATASET_ALIASES` (a
-renamed file), :data:`COLUMN_ALIASES` (a renamed or year-suffixed column), :data:`TOPIC_ALIASES` (a renamed
-breakdown topic). A column no declaration knows is loaded under its own name and reported in a data note; a
-column holding only text (the designated-officer flags ``Yes``/``No``) is reported and not loaded.
+renamed file), :data:`COLUMN_ALIASES` (a renamed or year-suffixed column), :data:`TOPIC_ALIASES` and
+:data:`BREAKDOWN_REWRITES` (breakdown labels). A column no declaration knows is loaded under its own name and
+reported in a data note; a column holding only text (the designated-officer flags ``Y``/``N``) is reported
+and not loaded.
 """
 
 from __future__ import annotations
@@ -55,7 +57,6 @@ ROW_COLUMNS = [
 #: Columns of the ``breakdown_row`` table (``etl/schema.sql``).
 ROW_TABLE_COLUMNS = [
     "row_id",
-    "dataset",
     "geographic_level",
     "area_code",
     "breakdown_topic",
@@ -244,6 +245,9 @@ GEO_COLUMNS = [
 ]
 #: The geography and period columns every data file must have to be read.
 _KEYS = ["time_period", "time_identifier", "geographic_level", "region_code", "old_la_code"]
+#: Names printed beside the codes (read when present, for the headline parser's check of LA names).
+_NAMES = ["region_name", "new_la_code", "la_name"]
+#: Columns that say which breakdown a row is (person-level layout; the 2022 release's age and establishment).
 DIMENSIONS = ["breakdown_topic", "breakdown", "characteristic_age", "establishment_type", "establishment_group"]
 
 
@@ -269,14 +273,20 @@ class ReleaseCells:
         return self.cells.num_rows
 
 
-def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict[str, str]]) -> ReleaseCells:
+def read_release(
+    zf, path: Path, source: Source | None, guidance: dict[str, dict[str, str]], shared: dict | None = None
+) -> ReleaseCells:
     """Every numeric cell of every ``data/*.csv`` member of an EHCP release zip.
 
     ``zf``: the open zip (``etl.parsers.ehcp._ZipReader``); ``guidance``: the release's data guidance as
-    ``{file name: {column (lower case): description}}`` (:func:`etl.parsers.ehcp.data_guidance`).
-    Raises :class:`etl.model.SourceFormatError` naming file and column for a cell that is neither a number nor
-    a known marker in a column that also holds numbers, an unknown geographic level or period, or a file with
-    no rows. Cells that are empty are not rows (nothing was published).
+    ``{file name: {column (lower case): description}}`` (:func:`etl.parsers.ehcp.data_guidance`). ``shared``:
+    when a dict, it receives member name -> (header, table) of every file read (all columns as text, geography
+    tidied, ``year`` added), so that the headline parser reads each file once.
+
+    Never fails on one file or column: a file that is not in the EES layout or cannot be read (no rows, an
+    unknown period) and a column mixing numbers with text that is not a known marker are reported in
+    ``notes`` and left out; the headline parser (``etl/parsers/ehcp.py``) stays strict about what it needs.
+    Cells that are empty are not rows (nothing was published).
     """
     import time
 
@@ -313,10 +323,17 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
             measures[h] = _our_column(dataset, low)
         if not measures:
             continue
-        table = ehcp._read_member(zf, member, path, [*_KEYS, *dims], measures, data=data)
-        if dataset in JANUARY_FILES:
-            table = ehcp._relabel_january(table, where)
-        table = ehcp._clean_codes(ehcp._add_year(table, where))
+        keys = [*_KEYS, *(c for c in _NAMES if c in lower), *dims]
+        try:
+            table = ehcp._read_member(zf, member, path, keys, measures, data=data)
+            if dataset in JANUARY_FILES:
+                table = ehcp._relabel_january(table, where)
+            table = ehcp._clean_codes(ehcp._add_year(table, where))
+        except LayoutError as exc:
+            notes.append(f"data/{file_name} could not be read, its cells are not loaded: {exc}")
+            continue
+        if shared is not None:
+            shared[member] = (header, table)
         described = guidance.get(file_name.lower(), {})
         time_identifier = table["time_identifier"][0].as_py()
         row_ids = pa.array(np.arange(n_rows, n_rows + table.num_rows, dtype=np.int32))
@@ -325,7 +342,11 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
         text_columns = []
         for h, ours in measures.items():
             mid = f"{dataset}.{ours}"
-            cells = _cells(table[h], row_ids, len(catalogue), f"{where}, column {h}")
+            try:
+                cells = _cells(table[h], row_ids, len(catalogue), f"{where}, column {h}")
+            except LayoutError as exc:
+                notes.append(f"data/{file_name}, column {h} is not loaded: {exc}")
+                continue
             if cells is None:
                 text_columns.append(h)
                 continue
@@ -354,6 +375,51 @@ def read_release(zf, path: Path, source: Source | None, guidance: dict[str, dict
     rows = pa.concat_tables(row_parts) if row_parts else _empty(ROW_COLUMNS)
     cells = pa.concat_tables(cell_parts) if cell_parts else _empty(CELL_COLUMNS)
     return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes, time.perf_counter() - start)
+
+
+def previous_cells(con: duckdb.DuckDBPyConnection, source_id: str) -> ReleaseCells | None:
+    """One source's cells from a previous database (its last good copy, when its file cannot be read now).
+
+    ``con``: an open connection to the previous database. Returns None when that database has no
+    breakdown tables (built before they existed) or no cells from the source.
+    """
+    try:
+        rows = con.execute(
+            f"""WITH datasets AS (SELECT c.row_id, any_value(m.dataset) AS dataset
+                                  FROM (SELECT row_id, measure_no FROM breakdown_cell
+                                        UNION ALL SELECT row_id, measure_no FROM breakdown_marker) c
+                                  JOIN measure m USING (measure_no) GROUP BY c.row_id)
+                SELECT (row_number() OVER (ORDER BY r.row_id) - 1)::INTEGER AS row_id, d.dataset, r.geographic_level,
+                       l.old_la_code, CASE WHEN r.geographic_level = '{REGIONAL}' THEN r.area_code END AS region_code,
+                       r.breakdown_topic, r.breakdown, r.time_period, r.year::BIGINT AS year, r.row_id AS old_id
+                FROM breakdown_row r JOIN datasets d USING (row_id)
+                LEFT JOIN local_authority l ON l.new_la_code = r.area_code AND r.geographic_level = '{LOCAL_AUTHORITY}'
+                WHERE r.source_id = ? ORDER BY r.row_id""",
+            [source_id],
+        ).df()
+    except duckdb.Error:
+        return None
+    if rows.empty:
+        return None
+    con.register("old_rows", rows[["row_id", "old_id"]])
+    measures = con.execute(
+        """SELECT m.measure_id, m.dataset, m.file_name, m.column_name, m.label AS description, m.topic AS file_title,
+                  m.time_identifier, m.definition, m.measure_no AS old_no
+           FROM measure m WHERE m.measure_no IN (SELECT DISTINCT c.measure_no FROM breakdown_value_cells c
+                                                 JOIN old_rows o ON o.old_id = c.row_id)
+           ORDER BY m.measure_no"""
+    ).df()
+    cells = con.execute(
+        """SELECT o.row_id, c.measure_no AS old_no, c.value, c.marker
+           FROM breakdown_value_cells c JOIN old_rows o ON o.old_id = c.row_id ORDER BY o.row_id"""
+    ).df()
+    con.unregister("old_rows")
+    local = {old: i for i, old in enumerate(measures.old_no)}
+    cells["measure_no"] = cells.old_no.map(local).astype("int16")
+    types = {c: _TYPES.get(c, pa.string()) for c in (*ROW_COLUMNS, *CELL_COLUMNS)}
+    row_table = pa.Table.from_pandas(rows[ROW_COLUMNS], schema=pa.schema([(c, types[c]) for c in ROW_COLUMNS]))
+    cell_table = pa.Table.from_pandas(cells[CELL_COLUMNS], schema=pa.schema([(c, types[c]) for c in CELL_COLUMNS]))
+    return ReleaseCells(row_table, cell_table, measures.drop(columns=["old_no"]), [], 0.0)
 
 
 def _our_column(dataset: str, published: str) -> str:
@@ -387,11 +453,15 @@ def _rows(table: pa.Table, dims: list[str], dataset: str, row_ids: pa.Array) -> 
 def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
     """The non-empty cells of one published column (:data:`CELL_COLUMNS`); None when it holds only text.
 
-    Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column of numbers.
+    Each distinct text of the column is parsed once (a column has a few thousand), then spread to the cells
+    by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column of
+    numbers.
     """
-    raw = pc.utf8_trim_whitespace(raw)
-    is_number = pc.match_substring_regex(raw, _NUMBER)
-    texts = set(pc.unique(pc.filter(raw, pc.invert(is_number))).to_pylist()) - {""}
+    distinct = pc.unique(raw)
+    index = pc.index_in(raw, value_set=distinct)
+    text = pc.utf8_trim_whitespace(distinct)
+    is_number = pc.match_substring_regex(text, _NUMBER)
+    texts = set(pc.filter(text, pc.invert(is_number)).to_pylist()) - {""}
     unknown = sorted(texts - set(MARKER_MEANINGS))
     if unknown:
         if not pc.any(is_number).as_py():
@@ -399,17 +469,16 @@ def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str)
         raise LayoutError(
             f"{where}: {unknown[0]!r} is neither a number nor a known marker ({', '.join(MARKER_MEANINGS)})"
         )
-    digits = pc.replace_substring(raw, ",", "") if pc.any(pc.match_substring(raw, ",")).as_py() else raw
     null = pa.scalar(None, pa.string())
-    value = pc.cast(pc.if_else(is_number, digits, null), pa.float64())
-    marker = pc.if_else(is_number, null, raw)
-    keep = pc.or_(is_number, pc.not_equal(raw, ""))
+    values = pc.cast(pc.if_else(is_number, pc.replace_substring(text, ",", ""), null), pa.float64())
+    markers = pc.if_else(is_number, null, text)
+    keep = pc.or_(is_number, pc.not_equal(text, "")).take(index)
     cells = pa.table(
         {
             "row_id": row_ids,
             "measure_no": pa.array(np.full(len(row_ids), measure_no, np.int16)),
-            "value": value,
-            "marker": marker,
+            "value": values.take(index),
+            "marker": markers.take(index),
         }
     )
     return cells.filter(keep)
@@ -474,8 +543,9 @@ def _guidance_titles(zf) -> dict[str, str]:
 
 @dataclass
 class Breakdowns:
-    """The tables :func:`combine` builds: ``measure`` (pandas, :data:`MEASURE_COLUMNS`), ``breakdown_row``
-    (Arrow, :data:`ROW_TABLE_COLUMNS`) and ``breakdown_cell`` (Arrow, :data:`CELL_COLUMNS`)."""
+    """The tables :func:`combine` builds: ``measure`` (pandas, :data:`MEASURE_COLUMNS`), ``rows`` (Arrow,
+    :data:`ROW_TABLE_COLUMNS`: table ``breakdown_row``) and ``cells`` (Arrow, :data:`CELL_COLUMNS`: the numbers
+    go to table ``breakdown_cell``, the markers to ``breakdown_marker``)."""
 
     measure: pd.DataFrame
     rows: pa.Table
@@ -521,42 +591,47 @@ def combine(
         offset += r.rows.num_rows
     rows, cells = pa.concat_tables(row_parts), pa.concat_tables(cell_parts)
 
-    con = duckdb.connect()
-    con.execute("SET threads TO 2")
-    con.register("raw_rows", rows)
-    con.register("la", local_authorities[["old_la_code", "new_la_code", "first_year", "last_year"]])
-    resolved = con.sql(
-        f"""SELECT r.row_id, r.dataset, r.geographic_level,
-                   CASE r.geographic_level WHEN '{NATIONAL}' THEN '{ENGLAND_CODE}' WHEN '{REGIONAL}' THEN r.region_code
-                        ELSE la.new_la_code END AS area_code,
-                   r.breakdown_topic, r.breakdown, r.time_period, r.year, r.source_id, r.precedence, r.old_la_code,
-                   coalesce(r.year < la.first_year OR r.year > la.last_year, false) AS outside
-            FROM raw_rows r LEFT JOIN la ON r.old_la_code = la.old_la_code
-            ORDER BY r.row_id"""
-    ).to_arrow_table()
-    con.register("resolved", resolved)
-    bad = con.sql(
-        "SELECT DISTINCT source_id, old_la_code FROM resolved WHERE area_code IS NULL ORDER BY ALL LIMIT 10"
-    ).fetchall()
-    if bad:
+    rows, unresolved = _resolve(rows, local_authorities)
+    if unresolved:
         raise BuildError(
             "Build stopped: breakdown rows name LA codes not in the local authority list: "
-            + ", ".join(f"{code} ({sid})" for sid, code in bad)
+            + ", ".join(f"{code} ({sid})" for sid, code in unresolved)
         )
     # Marker-only cells for authorities outside their lifetime carry nothing (as for the headline figures).
-    outside = resolved["outside"].combine_chunks()
+    outside = rows["outside"].combine_chunks()
     if pc.any(outside).as_py():
         gone = pc.and_(outside.take(cells["row_id"]), pc.is_null(cells["value"]))
-        for sid, n in _count_by_source(resolved, cells.filter(gone)):
+        for sid, n in _count_by_source(rows, cells.filter(gone)):
             notes.append(
                 _note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded.")
             )
         cells = cells.filter(pc.invert(gone))
-    cells = _newest_wins(con, cells, resolved)
-    cells, held = _withhold(cells, resolved, measures, withheld)
+    cells = _newest_wins(cells, rows)
+    cells, held = _withhold(cells, rows, measures, withheld)
     notes += held
-    con.close()
-    return Breakdowns(measures, resolved.select(ROW_TABLE_COLUMNS), cells), notes
+    return Breakdowns(measures, rows.select(ROW_TABLE_COLUMNS), cells), notes
+
+
+def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table, list[tuple[str, str]]]:
+    """``rows`` with ``area_code`` (England, the region / sub-region code, or the LA's new_la_code looked up by
+    its DfE number) and ``outside`` (an LA row for a year the authority did not exist); and the (source_id,
+    code) pairs of LA codes not in the list (at most 10)."""
+    la = local_authorities
+    index = pc.index_in(rows["old_la_code"], value_set=pa.array(la.old_la_code.astype(str).tolist(), pa.string()))
+    gss = pa.array(la.new_la_code.tolist(), pa.string()).take(index)
+    level = rows["geographic_level"]
+    area = pc.if_else(
+        pc.equal(level, NATIONAL),
+        pa.scalar(ENGLAND_CODE),
+        pc.if_else(pc.equal(level, REGIONAL), rows["region_code"], gss),
+    )
+    years = rows["year"]
+    first = pa.array(la.first_year.astype("Int64"), pa.int64()).take(index)
+    last = pa.array(la.last_year.astype("Int64"), pa.int64()).take(index)
+    outside = pc.fill_null(pc.or_(pc.less(years, first), pc.greater(years, last)), False)
+    missing = rows.filter(pc.is_null(area)).select(["source_id", "old_la_code"]).to_pylist()
+    unresolved = sorted({(r["source_id"], r["old_la_code"]) for r in missing})[:10]
+    return rows.append_column("area_code", area).append_column("outside", outside), unresolved
 
 
 def _count_by_source(rows: pa.Table, cells: pa.Table) -> list[tuple[str, int]]:
@@ -565,24 +640,25 @@ def _count_by_source(rows: pa.Table, cells: pa.Table) -> list[tuple[str, int]]:
     return sorted((c["values"].as_py(), c["counts"].as_py()) for c in counts)
 
 
-def _newest_wins(con, cells: pa.Table, rows: pa.Table) -> pa.Table:
+def _newest_wins(cells: pa.Table, rows: pa.Table) -> pa.Table:
     """Drop a cell where a newer release publishes the same measure for the same area, breakdown and period.
 
     Only releases of the same layout overlap (the 2026 and 2025 releases), so the key check runs only when two
     sources publish a dataset.
     """
-    con.register("rows", rows)
-    overlap = con.sql("SELECT dataset FROM rows GROUP BY dataset HAVING count(DISTINCT source_id) > 1").fetchall()
-    if not overlap:
+    pairs = rows.select(["dataset", "source_id"]).group_by(["dataset", "source_id"]).aggregate([])
+    if pairs.num_rows == len(set(pairs["dataset"].to_pylist())):
         return cells
+    con = duckdb.connect()
     con.register("all_cells", cells)
+    con.register("all_rows", rows.select([*ROW_TABLE_COLUMNS, "precedence"]))
     losers = con.sql(
         """SELECT c.row_id::BIGINT * 65536 + c.measure_no AS cell_key
-           FROM all_cells c JOIN rows r ON r.row_id = c.row_id
+           FROM all_cells c JOIN all_rows r ON r.row_id = c.row_id
            QUALIFY row_number() OVER (PARTITION BY c.measure_no, r.geographic_level, r.area_code, r.breakdown_topic,
                                       r.breakdown, r.time_period ORDER BY r.precedence DESC) > 1"""
     ).to_arrow_table()
-    con.unregister("all_cells")
+    con.close()
     if not losers.num_rows:
         return cells
     return cells.filter(pc.invert(pc.is_in(_cell_key(cells), value_set=losers["cell_key"].combine_chunks())))
@@ -605,8 +681,13 @@ def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld:
     hits = targets.merge(frame, on=["dataset", "area_code", "time_period", "source_id"])
     if hits.empty:
         return cells, []
-    keys = pa.array(hits.row_id.astype("int64") * 65536 + hits.measure_no.astype("int64"))
-    mask = pc.is_in(_cell_key(cells), value_set=keys)
+    mask = None
+    for measure_no, group in hits.groupby("measure_no"):
+        one = pc.and_(
+            pc.equal(cells["measure_no"], pa.scalar(measure_no, pa.int16())),
+            pc.is_in(cells["row_id"], value_set=pa.array(group.row_id.astype("int32"), pa.int32())),
+        )
+        mask = one if mask is None else pc.or_(mask, one)
     cells = cells.set_column(2, "value", pc.if_else(mask, pa.scalar(None, pa.float64()), cells["value"]))
     cells = cells.set_column(3, "marker", pc.if_else(mask, pa.scalar("w"), cells["marker"]))
     notes = [
@@ -654,22 +735,31 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
     cat["indicator_id"] = cat.measure_id.map(feeds)
     cat["topic"] = [DATASET_TOPICS.get(d) or t or d for d, t in zip(cat.dataset, cat.file_title, strict=True)]
     cat["label"] = [(d or c).strip() for d, c in zip(cat.description, cat.column_name, strict=True)]
+    given = cat["definition"] if "definition" in cat else pd.Series(None, index=cat.index, dtype=object)
+    # A last good copy (previous_cells) brings its definitions along; a file read now is described here.
     cat["definition"] = [
-        f"{d.strip()}. From {f} ({t or 'data file'})."
+        g
+        if isinstance(g, str)
+        else f"{d.strip()}. From {f} ({t or 'data file'})."
         if d
         else f"Column {c} of {f} (not described in the data guidance)."
-        for d, c, f, t in zip(cat.description, cat.column_name, cat.file_name, cat.file_title, strict=True)
+        for g, d, c, f, t in zip(given, cat.description, cat.column_name, cat.file_name, cat.file_title, strict=True)
     ]
     cat["publication"] = [sources[s].publication for s in cat.source_id]
     return cat[MEASURE_COLUMNS]
 
 
 def write(con: duckdb.DuckDBPyConnection, tables: Breakdowns) -> None:
-    """Insert the ``measure``, ``breakdown_row`` and ``breakdown_cell`` tables into the database being written."""
+    """Insert ``measure``, ``breakdown_row``, ``breakdown_cell`` (numbers) and ``breakdown_marker`` (markers)
+    into the database being written (``con``). Numbers and markers apart: a text column of mostly nulls beside
+    millions of numbers costs a quarter of the write."""
+    cells = tables.cells
+    has_value = pc.is_valid(cells["value"])
     for name, frame, cols in (
         ("measure", tables.measure, MEASURE_COLUMNS),
         ("breakdown_row", tables.rows, ROW_TABLE_COLUMNS),
-        ("breakdown_cell", tables.cells, CELL_COLUMNS),
+        ("breakdown_cell", cells.filter(has_value), ["row_id", "measure_no", "value"]),
+        ("breakdown_marker", cells.filter(pc.invert(has_value)), ["row_id", "measure_no", "marker"]),
     ):
         con.register("frame", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")

@@ -508,9 +508,13 @@ def _previous_copy(con, source_id: str) -> tuple[Parsed, dict]:
         "SELECT area_code, time_period, indicator_id, note FROM data_note WHERE source_id = ?", [source_id]
     ).df()
     row = {k: (None if pd.isna(v) else v) for k, v in source.iloc[0].to_dict().items()}
+    tables = {"ees_la": ees_la} if len(ees_la) else {}
+    cells = breakdowns.previous_cells(con, source_id)
+    if cells is not None:
+        tables[breakdowns.TABLE] = cells
     parsed = Parsed(
         observations=obs[[*OBS_COLUMNS, "area_code"]],
-        tables={"ees_la": ees_la} if len(ees_la) else {},
+        tables=tables,
         notes=[{k: (None if pd.isna(v) else v) for k, v in n.items()} for n in notes.to_dict("records")],
     )
     return parsed, row

@@ -99,11 +99,10 @@ CREATE TABLE measure (
     source_id       VARCHAR NOT NULL     -- the newest release that publishes it
 );
 
--- Stored as rows (one per data row of a file) and cells (one per non-empty cell): a long table would repeat
--- every row's geography and breakdown for each of its ~40 columns and take five times longer to write.
+-- Stored as rows (one per data row of a file), numbers and markers (one per non-empty cell): a long table would
+-- repeat every row's geography and breakdown for each of its ~40 columns and take five times longer to write.
 CREATE TABLE breakdown_row (
     row_id           INTEGER NOT NULL,   -- unique in a build (no index declared: it costs more than it saves)
-    dataset          VARCHAR NOT NULL,   -- measure.dataset
     geographic_level VARCHAR NOT NULL CHECK (geographic_level IN ('National', 'Regional', 'Local authority')),
     area_code        VARCHAR NOT NULL,   -- E92000001, an E12 region, E13000001/2 (Inner/Outer London) or new_la_code
     breakdown_topic  VARCHAR NOT NULL,   -- 'Total' for the file's headline row; 'Sex', 'Age when plan started' ...
@@ -113,20 +112,29 @@ CREATE TABLE breakdown_row (
     source_id        VARCHAR NOT NULL
 );
 
-CREATE TABLE breakdown_cell (
+CREATE TABLE breakdown_cell (            -- cells holding a number
     row_id     INTEGER NOT NULL,         -- breakdown_row.row_id
     measure_no SMALLINT NOT NULL,        -- measure.measure_no
-    value      DOUBLE,
-    marker     VARCHAR,                  -- as in observation
-    CHECK ((value IS NULL) <> (marker IS NULL))
+    value      DOUBLE NOT NULL
 );
+
+CREATE TABLE breakdown_marker (          -- cells holding a marker instead (one of each cell's two tables)
+    row_id     INTEGER NOT NULL,
+    measure_no SMALLINT NOT NULL,
+    marker     VARCHAR NOT NULL          -- as in observation
+);
+
+CREATE VIEW breakdown_value_cells AS
+SELECT row_id, measure_no, value, NULL::VARCHAR AS marker FROM breakdown_cell
+UNION ALL
+SELECT row_id, measure_no, NULL::DOUBLE AS value, marker FROM breakdown_marker;
 
 -- The long shape pages and analysts read: one row per published cell.
 -- Key: (measure_id, geographic_level, area_code, breakdown_topic, breakdown, time_period).
 CREATE VIEW breakdown_value AS
 SELECT m.measure_id, r.geographic_level, r.area_code, r.breakdown_topic, r.breakdown, r.time_period, r.year,
        c.value, c.marker, r.source_id
-FROM breakdown_cell c
+FROM breakdown_value_cells c
 JOIN breakdown_row r ON r.row_id = c.row_id
 JOIN measure m ON m.measure_no = c.measure_no;
 
