@@ -22,7 +22,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview", "england", "delays", "requests", "funding", "profile", "compare", "mp", "about"]
+PAGES = [
+    "overview",
+    "england",
+    "delays",
+    "requests",
+    "journey",
+    "explore",
+    "funding",
+    "profile",
+    "compare",
+    "mp",
+    "about",
+]
 FIRST = """
 import time, sys
 t = time.perf_counter()

@@ -186,10 +186,12 @@ def journey_rows(store: Store, la_code: str, year: int, benchmarks=None) -> pd.D
     la_name = store.area_name(la_code)
     benchmarks = benchmarks or (lambda iid, code: compare.benchmarks(store, iid, code))
     frames = []
+    ids = [iid for step in steps(store) for iid, _ in _measures(step)]
+    published = measures.benchmarks_many(store, tuple(filter(measures.is_measure, ids)), la_code)  # one query
     for step in steps(store):
         for iid, branch in _measures(step):
             ind = measures.as_indicator(store, iid)
-            rows = measures.benchmarks(store, iid, la_code) if measures.is_measure(iid) else benchmarks(iid, la_code)
+            rows = published[iid] if iid in published else benchmarks(iid, la_code)
             rows = rows[~rows.neighbour & (rows.year == year + step.snapshot_lag)]
             role = rows.series.map(lambda s: LA if s == la_name else s if s in (ENGLAND, NEIGHBOURS) else REGION)
             rows = rows.assign(role=role)
@@ -313,10 +315,11 @@ def history_rows(store: Store, la_code: str) -> pd.DataFrame:
     """
     wanted = set(years(store))
     frames = []
+    every = measures.series_many(store, tuple(i for step in steps(store) for i, _ in _measures(step)), [la_code])
     for step in steps(store):
         for iid, branch in _measures(step):
             ind = measures.as_indicator(store, iid)
-            s = measures.series(store, iid, [la_code])
+            s = every[iid]
             s = s.assign(journey_year=s.year - step.snapshot_lag, indicator_id=iid)
             frames.append(
                 s[s.journey_year.isin(wanted)].assign(

@@ -70,37 +70,54 @@ def benchmarks(store: Store, measure_id: str, la_code: str) -> pd.DataFrame:
     Same columns as :func:`send_pressure.compare.benchmarks`: area_code, time_period, year, series, value,
     marker, source_id, n_neighbours, low, high, neighbour.
     """
+    return benchmarks_many(store, (measure_id,), la_code)[measure_id]
+
+
+def benchmarks_many(store: Store, measure_ids: tuple[str, ...], la_code: str) -> dict[str, pd.DataFrame]:
+    """:func:`benchmarks` of several measures, read in one query (a page showing many saves a query each)."""
     la = store.local_authorities.set_index("new_la_code")
     region = la.at[la_code, "region_code"]
     nb = store.neighbours(la_code)
     codes = [la_code, region, ENGLAND, *nb.neighbour_code]
-    rows = store.breakdown_rows([measure_id], area_codes=codes, topic="Total")
+    every = store.breakdown_rows(list(measure_ids), area_codes=codes, topic="Total")
     cols = ["area_code", "time_period", "year", "value", "marker", "source_id"]
     names = {la_code: la.at[la_code, "la_name"], region: la.at[la_code, "region_name"], ENGLAND: "England"}
-    own = rows[rows.area_code.isin(names)][cols].assign(series=lambda d: d.area_code.map(names))
-    each = rows[rows.area_code.isin(nb.neighbour_code)]
-    parts = [own]
-    if len(each):
-        g = each.groupby(["time_period", "year"], as_index=False).agg(
-            value=("value", "median"), low=("value", "min"), high=("value", "max"), n_neighbours=("value", "count"),
-            source_id=("source_id", "last"),
-        )  # fmt: skip
-        parts.append(g[g.n_neighbours > 0].assign(series=compare.NEIGHBOURS, marker=None, area_code=None))
-        order = dict(zip(nb.neighbour_code, nb["rank"], strict=True))
-        each = each.assign(closeness=each.area_code.map(order)).sort_values(["year", "closeness"])
-        parts.append(each[cols].assign(series=each.area_name, neighbour=True))
-    out = pd.concat(parts, ignore_index=True)
-    for col in ("n_neighbours", "low", "high"):
-        if col not in out:
-            out[col] = float("nan")
-    out["neighbour"] = out.get("neighbour", pd.Series(False, index=out.index)).fillna(False).astype(bool)
-    return out.sort_values("year", kind="stable").reset_index(drop=True)
+    order = dict(zip(nb.neighbour_code, nb["rank"], strict=True))
+    out = {}
+    for mid in measure_ids:
+        rows = every[every.measure_id == mid]
+        own = rows[rows.area_code.isin(names)][cols].assign(series=lambda d: d.area_code.map(names))
+        each = rows[rows.area_code.isin(order)]
+        parts = [own]
+        if len(each):
+            g = each.groupby(["time_period", "year"], as_index=False).agg(
+                value=("value", "median"), low=("value", "min"), high=("value", "max"),
+                n_neighbours=("value", "count"), source_id=("source_id", "last"),
+            )  # fmt: skip
+            parts.append(g[g.n_neighbours > 0].assign(series=compare.NEIGHBOURS, marker=None, area_code=None))
+            each = each.assign(closeness=each.area_code.map(order)).sort_values(["year", "closeness"])
+            parts.append(each[cols].assign(series=each.area_name, neighbour=True))
+        frame = pd.concat(parts, ignore_index=True)
+        for col in ("n_neighbours", "low", "high"):
+            if col not in frame:
+                frame[col] = float("nan")
+        frame["neighbour"] = frame.get("neighbour", pd.Series(False, index=frame.index)).fillna(False).astype(bool)
+        out[mid] = frame.sort_values("year", kind="stable").reset_index(drop=True)
+    return out
 
 
 def series(store: Store, some_id: str, area_codes: list[str]) -> pd.DataFrame:
     """Headline rows of an indicator or a measure for some areas, every period (area_code, area_name,
     time_period, year, value, marker, source_id)."""
-    if not is_measure(some_id):
-        return store.series(some_id, area_codes)
-    rows = store.breakdown_rows([some_id], area_codes=area_codes, topic="Total")
-    return rows[["area_code", "area_name", "time_period", "year", "value", "marker", "source_id"]]
+    return series_many(store, (some_id,), area_codes)[some_id]
+
+
+def series_many(store: Store, ids: tuple[str, ...], area_codes: list[str]) -> dict[str, pd.DataFrame]:
+    """:func:`series` of several indicators and measures (the measures read in one query)."""
+    cols = ["area_code", "area_name", "time_period", "year", "value", "marker", "source_id"]
+    wanted = [i for i in ids if is_measure(i)]
+    every = store.breakdown_rows(wanted, area_codes=area_codes, topic="Total") if wanted else None
+    return {
+        i: every[every.measure_id == i][cols].reset_index(drop=True) if is_measure(i) else store.series(i, area_codes)
+        for i in ids
+    }
