@@ -265,9 +265,9 @@ def benchmark_rows(store: Store, topic: Topic, la_code: str, measure: str = SHAR
 
 def figure(value, marker, unit: str) -> str:
     """A figure as published: the marker when withheld, "not published" when absent; a share that rounds to
-    0.0% but is not nil reads '<0.1%', so it never looks like zero."""
+    0.0% but is not nil reads 'under 0.1%', so it never looks like zero."""
     if unit == "percent" and pd.notna(value) and 0 < value < 0.05:
-        return "<0.1%"
+        return "under 0.1%"
     return format_value(value, marker if isinstance(marker, str) else None, unit)
 
 

@@ -24,7 +24,7 @@ import streamlit as st
 
 from send_pressure import charts, compare, measures
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
-from send_pressure.escaping import csv_bytes, md
+from send_pressure.escaping import csv_bytes, md, md_table
 from send_pressure.links import LinkState
 from send_pressure.queries import DatabaseMissing, Store, current_store
 
@@ -657,7 +657,10 @@ def distribution_block(topic, la_code: str, period: str, measure: str, key: str,
         alt=sentence,
     )
     st.markdown(f"**Every category: {md(title)}**")
-    table = shared((*view, "table"), breakdowns.distribution_table, at_period, la_name, measure)
+    table = shared(
+        (*view, "table"),
+        lambda: md_table(breakdowns.distribution_table(at_period, la_name, measure).set_index("Category")),
+    )
     download = shared((*view, "download"), tidy_for_download, at_period.assign(indicator_id=shown.indicator_id),
                       shown)  # fmt: skip
-    data_table(download, f"{key}_table", shown, table=(table.set_index("Category"), note))
+    data_table(download, f"{key}_table", shown, table=(table, note))

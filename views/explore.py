@@ -5,7 +5,7 @@ import streamlit as st
 
 from send_pressure import breakdowns, charts, ui
 from send_pressure.catalogue import period_label
-from send_pressure.escaping import md
+from send_pressure.escaping import md, md_table
 
 st.title("Breakdowns")
 st.markdown(
@@ -81,7 +81,8 @@ trend = ui.shared(
 )
 ui.chart_block(trend, one, shown, key=f"explore_trend_{figure}_{la}_{measure}", url_path="explore")
 st.subheader(f"{la_md}: every category in every period")
-history = ui.shared(("breakdown history", key, la, measure), breakdowns.history_table, rows, la_name, measure)
+history = ui.shared(("breakdown history", key, la, measure),
+                    lambda: md_table(breakdowns.history_table(rows, la_name, measure)))  # fmt: skip
 own_rows = ui.shared(("breakdown own rows", key, la, measure), lambda: rows[rows.series == la_name])
 ui.data_table(
     ui.shared(

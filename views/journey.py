@@ -4,7 +4,7 @@ reviews and ceased plans, with refusals, withdrawals and appeals branching off (
 import streamlit as st
 
 from send_pressure import breakdowns, charts, journey, measures, ui
-from send_pressure.escaping import md
+from send_pressure.escaping import md, md_table
 from send_pressure.freshness import break_sentences
 
 st.title("The EHC plan journey")
@@ -66,11 +66,15 @@ st.markdown(
     "authorities the DfE judges most similar; range: lowest to highest of their own figures). A marker such as "
     "'x' is the publisher's: the figure is withheld, never zero."
 )
-table = ui.shared(("journey table", la, year), journey.comparison_table, rows, la_name, region_name,
-                  len(store.neighbours(la)))  # fmt: skip
+table = ui.shared(
+    ("journey table", la, year),
+    lambda: md_table(
+        journey.comparison_table(rows, la_name, region_name, len(store.neighbours(la))).set_index("Measure")
+    ),
+)
 download = ui.shared(("journey download", la, year), ui.tidy_for_download, rows.drop(columns=["unit"]))
 ui.record_rows(rows.dropna(subset=["time_period"]))
-ui.data_table(download, f"journey_{la}_{year}", table=(table.set_index("Measure"), ""))
+ui.data_table(download, f"journey_{la}_{year}", table=(table, ""))
 
 # --- why plans ceased --------------------------------------------------------------------------------------
 ceased = next((t for t in breakdowns.topics(store) if t.key == journey.CEASED_REASONS), None)
@@ -93,7 +97,7 @@ ui.record_rows(history)
 ui.data_table(
     ui.shared(("journey history download", la), ui.tidy_for_download, history.drop(columns=["unit"])),
     f"journey_history_{la}",
-    table=(ui.shared(("journey history table", la), journey.history_table, history), ""),
+    table=(ui.shared(("journey history table", la), lambda: md_table(journey.history_table(history))), ""),
 )
 
 key = st.selectbox("Step to draw over time", keys, index=keys.index(chosen), format_func=titles.get, key="w_step")
