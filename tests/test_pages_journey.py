@@ -78,6 +78,10 @@ def test_journey_history_keeps_markers(db_path):
     # requests.csv, 2019, Kent: requests_decided_to_assess is published as 'x' (not collected then).
     assert history.at["Requests: decided to assess", "2019"] == "x"
     assert history.at["Requests: decided to assess", "2023"] == "2,575"
+    # 2022 release, sen2_mi.csv, 2016, Kent: InreqEHC 1634, AssRefusedEHC 433, NoExc20weekRate 85.8
+    assert history.at["Initial requests for an EHC needs assessment", "2016"] == "1,634"
+    assert history.at["↳ Requests: decided not to assess", "2016"] == "433"
+    assert history.at["% of new EHC plans issued within 20 weeks", "2016"] == "85.8%"
 
 
 def test_journey_link_round_trip_and_bad_parameters(db_path):
@@ -153,3 +157,22 @@ def test_journey_rows_have_every_role(store):
     assert (per_measure == 4).all()
     # Counts are never given a rank anywhere in the journey frame.
     assert "rank" not in rows
+
+
+def test_charts_never_draw_a_marker_as_zero(store):
+    from send_pressure import breakdowns, charts
+
+    rows = journey.journey_rows(store, KENT, 2019)  # 2019: decided to assess is published as 'x'
+    flow = journey.flow_frame(rows, 2019)
+    fig = charts.flow(flow, store.indicators["initial_requests"], "t")
+    bar = fig.data[0]
+    withheld = flow.index[flow.indicator_id == "requests_decided_to_assess"][0]
+    assert bar.x[withheld] is None or bar.x[withheld] != bar.x[withheld]  # no bar (NaN), not 0
+    labels = [a.text.replace("<br>", " ") for a in fig.layout.annotations]  # wrapped for a phone
+    assert any("Requests: decided to assess: no figure ('x'" in t for t in labels), labels
+    by_key = {t.key: t for t in breakdowns.topics(store)}
+    surrey = breakdowns.benchmark_rows(store, by_key["new_need"], SURREY)
+    surrey = surrey[surrey.time_period == "2024"]
+    fig = charts.distribution(surrey, store.indicators["new_ehc_plans"], "t", highlight="Surrey")
+    assert all(v != v for v in fig.data[0].x)  # Surrey's bars: none drawn
+    assert any("Surrey x" in a.text for a in fig.layout.annotations)
