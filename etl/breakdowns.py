@@ -260,14 +260,13 @@ class ReleaseCells:
     position of its measure in ``columns``, ``value`` (float64, null for a marker) and ``marker`` (the published
     symbol, null for a number). ``columns``: one row per measure (measure_id, dataset, file_name, column_name,
     description, file_title, time_identifier). ``notes``: texts for ``data_note`` (new columns, text columns
-    and files not loaded). ``seconds``: time spent.
+    and files not loaded).
     """
 
     rows: pa.Table
     cells: pa.Table
     columns: pd.DataFrame
     notes: list[str]
-    seconds: float
 
     def __len__(self) -> int:  # the build log counts a parser's rows with len()
         return self.cells.num_rows
@@ -288,11 +287,8 @@ def read_release(
     ``notes`` and left out; the headline parser (``etl/parsers/ehcp.py``) stays strict about what it needs.
     Cells that are empty are not rows (nothing was published).
     """
-    import time
-
     from etl.parsers import ehcp
 
-    start = time.perf_counter()
     where_release = f"source {source.source_id}" if source is not None else "release unknown"
     titles = _guidance_titles(zf)
     row_parts: list[pa.Table] = []
@@ -374,7 +370,7 @@ def read_release(
             )
     rows = pa.concat_tables(row_parts) if row_parts else _empty(ROW_COLUMNS)
     cells = pa.concat_tables(cell_parts) if cell_parts else _empty(CELL_COLUMNS)
-    return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes, time.perf_counter() - start)
+    return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes)
 
 
 def previous_cells(con: duckdb.DuckDBPyConnection, source_id: str) -> ReleaseCells | None:
@@ -419,7 +415,7 @@ def previous_cells(con: duckdb.DuckDBPyConnection, source_id: str) -> ReleaseCel
     types = {c: _TYPES.get(c, pa.string()) for c in (*ROW_COLUMNS, *CELL_COLUMNS)}
     row_table = pa.Table.from_pandas(rows[ROW_COLUMNS], schema=pa.schema([(c, types[c]) for c in ROW_COLUMNS]))
     cell_table = pa.Table.from_pandas(cells[CELL_COLUMNS], schema=pa.schema([(c, types[c]) for c in CELL_COLUMNS]))
-    return ReleaseCells(row_table, cell_table, measures.drop(columns=["old_no"]), [], 0.0)
+    return ReleaseCells(row_table, cell_table, measures.drop(columns=["old_no"]), [])
 
 
 def _our_column(dataset: str, published: str) -> str:
@@ -563,14 +559,15 @@ def combine(
     local_authorities: pd.DataFrame,
     withheld: pd.DataFrame,
 ) -> tuple[Breakdowns, list[dict]]:
-    """The ``measure``, ``breakdown_row`` and ``breakdown_cell`` tables from every release read, and data notes.
+    """The every-cell tables (:class:`Breakdowns`: ``measure``, rows, cells) from every release read, and notes.
 
     ``releases``: source id -> :class:`ReleaseCells`; ``sources``: Source entries with their precedence (the
     newer release's cell wins where two publish the same measure for the same area, breakdown and period);
     ``local_authorities``: the ``local_authority`` table (LA rows are joined on the DfE number); ``withheld``:
     the ``observation`` rows the build withholds (indicator_id, area_code, time_period, source_id): the cell of
     the column feeding that indicator in the same headline row is withheld too (marker ``w``).
-    Raises :class:`etl.load.BuildError` when an LA code resolves to no authority.
+    Raises :class:`etl.load.BuildError` when an LA code resolves to no authority or an authority has a figure
+    for a year it did not exist.
     """
     from etl.load import BuildError
 
@@ -597,10 +594,19 @@ def combine(
             "Build stopped: breakdown rows name LA codes not in the local authority list: "
             + ", ".join(f"{code} ({sid})" for sid, code in unresolved)
         )
-    # Marker-only cells for authorities outside their lifetime carry nothing (as for the headline figures).
+    # As for the headline figures: marker-only cells for authorities outside their lifetime carry nothing, and a
+    # number there stops the build (never a figure for an authority that did not exist).
     outside = rows["outside"].combine_chunks()
     if pc.any(outside).as_py():
-        gone = pc.and_(outside.take(cells["row_id"]), pc.is_null(cells["value"]))
+        cells_outside = outside.take(cells["row_id"])
+        numbers = cells.filter(pc.and_(cells_outside, pc.is_valid(cells["value"])))
+        if numbers.num_rows:
+            first = rows.take(numbers["row_id"][:1]).to_pylist()[0]
+            raise BuildError(
+                f"Build stopped: {numbers.num_rows} breakdown figures for a local authority in years it did not "
+                f"exist, e.g. {first['source_id']} {first['dataset']} {first['area_code']} {first['time_period']}"
+            )
+        gone = pc.and_(cells_outside, pc.is_null(cells["value"]))
         for sid, n in _count_by_source(rows, cells.filter(gone)):
             notes.append(
                 _note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded.")
@@ -628,7 +634,7 @@ def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table,
     years = rows["year"]
     first = pa.array(la.first_year.astype("Int64"), pa.int64()).take(index)
     last = pa.array(la.last_year.astype("Int64"), pa.int64()).take(index)
-    outside = pc.fill_null(pc.or_(pc.less(years, first), pc.greater(years, last)), False)
+    outside = pc.fill_null(pc.or_kleene(pc.less(years, first), pc.greater(years, last)), False)
     missing = rows.filter(pc.is_null(area)).select(["source_id", "old_la_code"]).to_pylist()
     unresolved = sorted({(r["source_id"], r["old_la_code"]) for r in missing})[:10]
     return rows.append_column("area_code", area).append_column("outside", outside), unresolved

@@ -189,19 +189,18 @@ def test_catalogue_from_the_data_guidance(con):
 
 def test_declared_percentages_match_their_parts(con):
     """Each declared (numerator, denominator) gives the published percentage (to its 1 dp) in >= 99.9% of rows."""
+    # The three cells of one published row share its row_id (breakdown_row), so they are joined on it.
     rows = con.execute(
-        """SELECT p.measure_id, count(*) AS n,
+        """SELECT m.measure_id, count(*) AS n,
                   count(*) FILTER (WHERE abs(100 * n.value / d.value - p.value) > 0.051) AS off
            FROM measure m
-           JOIN breakdown_value p ON p.measure_id = m.measure_id
-           JOIN breakdown_value n ON n.measure_id = m.numerator_id AND n.area_code = p.area_code
-                AND n.time_period = p.time_period AND n.breakdown_topic = p.breakdown_topic
-                AND n.breakdown = p.breakdown
-           JOIN breakdown_value d ON d.measure_id = m.denominator_id AND d.area_code = p.area_code
-                AND d.time_period = p.time_period AND d.breakdown_topic = p.breakdown_topic
-                AND d.breakdown = p.breakdown
-           WHERE p.value IS NOT NULL AND n.value IS NOT NULL AND d.value > 0
-           GROUP BY p.measure_id"""
+           JOIN measure mn ON mn.measure_id = m.numerator_id
+           JOIN measure md ON md.measure_id = m.denominator_id
+           JOIN breakdown_cell p ON p.measure_no = m.measure_no
+           JOIN breakdown_cell n ON n.row_id = p.row_id AND n.measure_no = mn.measure_no
+           JOIN breakdown_cell d ON d.row_id = p.row_id AND d.measure_no = md.measure_no
+           WHERE d.value > 0
+           GROUP BY m.measure_id"""
     ).fetchall()
     assert len(rows) >= 50
     for measure, n, off in rows:
@@ -373,3 +372,18 @@ def test_last_good_copy_of_the_cells(con):
         tables.measure.set_index("measure_id").at["sen2_mi.newehctribunal", "definition"]
         == con.execute("SELECT definition FROM measure WHERE measure_id = 'sen2_mi.newehctribunal'").fetchone()[0]
     )
+
+
+def test_la_codes_and_lifetimes_are_checked(con):
+    """Rows resolve through local_authority; an unknown code or a figure outside an authority's life stops the build."""
+    from etl.load import BuildError
+
+    cells = breakdowns.previous_cells(con, "ehcp_2022")
+    la = con.execute("SELECT * FROM local_authority").df()
+    none = pd.DataFrame(columns=["indicator_id", "area_code", "time_period", "source_id"])
+    sources = {"ehcp_2022": source_by_id("ehcp_2022")}
+    with pytest.raises(BuildError, match=r"LA codes not in the local authority list: 886 \(ehcp_2022\)"):
+        breakdowns.combine({"ehcp_2022": cells}, sources, la[la.old_la_code != "886"], none)
+    ended = la.assign(last_year=la.last_year.mask(la.old_la_code == "886", 2015))  # as if Kent had ended in 2015
+    with pytest.raises(BuildError, match="years it did not exist"):
+        breakdowns.combine({"ehcp_2022": cells}, sources, ended, none)
