@@ -13,7 +13,8 @@ Reports, for a database in a temporary folder:
 * no-change rebuild, in-process: median of 5; and as a whole process (``python -m etl build``);
 * the floor a build is compared with, in the same run: unzip and parse every source CSV of the mirror (every
   ``.csv`` member of the release zips and every standalone ``.csv``) with ``pandas.read_csv(dtype=str)``,
-  median of as many runs as the full build, interleaved with them; and the ratio full build / floor.
+  median of as many runs as the full build, interleaved with them; and the ratio full build / floor;
+* where a full build spends its time: median wall and CPU seconds of each step (``BuildResult.phases``).
 
 * the share of the numeric cells of the 2025 EHC plans release's data files that are in the database
   (``breakdown_value``), counted independently with pandas;
@@ -204,13 +205,14 @@ def main() -> int:
         rss = _child_peak_rss(args.mirror, tmp / "rss.duckdb", cache)
 
         db = tmp / "send.duckdb"
-        full, full_cpu, rows, floor, floor_cpu = [], [], 0, [], []
+        full, full_cpu, rows, floor, floor_cpu, phases = [], [], 0, [], [], []
         pandas_floor(args.mirror)  # warm: imports and the file cache, as the build's first run has them too
         for _ in range(args.full_runs):
             cpu = time.process_time()
             result = build(db, fetcher, force=True, log=lambda m: None)
             full_cpu.append(time.process_time() - cpu)
             full.append(result.seconds)
+            phases.append(result.phases)
             rows = result.observation_rows
             cpu = time.process_time()
             seconds, n_csv = pandas_floor(args.mirror)  # interleaved, so both see the same machine load
@@ -273,6 +275,12 @@ def main() -> int:
         f"full build / pandas floor: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (target <= {RATIO_TARGET:g}x) "
         f"{'ok' if ratio <= RATIO_TARGET else 'OVER TARGET'}"
     )
+
+    def step_median(step: str, which: int) -> float:
+        return statistics.median(p[step][which] for p in phases)
+
+    steps = ", ".join(f"{step} {step_median(step, 0):.2f}/{step_median(step, 1):.2f}" for step in phases[0])
+    print(f"full build by step (median wall/CPU s): {steps}")
     print(
         f"no-change rebuild / full build: {statistics.median(nochange) / statistics.median(full):.3f}x "
         f"(target < {NOCHANGE_RATIO_TARGET:g}x)"

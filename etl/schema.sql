@@ -44,6 +44,7 @@ CREATE TABLE la_succession (
 );
 
 CREATE TABLE indicator (
+    -- One row per etl.catalogue.Indicator field (Indicator.to_row); the app reads rows back with Indicator.from_row.
     indicator_id    VARCHAR PRIMARY KEY,
     label           VARCHAR NOT NULL,
     unit            VARCHAR NOT NULL CHECK (unit IN ('count', 'percent', 'gbp', 'rate_per_1000')),
@@ -51,13 +52,22 @@ CREATE TABLE indicator (
     definition      VARCHAR NOT NULL,
     source_id       VARCHAR NOT NULL REFERENCES source (source_id),
     time_identifier VARCHAR NOT NULL,
+    kind            VARCHAR NOT NULL CHECK (kind IN ('count', 'rate', 'money', 'share')),
+    topic           VARCHAR NOT NULL,   -- etl.catalogue.TOPICS: pages choose their indicators by topic
+    short_label     VARCHAR NOT NULL,   -- a few words for headings and legends
+    decimals        INTEGER NOT NULL,   -- decimal places shown
+    sentence        VARCHAR NOT NULL,   -- str.format template with {period}, {area}, {value}
+    chart_title     VARCHAR NOT NULL,   -- title of the indicator's trend chart
     numerator_id    VARCHAR,            -- for rates: group figures are sum(numerator) / sum(denominator) * scale
     denominator_id  VARCHAR,
     scale           DOUBLE,
     derived         BOOLEAN NOT NULL,   -- true: computed by the build from numerator and denominator
+    additive        BOOLEAN NOT NULL,   -- a count or £ total: region and England figures are sums of LAs
     headline        BOOLEAN NOT NULL,   -- shown on overview tiles, profiles and briefings
+    first_release   VARCHAR,            -- first release publishing it (no figures before is not an error)
     comparable      BOOLEAN NOT NULL,   -- may be ranked / banded / map-coloured across authorities
     not_comparable_because VARCHAR,     -- why not (size counts, £ totals), else NULL
+    long_series_id  VARCHAR,            -- the indicator continuing its history under an older method, else NULL
     position        INTEGER NOT NULL    -- order of the catalogue (etl/catalogue.py): display order
 );
 

@@ -17,7 +17,6 @@ the neighbours' own figures, as on every page (:data:`send_pressure.compare.GROU
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -92,10 +91,14 @@ class Topic:
     row_topic: str | None = None
 
 
-@functools.lru_cache(maxsize=8)
 def topics(store: Store) -> tuple[Topic, ...]:
     """Every breakdown the database holds: the :data:`COLUMN_GROUPS` whose columns are loaded, then every
-    published breakdown topic of each count column that feeds a headline indicator; in catalogue order."""
+    published breakdown topic of each count column that feeds a headline indicator; in catalogue order
+    (memoised on the store)."""
+    return store.memo(("breakdown topics",), lambda: _topics(store))
+
+
+def _topics(store: Store) -> tuple[Topic, ...]:
     m = store.measures.set_index("measure_id")
     out = []
     for g in COLUMN_GROUPS:
@@ -229,36 +232,39 @@ def benchmark_rows(store: Store, topic: Topic, la_code: str, measure: str = SHAR
     ``n_neighbours``) for every category and period of a breakdown.
 
     ``measure``: :data:`SHARES` (``value`` in %) or :data:`COUNTS` (``value`` the count as published).
-    Columns: series, area_code (None on the neighbours' rows), breakdown, time_period, year, value, marker,
-    low, high, n_neighbours, count, total, source_id; categories in :func:`categories` order. Every category
-    keeps a row for every series and period the breakdown is published in, with a marker or no figure, so
-    gaps are said, never drawn as zero.
+    Columns: role ('la', 'region', 'england', 'neighbours': ``send_pressure.compare.ROLES``), series (its
+    display name), area_code (None on the neighbours' rows), breakdown, time_period, year, value, marker, low,
+    high, n_neighbours, count, total, source_id; categories in :func:`categories` order. Every category keeps a
+    row for every role and period the breakdown is published in, with a marker or no figure, so gaps are said,
+    never drawn as zero.
     """
     la = store.local_authorities.set_index("new_la_code")
-    areas = {la_code: la.at[la_code, "la_name"], la.at[la_code, "region_code"]: la.at[la_code, "region_name"],
-             ENGLAND: "England"}  # fmt: skip
+    region = la.at[la_code, "region_code"]
+    roles = {la_code: "la", region: "region", ENGLAND: "england"}
+    names = {"la": la.at[la_code, "la_name"], "region": la.at[la_code, "region_name"], "england": "England",
+             "neighbours": compare.NEIGHBOURS}  # fmt: skip
     neighbours = tuple(store.neighbours(la_code).neighbour_code)
-    rows = area_rows(store, topic, (*areas, *neighbours))
+    rows = area_rows(store, topic, (*roles, *neighbours))
     if measure == COUNTS:
         rows = rows.assign(value=rows["count"], marker=rows.count_marker)
-    own = rows[rows.area_code.isin(areas)].assign(series=lambda d: d.area_code.map(areas))
+    own = rows[rows.area_code.isin(roles)].assign(role=lambda d: d.area_code.map(roles))
     nb = rows[rows.area_code.isin(neighbours)]
     g = nb.groupby(["breakdown", "time_period"], as_index=False).agg(
         value=("value", "median"), low=("value", "min"), high=("value", "max"), n_neighbours=("value", "count"),
         source_id=("source_id", "last"),
     )  # fmt: skip
-    g = g.assign(series=compare.NEIGHBOURS, area_code=None, marker=None)
+    g = g.assign(role="neighbours", area_code=None, marker=None)
     g["value"] = g.value.where(g.n_neighbours > 0)
     out = pd.concat([own.drop(columns=["year"]), g], ignore_index=True)
-    # A full grid: every series x category x period, so a missing row reads 'not published'.
-    series = [*areas.values(), compare.NEIGHBOURS]
+    # A full grid: every role x category x period, so a missing row reads 'not published'.
     cats = categories(rows, topic, store)
-    grid = pd.MultiIndex.from_product([series, cats, periods(rows)], names=["series", "breakdown", "time_period"])
-    out = grid.to_frame(index=False).merge(out, on=["series", "breakdown", "time_period"], how="left")
+    grid = pd.MultiIndex.from_product([list(names), cats, periods(rows)], names=["role", "breakdown", "time_period"])
+    out = grid.to_frame(index=False).merge(out, on=["role", "breakdown", "time_period"], how="left")
+    out["series"] = out.role.map(names)
     out["year"] = out.time_period.map(dict(zip(rows.time_period, rows.year, strict=False)))
-    rank = {**{s: i for i, s in enumerate(series)}, **{c: i for i, c in enumerate(cats)}}
-    out = out.sort_values(["year", "breakdown", "series"], key=lambda c: c if c.name == "year" else c.map(rank))
-    cols = ["series", "area_code", "breakdown", "time_period", "year", "value", "marker", "low", "high",
+    rank = {**{s: i for i, s in enumerate(names)}, **{c: i for i, c in enumerate(cats)}}
+    out = out.sort_values(["year", "breakdown", "role"], key=lambda c: c if c.name == "year" else c.map(rank))
+    cols = ["role", "series", "area_code", "breakdown", "time_period", "year", "value", "marker", "low", "high",
             "n_neighbours", "count", "total", "source_id"]  # fmt: skip
     return out[cols].reset_index(drop=True)
 
@@ -271,38 +277,37 @@ def figure(value, marker, unit: str) -> str:
     return format_value(value, marker if isinstance(marker, str) else None, unit)
 
 
-def distribution_table(rows: pd.DataFrame, la_name: str, measure: str) -> pd.DataFrame:
+def distribution_table(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
     """One period of :func:`benchmark_rows` as one line per category: the authority's count and share,
-    its region's and England's share (or count), and the neighbours' median (range), as published."""
+    its region's and England's share (or count), and the neighbours' median (range), as published; columns
+    headed by the series' names."""
     unit = "percent" if measure == SHARES else "count"
     out = []
     for cat, g in rows.groupby("breakdown", sort=False):
-        by = g.set_index("series")
-        own = by.loc[la_name]
+        by = g.set_index("role")
+        own, la_name = by.loc["la"], by.at["la", "series"]
         line = {"Category": cat, f"{la_name}: number": figure(own["count"], own.marker, "count")}
         if measure == SHARES:
             line[f"{la_name}: share"] = figure(own.value, own.marker, unit)
-        for series in by.index:
-            if series == la_name:
-                continue
-            r = by.loc[series]
-            if series == compare.NEIGHBOURS:
+        for role, r in by.drop(index="la").iterrows():
+            if role == "neighbours":
                 spread = (
                     f" (range {figure(r.low, None, unit)} to {figure(r.high, None, unit)})"
                     if pd.notna(r.value) and r.n_neighbours > 1
                     else ""
                 )
-                line[f"{series}"] = figure(r.value, None, unit) + spread
+                line[r.series] = figure(r.value, None, unit) + spread
             else:
-                line[series] = figure(r.value, r.marker, unit)
+                line[r.series] = figure(r.value, r.marker, unit)
         out.append(line)
     return pd.DataFrame(out)
 
 
-def history_table(rows: pd.DataFrame, la_name: str, measure: str) -> pd.DataFrame:
-    """The authority's figure for every category (rows) in every period (columns), as published."""
+def history_table(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The authority's figure (:func:`benchmark_rows` of role 'la') for every category (rows) in every period
+    (columns), as published."""
     unit = "percent" if measure == SHARES else "count"
-    own = rows[rows.series == la_name]
+    own = rows[rows.role == "la"]
     own = own.assign(figure=[figure(v, m, unit) for v, m in zip(own.value, own.marker, strict=True)],
                      period=own.time_period.map(period_label))  # fmt: skip
     order = list(dict.fromkeys(own.sort_values("year").period))

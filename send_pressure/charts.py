@@ -21,7 +21,6 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
-from send_pressure.compare import NEIGHBOURS
 
 #: Okabe-Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -97,22 +96,26 @@ def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
 
 
-#: Fixed styles for the comparison series, so England or the neighbours look the same on every chart.
-ROLE_STYLES = {
-    "England": ("#0072B2", "dash", "square"),
-    NEIGHBOURS: ("#009E73", "dot", "diamond"),
-}
 OTHER_STYLES = [("#E69F00", "dashdot", "triangle-up"), ("#CC79A7", "longdash", "x"), ("#56B4E9", "dot", "star")]
+#: Fixed styles by a series' ``role`` (``send_pressure.compare.ROLES``), so the chosen LA, its region, England
+#: and the neighbours look the same on every chart, whatever their names.
+ROLE_STYLES = {
+    "la": (HIGHLIGHT, "solid", "circle"),
+    "region": OTHER_STYLES[0],
+    "england": ("#0072B2", "dash", "square"),
+    "neighbours": ("#009E73", "dot", "diamond"),
+}
 GAP_FILL = "rgba(150, 150, 150, 0.18)"
 
 
-def _style(name: str, highlight: str | None, others: dict) -> tuple[str, str, str]:
-    """(colour, dash, symbol) for a series: the highlighted LA solid vermilion, England and the neighbours
-    fixed, anything else (a region, another LA) from the remaining styles in order of appearance."""
+def _style(name: str, role: str | None, highlight: str | None, others: dict) -> tuple[str, str, str]:
+    """(colour, dash, symbol) for a series: the highlighted series (or the LA's role) solid vermilion, the
+    other roles fixed, anything else (a region, another LA, an indicator) from the remaining styles in order of
+    appearance."""
     if name == highlight:
-        return HIGHLIGHT, "solid", "circle"
-    if name in ROLE_STYLES:
-        return ROLE_STYLES[name]
+        return ROLE_STYLES["la"]
+    if role in ROLE_STYLES:
+        return ROLE_STYLES[role]
     return others.setdefault(name, OTHER_STYLES[len(others) % len(OTHER_STYLES)])
 
 
@@ -125,12 +128,13 @@ def trend(
 ) -> go.Figure:
     """Line chart of one indicator over time for several series.
 
-    ``frame``: long rows with time_period, year, series, value, marker and optionally ``flag`` (data-quality
-    flags, shown on hover with '⚠'), as from ``compare.benchmarks``. Periods before the first published
+    ``frame``: long rows with time_period, year, series, value, marker and optionally ``role`` (styles and
+    the thin lines of each neighbour go by role, ``compare.ROLES``; the 'la' role is drawn thick) and ``flag``
+    (data-quality flags, shown on hover with '⚠'), as from ``compare.benchmarks``. Periods before the first published
     figure are left out.
     A period where a series has no figure is a gap in its line and a light grey
     column whose hover says which series and why (never a point at zero).
-    ``highlight``: the series drawn as a thick solid line.
+    ``highlight``: a series (by name) drawn as a thick solid line, for frames without roles.
     ``breaks``: the indicator's rows of the ``series_break`` table; each is drawn as a dashed
     vertical line before its first period, labelled "New method", with what changed on hover.
     """
@@ -139,10 +143,11 @@ def trend(
     if len(published):
         frame = frame[frame.year >= published.year.min()]
     order = _ordered_periods(frame)
-    each = (
-        frame["neighbour"].fillna(False).astype(bool) if "neighbour" in frame else pd.Series(False, index=frame.index)
-    )
+    roles = frame["role"] if "role" in frame else pd.Series(None, index=frame.index, dtype=object)
+    each = roles.eq("neighbour")
     own_neighbours, frame = frame[each], frame[~each]
+    role_of = dict(zip(frame.series, roles[~each], strict=True))
+    thick = {n for n, r in role_of.items() if r == "la"} | {highlight}
     # Drawn first, so the lines sit on top of the grey columns.
     gaps = frame[frame.value.isna()]
     if len(gaps) and len(published):
@@ -168,7 +173,7 @@ def trend(
     cuts = [] if breaks is None else sorted({b.first_year for b in breaks.itertuples()})
     for name, part in frame.groupby("series", sort=False):
         part = part.sort_values("year")
-        color, dash, symbol = _style(name, highlight, others)
+        color, dash, symbol = _style(name, role_of.get(name), highlight, others)
         if "flag" not in part:
             part = part.assign(flag="")
         segment = part.year.map(lambda y: sum(y >= c for c in cuts))
@@ -188,7 +193,7 @@ def trend(
                     showlegend=i == 0,
                     mode="lines+markers",
                     connectgaps=False,
-                    line=dict(color=color, width=4 if name == highlight else 2, dash=dash),
+                    line=dict(color=color, width=4 if name in thick else 2, dash=dash),
                     marker=dict(symbol=symbol, size=9, color=color),
                     hovertext=text,
                     hoverinfo="text",
@@ -330,16 +335,17 @@ def _outline(geometry_json: str) -> tuple[list, list]:
 def map_scale(ind: Indicator) -> str:
     """The map's colour scale: Cividis runs dark (low) to light (high); reversed where higher is better, so
     darker is always the better end when there is one."""
-    return "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+    return "Cividis_r" if ind.better_than(1, 0) else "Cividis"
 
 
 def map_legend_sentence(ind: Indicator) -> str:
     """What darker shading means on :func:`choropleth` for this indicator (read from :func:`map_scale`)."""
     dark_is_high = map_scale(ind).endswith("_r")
     direction = "higher" if dark_is_high else "lower"
-    if ind.polarity == "neutral":
+    higher_is_better = ind.better_than(1, 0)
+    if higher_is_better is None:
         return f"Darker shading means a {direction} figure (neither is better for this indicator)."
-    dark_is_better = dark_is_high == (ind.polarity == "higher_is_better")
+    dark_is_better = dark_is_high == higher_is_better
     return f"Darker shading means a {direction} figure, which is {'better' if dark_is_better else 'worse'} here."
 
 
@@ -622,29 +628,33 @@ def flow(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
     return fig
 
 
-def distribution(frame: pd.DataFrame, ind: Indicator, title: str, highlight: str | None = None) -> go.Figure:
+#: Bar patterns by role in :func:`distribution` (solid for the authority and England, dotted for the neighbours'
+#: median, hatched for anything else), so a bar is told apart without its colour.
+ROLE_PATTERNS = {"la": "", "england": "", "neighbours": "."}
+
+
+def distribution(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
     """Horizontal grouped bars of one period's breakdown: one bar per series (an authority, its region,
     England, the neighbours' median with its range as a whisker) in each category, largest category on top.
 
-    ``frame``: rows with series, breakdown, value, marker and optionally low/high (from
-    ``send_pressure.breakdowns.benchmark_rows``). A figure that is not published has no bar; its category
-    is labelled 'no figure' with the marker beside it, never drawn at zero.
+    ``frame``: rows with series, role (``compare.ROLES``: styles and the whisker go by role), breakdown, value,
+    marker and optionally low/high (from ``send_pressure.breakdowns.benchmark_rows``). A figure that is not
+    published has no bar; its category is labelled 'no figure' with the marker beside it, never drawn at zero.
     """
     fig = go.Figure()
     cats = list(dict.fromkeys(frame.breakdown))
     others: dict = {}
-    patterns = {highlight: "", "England": "", NEIGHBOURS: "."}
-    for name, part in frame.groupby("series", sort=False):
+    for (name, role), part in frame.groupby(["series", "role"], sort=False):
         part = part.set_index("breakdown").reindex(cats)
-        color, _, _ = _style(name, highlight, others)
-        ranged = "low" in part and name == NEIGHBOURS
+        color, _, _ = _style(name, role, None, others)
+        ranged = "low" in part and role == "neighbours"
         fig.add_trace(
             go.Bar(
                 x=part.value,
                 y=cats,
                 name=name,
                 orientation="h",
-                marker=dict(color=color, pattern=dict(shape=patterns.get(name, "/"))),
+                marker=dict(color=color, pattern=dict(shape=ROLE_PATTERNS.get(role, "/"))),
                 error_x=dict(
                     type="data", symmetric=False, array=(part.high - part.value), arrayminus=(part.value - part.low),
                     color=INK, thickness=1.2, width=3,

@@ -18,6 +18,7 @@ marker (``-`` means nil; see ``send_pressure.catalogue.MARKER_MEANINGS``) and a 
 from __future__ import annotations
 
 import html as _html
+import math
 import re
 
 import pandas as pd
@@ -74,11 +75,11 @@ def html(text: object) -> str:
 
 
 def _is_number(text: str) -> bool:
+    # "-inf" and "-nan" parse as floats but a spreadsheet reads them as formulas: only finite numbers pass.
     try:
-        float(text.replace(",", ""))
+        return math.isfinite(float(text.replace(",", "")))
     except ValueError:
         return False
-    return True
 
 
 def csv_cell(value: object) -> object:

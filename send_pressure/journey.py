@@ -137,12 +137,18 @@ def label(store: Store, some_id: str) -> str:
 #: The breakdown (``send_pressure.breakdowns``) that says why plans ceased.
 CEASED_REASONS = "ceased_reason"
 
-#: Role of each series in :func:`journey_rows` (England and the neighbours as every page names them).
-LA, REGION, ENGLAND, NEIGHBOURS = "la", "region", "England", compare.NEIGHBOURS
+#: Roles of the series in :func:`journey_rows` (``send_pressure.compare.ROLES``; each neighbour's own figures
+#: are left out).
+LA, REGION, ENGLAND, NEIGHBOURS = "la", "region", "england", "neighbours"
 
 
 def steps(store: Store) -> list[Step]:
-    """:data:`STEPS` with the measures this database holds (a step with none of its counts is left out)."""
+    """:data:`STEPS` with the measures this database holds (a step with none of its counts is left out);
+    memoised on the store."""
+    return list(store.memo(("journey steps",), lambda: _steps(store)))
+
+
+def _steps(store: Store) -> tuple[Step, ...]:
     out = []
     for s in STEPS:
         have = functools.partial(measures.known, store)
@@ -150,7 +156,7 @@ def steps(store: Store) -> list[Step]:
         if counts:
             out.append(replace(s, counts=counts, branches=tuple(filter(have, s.branches)),
                                rates=tuple(filter(have, s.rates))))  # fmt: skip
-    return out
+    return tuple(out)
 
 
 def years(store: Store) -> list[int]:
@@ -172,32 +178,31 @@ COLUMNS = [
 ]  # fmt: skip
 
 
-def journey_rows(store: Store, la_code: str, year: int, benchmarks=None) -> pd.DataFrame:
+def journey_rows(store: Store, la_code: str, year: int) -> pd.DataFrame:
     """Every measure of every step in one calendar year for the authority, its region, England and its
     statistical neighbours (their median, with range ``low``-``high`` and ``n_neighbours``).
 
-    ``year``: the calendar year of the flow (a January count is read for ``year + 1``).
-    ``benchmarks(indicator_id, la_code)``: a memoised :func:`send_pressure.compare.benchmarks` over ``store``
-    may be passed (``ui.benchmarks``); measures are read with :func:`send_pressure.measures.benchmarks`.
-    Columns :data:`COLUMNS`; ``role`` is :data:`LA`, :data:`REGION`, :data:`ENGLAND` or :data:`NEIGHBOURS`.
-    A measure with no row for an area that year keeps a row with no value and no marker ('not published'); a
-    withheld figure keeps its marker.
+    ``year``: the calendar year of the flow (a January count is read for ``year + 1``). Indicators are read
+    with :func:`send_pressure.compare.benchmarks_many`, measures with
+    :func:`send_pressure.measures.benchmarks_many` (one query and one pass each; every frame memoised on the
+    store). Columns :data:`COLUMNS`; ``role`` is :data:`LA`, :data:`REGION`,
+    :data:`ENGLAND` or :data:`NEIGHBOURS`, ``series`` its display name. A measure with no row for an area that
+    year keeps a row with no value and no marker ('not published'); a withheld figure keeps its marker.
     """
-    la_name = store.area_name(la_code)
-    benchmarks = benchmarks or (lambda iid, code: compare.benchmarks(store, iid, code))
-    frames = []
+    la = store.local_authorities.set_index("new_la_code")
+    names = {LA: la.at[la_code, "la_name"], REGION: la.at[la_code, "region_name"], ENGLAND: "England",
+             NEIGHBOURS: compare.NEIGHBOURS}  # fmt: skip
     ids = [iid for step in steps(store) for iid, _ in _measures(step)]
     published = measures.benchmarks_many(store, tuple(filter(measures.is_measure, ids)), la_code)  # one query
+    published.update(compare.benchmarks_many(store, tuple(i for i in ids if i not in published), la_code))
+    frames = []
     for step in steps(store):
         for iid, branch in _measures(step):
             ind = measures.as_indicator(store, iid)
-            rows = published[iid] if iid in published else benchmarks(iid, la_code)
-            rows = rows[~rows.neighbour & (rows.year == year + step.snapshot_lag)]
-            role = rows.series.map(lambda s: LA if s == la_name else s if s in (ENGLAND, NEIGHBOURS) else REGION)
-            rows = rows.assign(role=role)
+            rows = published[iid]
+            rows = rows[(rows.role != "neighbour") & (rows.year == year + step.snapshot_lag)]
             # One row per role even when nothing is published, so the table says so.
-            have = set(rows.role)
-            missing = [r for r in (LA, REGION, ENGLAND, NEIGHBOURS) if r not in have]
+            missing = [r for r in names if r not in set(rows.role)]
             if missing:
                 rows = pd.concat([rows, pd.DataFrame({"role": missing})], ignore_index=True)
             frames.append(
@@ -215,7 +220,7 @@ def journey_rows(store: Store, la_code: str, year: int, benchmarks=None) -> pd.D
     for col in COLUMNS:
         if col not in out:
             out[col] = None
-    out["series"] = out.series.fillna(out.role.map({LA: la_name, ENGLAND: ENGLAND, NEIGHBOURS: NEIGHBOURS}))
+    out["series"] = out.series.fillna(out.role.map(names))
     return out[COLUMNS].reset_index(drop=True)
 
 

@@ -1,24 +1,23 @@
 """Published columns of the EHC plans releases (``measure`` and ``breakdown_value``, read through
 :meth:`send_pressure.queries.Store.breakdown_rows`) handled like indicators: one authority beside its region,
-England and its statistical neighbours (median and range), with an :class:`Indicator` that names and formats it.
+England and its statistical neighbours (median and range), described by an :class:`etl.catalogue.Indicator`.
 
 A measure id has a dot (``requests.request_outcome_six_weeks_pc``); an indicator id has none, so
-:func:`is_measure` tells them apart and the journey and breakdown pages can list both.
+:func:`is_measure` tells them apart and the journey and breakdown pages can list both. Everything here is
+memoised on the store (:meth:`~send_pressure.queries.Store.memo`).
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import replace
-
 import pandas as pd
 
+from etl.catalogue import SIZE_REASON, Indicator
 from send_pressure import compare
-from send_pressure.catalogue import Indicator
 from send_pressure.queries import ENGLAND, Store
 
-#: Why a count is not compared across authorities (as the catalogue says of its size counts).
-SIZE_REASON = "a count that mostly reflects how big the authority is, not how it performs"
+#: Topic (``etl.catalogue.TOPICS``) of a measure that feeds no headline indicator, by its data file.
+DATASET_TOPICS = {"requests": "request_path", "assessments": "request_path", "sen2_mi": "request_path",
+                  "timeliness_20_week": "timeliness"}  # fmt: skip
 
 
 def is_measure(some_id: str) -> bool:
@@ -26,9 +25,9 @@ def is_measure(some_id: str) -> bool:
     return "." in some_id
 
 
-@functools.lru_cache(maxsize=8)
 def _catalogue(store: Store) -> dict[str, dict]:
-    return {r["measure_id"]: r for r in store.measures.to_dict("records")}
+    """Measure rows (:attr:`Store.measures`) keyed by measure id."""
+    return store.memo(("measure rows",), lambda: {r["measure_id"]: r for r in store.measures.to_dict("records")})
 
 
 def known(store: Store, some_id: str) -> bool:
@@ -37,73 +36,78 @@ def known(store: Store, some_id: str) -> bool:
 
 
 def as_indicator(store: Store, some_id: str) -> Indicator:
-    """The catalogue's indicator, or a measure described as one: its data-guidance label and definition, its
-    unit; neutral; comparable unless it is a count (counts are never ranked)."""
+    """The catalogue's indicator, or a measure described as one (memoised): its data-guidance label and
+    definition, release and period convention; ``unit`` 'count' or 'percent'; ``kind`` 'count' (additive: region
+    and England figures are sums) or 'rate'; neutral; a count is not ``comparable`` (it mostly reflects size);
+    ``topic`` that of the headline indicator it feeds, else by its file (mediation and tribunal columns:
+    'tribunal'). Raises KeyError for an id the database does not have."""
     if not is_measure(some_id):
         return store.indicators[some_id]
-    m = _catalogue(store)[some_id]
-    count = m["unit"] == "count"
-    template = next(iter(store.indicators.values()))
-    return replace(
-        template,
-        indicator_id=some_id,
-        label=m["label"],
-        unit=m["unit"] if m["unit"] in ("count", "percent") else "count",
-        polarity="neutral",
-        definition=m["definition"] or m["label"],
-        source_id=m["source_id"],
-        time_identifier=m["time_identifier"],
-        numerator_id=None,
-        denominator_id=None,
-        scale=None,
-        derived=False,
-        headline=False,
+    return store.memo(("measure indicator", some_id), lambda: _as_indicator(store, _catalogue(store)[some_id]))
+
+
+def _as_indicator(store: Store, m: dict) -> Indicator:
+    count = m["unit"] != "percent"
+    feeds = store.indicators.get(m["indicator_id"]) if isinstance(m["indicator_id"], str) else None
+    column = m["measure_id"].split(".", 1)[1]
+    if feeds is not None:
+        topic = feeds.topic
+    elif "mediation" in column or "tribunal" in column:
+        topic = "tribunal"
+    else:
+        topic = DATASET_TOPICS.get(m["dataset"], "plans")
+    return Indicator(
+        m["measure_id"],
+        m["label"],
+        "count" if count else "percent",
+        "neutral",
+        m["definition"] or m["label"],
+        m["source_id"],
+        m["time_identifier"],
+        "count" if count else "rate",
+        topic,
+        additive=count,
         comparable=not count,
-        not_comparable_because=SIZE_REASON if count else None,
+        not_comparable_because=SIZE_REASON if count else "",
     )
 
 
-def benchmarks(store: Store, measure_id: str, la_code: str) -> pd.DataFrame:
-    """A measure's headline ('Total') rows for the authority, its region, England, its neighbours' median
-    (with ``low``/``high`` range and ``n_neighbours``) and each neighbour (``neighbour`` True), every period.
+#: Columns of :func:`benchmarks` (those of :func:`send_pressure.compare.benchmarks`).
+COLUMNS = compare.BENCHMARK_COLUMNS
 
-    Same columns as :func:`send_pressure.compare.benchmarks`: area_code, time_period, year, series, value,
-    marker, source_id, n_neighbours, low, high, neighbour.
+
+def benchmarks(store: Store, measure_id: str, la_code: str) -> pd.DataFrame:
+    """A measure's headline ('Total') rows for the authority, its region, England, its neighbours' median (with
+    ``low``/``high`` range and ``n_neighbours``) and each neighbour, every period; memoised on the store.
+
+    The columns and roles of :func:`send_pressure.compare.benchmarks` (:data:`COLUMNS`: area_code, None on the
+    median rows; role one of ``compare.ROLES``; series the display name), in its order (LA, region, England,
+    neighbours' median, each neighbour by closeness, within each year). Shared: filter it, never modify it.
     """
-    return benchmarks_many(store, (measure_id,), la_code)[measure_id]
+    key = ("measure benchmarks", measure_id, la_code)
+    return store.memo(key, lambda: _benchmarks_many(store, (measure_id,), la_code)[measure_id])
 
 
 def benchmarks_many(store: Store, measure_ids: tuple[str, ...], la_code: str) -> dict[str, pd.DataFrame]:
-    """:func:`benchmarks` of several measures, read in one query (a page showing many saves a query each)."""
-    la = store.local_authorities.set_index("new_la_code")
-    region = la.at[la_code, "region_code"]
-    nb = store.neighbours(la_code)
-    codes = [la_code, region, ENGLAND, *nb.neighbour_code]
-    every = store.breakdown_rows(list(measure_ids), area_codes=codes, topic="Total")
-    cols = ["area_code", "time_period", "year", "value", "marker", "source_id"]
-    names = {la_code: la.at[la_code, "la_name"], region: la.at[la_code, "region_name"], ENGLAND: "England"}
-    order = dict(zip(nb.neighbour_code, nb["rank"], strict=True))
-    out = {}
-    for mid in measure_ids:
-        rows = every[every.measure_id == mid]
-        own = rows[rows.area_code.isin(names)][cols].assign(series=lambda d: d.area_code.map(names))
-        each = rows[rows.area_code.isin(order)]
-        parts = [own]
-        if len(each):
-            g = each.groupby(["time_period", "year"], as_index=False).agg(
-                value=("value", "median"), low=("value", "min"), high=("value", "max"),
-                n_neighbours=("value", "count"), source_id=("source_id", "last"),
-            )  # fmt: skip
-            parts.append(g[g.n_neighbours > 0].assign(series=compare.NEIGHBOURS, marker=None, area_code=None))
-            each = each.assign(closeness=each.area_code.map(order)).sort_values(["year", "closeness"])
-            parts.append(each[cols].assign(series=each.area_name, neighbour=True))
-        frame = pd.concat(parts, ignore_index=True)
-        for col in ("n_neighbours", "low", "high"):
-            if col not in frame:
-                frame[col] = float("nan")
-        frame["neighbour"] = frame.get("neighbour", pd.Series(False, index=frame.index)).fillna(False).astype(bool)
-        out[mid] = frame.sort_values("year", kind="stable").reset_index(drop=True)
-    return out
+    """:func:`benchmarks` of several measures, keyed by id: the first that is not memoised yet reads them all
+    in one query, and each is memoised as :func:`benchmarks` would."""
+    batch: dict[str, pd.DataFrame] = {}
+
+    def one(mid: str) -> pd.DataFrame:
+        if not batch:
+            batch.update(_benchmarks_many(store, measure_ids, la_code))
+        return batch[mid]
+
+    return {mid: store.memo(("measure benchmarks", mid, la_code), lambda mid=mid: one(mid)) for mid in measure_ids}
+
+
+def _benchmarks_many(store: Store, measure_ids: tuple[str, ...], la_code: str) -> dict[str, pd.DataFrame]:
+    codes = [la_code, store.local_authorities.set_index("new_la_code").at[la_code, "region_code"], ENGLAND,
+             *store.neighbours(la_code).neighbour_code]  # fmt: skip
+    rows = store.breakdown_rows(list(measure_ids), area_codes=codes, topic="Total")
+    # breakdown_rows orders by measure, area and year; benchmark_frames wants each id's rows by year.
+    rows = rows.rename(columns={"measure_id": "indicator_id"}).sort_values(["year", "time_period"], kind="stable")
+    return compare.benchmark_frames(store, rows, measure_ids, la_code)
 
 
 def series(store: Store, some_id: str, area_codes: list[str]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from send_pressure.catalogue import format_value, period_label
+from send_pressure.catalogue import Indicator, format_value, lead, period_label, period_words
 from send_pressure.profile import headline_table
 from send_pressure.queries import Store
 
@@ -153,35 +153,30 @@ def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
     return out.set_index("Indicator")
 
 
-def summary_sentence(figures: pd.DataFrame, la_name: str) -> str:
-    """One line in plain words, e.g. 'Kent issued 33.3% of new EHC plans within 20 weeks in 2024
-    (England 46.4%); 19,000 children and young people had an EHC plan in January 2025.'"""
+#: The topics whose lead figure the one-line summary gives, in order: timeliness, caseload, refusals.
+SUMMARY_TOPICS = ("timeliness", "plans", "refusals")
+
+
+def summary_sentence(figures: pd.DataFrame, la_name: str, indicators: dict[str, Indicator]) -> str:
+    """A few plain sentences from the catalogue's ``sentence`` templates, one per :data:`SUMMARY_TOPICS` lead
+    in ``figures`` (from :func:`headline_figures`), e.g. 'In 2024, Kent issued 33.3% of new EHC plans within
+    20 weeks (excluding exceptions); England: 46.4%. In January 2025, Kent maintained 19,000 EHC plans.'
+    England is given for indicators compared across authorities; a missing figure says so, with its marker.
+    ``la_name`` is inserted as given (escape it first for Markdown)."""
     f = figures.set_index("indicator_id")
     parts = []
-    if "pct_within_20_weeks" in f.index:
-        r = f.loc["pct_within_20_weeks"]
-        if pd.notna(r.la_value):
-            parts.append(
-                f"{la_name} issued {r.LA} of new EHC plans within 20 weeks in {period_label(r.period)} "
-                f"(England {r.England})"
-            )
-        else:
-            parts.append(
-                f"{la_name}'s share of new EHC plans issued within 20 weeks in "
-                f"{period_label(r.period)} was not published ({r.LA})"
-            )
-    if "ehc_plans" in f.index and pd.notna(f.at["ehc_plans", "la_value"]):
-        r = f.loc["ehc_plans"]
-        year = str(r.period)[:4]
-        year = str(int(year) + 1) if len(str(r.period)) == 6 and year.isdigit() else year
-        parts.append(f"{r.LA} children and young people had an EHC plan in January {year}")
-    if "requests_refused_pct" in f.index and pd.notna(f.at["requests_refused_pct", "la_value"]):
-        r = f.loc["requests_refused_pct"]
-        parts.append(
-            f"{r.LA} of initial requests for an assessment were refused in {period_label(r.period)} "
-            f"(England {r.England})"
-        )
-    return ("; ".join(parts) + ".") if parts else ""
+    for topic in SUMMARY_TOPICS:
+        ind = lead(indicators, topic)
+        if ind.indicator_id not in f.index:
+            continue
+        r = f.loc[ind.indicator_id]
+        when = period_words(ind, r.period)
+        if pd.isna(r.la_value):
+            parts.append(f"In {when}, {la_name}'s figure for {ind.label} was not published ({r.LA})")
+            continue
+        said = ind.sentence.format(period=when, area=la_name, value=r.LA)
+        parts.append(f"{said}; England: {r.England}" if ind.comparable else said)
+    return "".join(f"{p}. " for p in parts).strip()
 
 
 def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:

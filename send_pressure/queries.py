@@ -2,9 +2,18 @@
 
 :class:`Store` opens the DuckDB file read-only, so a build can swap in a new file
 while the dashboard runs; every method returns a pandas DataFrame (or plain
-values) and is memoised, because the data in one file never change.
-:func:`current_store` hands out the store of the file now at a path, opening a new
-one when a build has replaced the file and retiring the old one.
+values). :func:`current_store` hands out the store of the file now at a path,
+opening a new one when a build has replaced the file and retiring the old one.
+
+Caching policy (the only one in the app): whatever is computed from a database file
+is memoised on the :class:`Store` of that file, because the data in one file never
+change: attributes with ``functools.cached_property``, everything keyed (queries by
+indicator or area, rankings, benchmark frames, figures, tables, sentences) with
+:meth:`Store.memo`. A store is one file identity (device, inode, modification time,
+size: :func:`file_identity`), so its memo is keyed by the database file; when a build
+replaces the file, :func:`current_store` opens a new store with an empty memo and the
+old one, with everything computed from it, is dropped. Nothing derived from the data
+is cached anywhere else (no module-level ``lru_cache`` or dict keyed by a store).
 """
 
 from __future__ import annotations
@@ -12,14 +21,21 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 
 from send_pressure.catalogue import Indicator, load_catalogue, period_label
+from send_pressure.ranking import rank_authorities
 
 ENGLAND = "E92000001"
+#: How many results one store memoises (:meth:`Store.memo`) before dropping the least recently used.
+MEMO_ENTRIES = 4096
+T = TypeVar("T")
 
 #: Columns of every observation frame the store returns.
 OBS = (
@@ -87,6 +103,9 @@ class Store:
                 "(or `python -m etl build --source-dir ../shared/data/sources` offline)."
             )
         self._lock = threading.Lock()
+        self._memo: OrderedDict[tuple, object] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self._building: dict[tuple, threading.Lock] = {}
         self._active = 0
         self._retired = False
         self._con: duckdb.DuckDBPyConnection | None = self._open()
@@ -139,6 +158,36 @@ class Store:
         if self._retired and self._active == 0 and self._con is not None:
             self._con.close()
             self._con = None
+
+    # --- memo ------------------------------------------------------------------------------------
+
+    def memo(self, key: tuple, build: Callable[[], T]) -> T:
+        """``build()`` computed once for this database file and ``key``, then the same object every time.
+
+        ``key`` names everything ``build`` reads besides the database (what it is, indicator, area, period ...),
+        as hashable values. The result is shared between sessions and threads: never modify it. Callers asking
+        for the same key at once wait for one computation; the least recently used of :data:`MEMO_ENTRIES`
+        entries are dropped. An exception from ``build`` is raised to the caller and nothing is kept.
+        """
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._memo_lock:
+                if key in self._memo:
+                    return self._memo[key]
+            try:
+                value = build()
+            finally:
+                with self._memo_lock:
+                    self._building.pop(key, None)
+            with self._memo_lock:
+                self._memo[key] = value
+                while len(self._memo) > MEMO_ENTRIES:
+                    self._memo.popitem(last=False)
+        return value
 
     # --- reference -------------------------------------------------------------------------------
 
@@ -213,19 +262,19 @@ class Store:
             return "England"
         return self._area_names.get(code, code)
 
-    @functools.lru_cache(maxsize=512)  # noqa: B019  (the store lives as long as the app)
     def neighbours(self, la_code: str) -> pd.DataFrame:
         """The LA's statistical neighbours: neighbour_code, la_name, rank (1-10), closeness, version."""
-        return self.query(
-            """SELECT s.neighbour_code, l.la_name, s.rank, s.closeness, s.version
-               FROM statistical_neighbour s JOIN local_authority l ON l.new_la_code = s.neighbour_code
-               WHERE s.new_la_code = ? ORDER BY s.rank""",
-            [la_code],
-        )
+        sql = """SELECT s.neighbour_code, l.la_name, s.rank, s.closeness, s.version
+                 FROM statistical_neighbour s JOIN local_authority l ON l.new_la_code = s.neighbour_code
+                 WHERE s.new_la_code = ? ORDER BY s.rank"""
+        return self.memo(("neighbours", la_code), lambda: self.query(sql, [la_code]))
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019
     def constituencies(self) -> pd.DataFrame:
         """pcon_code, pcon_name, mp_name, party, new_la_code, la_name (one row per constituency x LA)."""
+        return self._constituencies
+
+    @functools.cached_property
+    def _constituencies(self) -> pd.DataFrame:
         return self.query(
             """SELECT c.*, l.la_name FROM constituency c JOIN local_authority l USING (new_la_code)
                ORDER BY c.pcon_name, l.la_name"""
@@ -236,12 +285,12 @@ class Store:
         """new_la_code, name, geometry (GeoJSON text)."""
         return self.query("SELECT * FROM boundary")
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019
     def notes_for(self, area_code: str | None = None) -> pd.DataFrame:
         """Data-quality notes (source_id, area_code, time_period, indicator_id, note) for an area, or all."""
         if area_code is None:
-            return self.query("SELECT * FROM data_note ORDER BY source_id")
-        return self.query("SELECT * FROM data_note WHERE area_code = ? ORDER BY source_id", [area_code])
+            return self.memo(("notes",), lambda: self.query("SELECT * FROM data_note ORDER BY source_id"))
+        sql = "SELECT * FROM data_note WHERE area_code = ? ORDER BY source_id"
+        return self.memo(("notes", area_code), lambda: self.query(sql, [area_code]))
 
     @functools.cached_property
     def flags(self) -> pd.DataFrame:
@@ -287,27 +336,44 @@ class Store:
 
     # --- observations ----------------------------------------------------------------------------
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019
     def observations(self, indicator_id: str) -> pd.DataFrame:
         """Headline (Total) rows of one indicator for every area and period, ordered by year.
 
-        Columns: OBS plus ``area_name``. Suppressed cells keep value NaN and their marker.
+        Columns: OBS plus ``area_name``. Suppressed cells keep value NaN and their marker. Memoised: filter the
+        frame, never modify it in place.
         """
+        return self.observations_many([indicator_id])[indicator_id]
+
+    def observations_many(self, indicator_ids: list[str]) -> dict[str, pd.DataFrame]:
+        """:meth:`observations` of several indicators, keyed by id: the first that is not memoised yet reads
+        them all in one query (a page comparing many indicators saves a query each), and each is memoised as
+        :meth:`observations` would."""
+        batch: dict[str, pd.DataFrame] = {}
+
+        def one(iid: str) -> pd.DataFrame:
+            if not batch:
+                batch.update(self._observations(tuple(dict.fromkeys(indicator_ids))))
+            return batch[iid]
+
+        return {i: self.memo(("observations", i), lambda i=i: one(i)) for i in indicator_ids}
+
+    def _observations(self, indicator_ids: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         df = self.query(
             f"""SELECT {OBS} FROM observation
-                WHERE indicator_id = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'
+                WHERE indicator_id IN ({", ".join("?" * len(indicator_ids))})
+                  AND breakdown_topic = 'Total' AND breakdown = 'Total'
                 ORDER BY year, time_period, area_code""",
-            [indicator_id],
+            list(indicator_ids),
         )
         df["area_name"] = df.area_code.map(self.area_name)
-        return df
+        parts = dict(tuple(df.groupby("indicator_id", sort=False)))
+        return {i: parts[i].reset_index(drop=True) if i in parts else df.iloc[0:0] for i in indicator_ids}
 
     def periods(self, indicator_id: str) -> list[str]:
         """The indicator's time periods with at least one published figure, oldest first (periods in which
         every area is a marker, e.g. before a measure was collected, are not offered)."""
-        return list(self._periods(indicator_id))
+        return list(self.memo(("periods", indicator_id), lambda: self._periods(indicator_id)))
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019  (every page asks for them at every rerun)
     def _periods(self, indicator_id: str) -> tuple[str, ...]:
         obs = self.observations(indicator_id)
         return tuple(dict.fromkeys(obs[obs.value.notna()].sort_values("year").time_period))
@@ -326,6 +392,15 @@ class Store:
         """All areas of one level for one period (columns as :meth:`observations`)."""
         obs = self.observations(indicator_id)
         return obs[(obs.time_period == time_period) & (obs.geographic_level == level)].reset_index(drop=True)
+
+    def ranked(self, indicator_id: str, time_period: str) -> pd.DataFrame:
+        """Every LA of one period ranked on the indicator (:func:`send_pressure.ranking.rank_authorities`:
+        columns as :meth:`snapshot` plus rank, tied, ranked_of, quartile), computed once per database for every
+        page and briefing. Shared: filter it, never modify it in place."""
+        return self.memo(
+            ("ranked", indicator_id, time_period),
+            lambda: rank_authorities(self.snapshot(indicator_id, time_period), self.indicators[indicator_id]),
+        )
 
     def wide(self, indicator_ids: list[str], level: str = "Local authority") -> pd.DataFrame:
         """Latest period of each indicator side by side, one row per area.
@@ -365,9 +440,8 @@ class Store:
 
     def breakdown_topics(self, measure_id: str) -> list[str]:
         """The breakdown topics a measure is published by ('Total' first, then alphabetical)."""
-        return list(self._breakdown_topics(measure_id))
+        return list(self.memo(("breakdown topics", measure_id), lambda: self._breakdown_topics(measure_id)))
 
-    @functools.lru_cache(maxsize=512)  # noqa: B019
     def _breakdown_topics(self, measure_id: str) -> tuple[str, ...]:
         topics = self.query(
             "SELECT DISTINCT breakdown_topic FROM breakdown_value WHERE measure_id = ? ORDER BY 1", [measure_id]
@@ -402,9 +476,8 @@ class Store:
             topic,
             tuple(periods) if periods is not None else None,
         )
-        return self._breakdown_rows(*key).copy()
+        return self.memo(("breakdown rows", *key), lambda: self._breakdown_rows(*key)).copy()
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019
     def _breakdown_rows(self, measure_ids, dataset, area_codes, topic, periods) -> pd.DataFrame:
         where, params = [], []
         if measure_ids:

@@ -5,8 +5,10 @@ text summary with the latest figures, the source and period caption, a data tabl
 (markers kept), stamped image downloads and copyable link and citation, so no page can forget them.
 
 Reruns are cheap: what does not depend on the session (figures, tables, sentences,
-download data) is built once per process and database through :func:`shared`, and
-reused by every session that shows the same view.
+download data) is built once per database file through :func:`shared`, and reused by
+every session that shows the same view. It is memoised on the file's store
+(:meth:`send_pressure.queries.Store.memo`, the app's one caching policy: see
+:mod:`send_pressure.queries`), so a rebuilt database starts afresh.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from send_pressure import charts, compare, measures
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
 from send_pressure.escaping import csv_bytes, md, md_table
 from send_pressure.links import LinkState
-from send_pressure.queries import DatabaseMissing, Store, current_store
+from send_pressure.queries import ENGLAND, DatabaseMissing, Store, current_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_PATH = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
@@ -76,20 +78,11 @@ def store() -> Store:
     :func:`send_pressure.queries.current_store`. Stops the page with instructions when the
     database is missing.
     """
-    global _last_store
     try:
-        db = current_store(DB_PATH)
+        return current_store(DB_PATH)
     except DatabaseMissing as e:
         st.error(f"**The database is not built yet.** {e}")
         st.stop()
-    if db is not _last_store:  # a new file: drop the figures memoised for the old one (they hold its store)
-        for memo in (_benchmarks, _chart_rows, _benchmark_figure):
-            memo.cache_clear()
-        _last_store = db
-    return db
-
-
-_last_store: Store | None = None
 
 
 def link_state() -> LinkState:
@@ -177,29 +170,17 @@ def period_picker(state: LinkState, indicator_id: str, key: str = "period", labe
 T = TypeVar("T")
 
 
-def _database(db: Store) -> tuple:
-    """What tells one database from another for the shared caches: its path and file identity (device, inode,
-    modification time, size), the same test that makes :func:`store` open a replaced file, so nothing computed
-    from the old file is served from the new one."""
-    return str(db.db_path), db.identity
-
-
-@st.cache_resource(show_spinner=False, max_entries=2048, hash_funcs={Store: _database})
-def _shared(db: Store, key: tuple, _build: Callable[[], T]) -> T:
-    return _build()
-
-
 def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
-    """``build(*args, **kwargs)`` computed once per process for the current database and ``key``, then reused by
-    every session.
+    """``build(*args, **kwargs)`` computed once for the current database file and ``key``, then reused by every
+    session (:meth:`send_pressure.queries.Store.memo` of the current store).
 
     For what does not depend on the session: figures, the frames behind them, tables, sentences. ``key`` must
     name everything ``build`` reads besides the database (what it is, indicator, area, period, title ...), as
     plain strings or numbers. The result is shared between sessions and threads: never modify it. Sessions that
-    ask for the same key at once wait for one computation (Streamlit's cache lock); the least recently used of
-    2,048 entries are dropped.
+    ask for the same key at once wait for one computation; the least recently used entries are dropped. A
+    rebuilt database file gets a new store, so nothing computed from the old file is served from the new one.
     """
-    return _shared(store(), key, functools.partial(build, *args, **kwargs))
+    return store().memo(("shared", *key), functools.partial(build, *args, **kwargs))
 
 
 def source_caption(frame: pd.DataFrame, shown: list[str] | None = None) -> str:
@@ -328,15 +309,18 @@ class _Same:
         return isinstance(other, _Same) and other.obj is self.obj
 
 
-@functools.lru_cache(maxsize=1024)
 def _chart_tables(frame: _Same, ind: Indicator, db: Store, periods: tuple[str, ...]) -> tuple:
     """(source caption, latest-figures sentence, download rows, table shown) of a chart's frame: computed once
-    for a frame that comes from :func:`shared` (the same object at every rerun), every time for a frame built
-    in the run. ``periods``: the period labels the chart draws (the caption's span)."""
-    rows = frame.obj
-    caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
-    data = tidy_for_download(rows, ind)
-    return caption, charts.describe(rows, ind), data, _display_table(data, ind)
+    for a frame that comes from :func:`shared` (the same object at every rerun; memoised on ``db``), every time
+    for a frame built in the run. ``periods``: the period labels the chart draws (the caption's span)."""
+
+    def build() -> tuple:
+        rows = frame.obj
+        caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
+        data = tidy_for_download(rows, ind)
+        return caption, charts.describe(rows, ind), data, _display_table(data, ind)
+
+    return db.memo(("chart tables", frame, ind.indicator_id, periods), build)
 
 
 def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str) -> None:
@@ -480,64 +464,52 @@ def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...
     return text
 
 
-@st.cache_data(show_spinner="Preparing the briefing…", max_entries=32)
-def _briefing_html(la_code: str, db_identity: tuple) -> str:
+def briefing_html_cached(la_code: str) -> str:
+    """The LA's scrutiny briefing as HTML (send_pressure.briefing), dated today; memoised on the store, per LA
+    and date."""
     from datetime import date
 
     from send_pressure.briefing import briefing_html
 
-    return briefing_html(store(), la_code, date.today())
-
-
-@st.cache_data(show_spinner="Preparing the PDF…", max_entries=32)
-def _briefing_pdf(la_code: str, db_identity: tuple) -> bytes:
-    from send_pressure.briefing import briefing_pdf
-
-    return briefing_pdf(_briefing_html(la_code, db_identity))
-
-
-def briefing_html_cached(la_code: str) -> str:
-    """The LA's scrutiny briefing as HTML (send_pressure.briefing), cached per LA and database file."""
-    return _briefing_html(la_code, store().identity)
+    db, today = store(), date.today()
+    return db.memo(("briefing html", la_code, today), lambda: briefing_html(db, la_code, today))
 
 
 def briefing_pdf_cached(la_code: str) -> bytes:
-    """The briefing as PDF; raises RuntimeError when the PDF engine cannot load."""
-    return _briefing_pdf(la_code, store().identity)
+    """The briefing as PDF (memoised like :func:`briefing_html_cached`); raises RuntimeError when the PDF engine
+    cannot load."""
+    from datetime import date
+
+    from send_pressure.briefing import briefing_pdf
+
+    key = ("briefing pdf", la_code, date.today())
+    return store().memo(key, lambda: briefing_pdf(briefing_html_cached(la_code)))
 
 
-def _is_total(ind: Indicator) -> bool:
-    """A count or £ total (not a rate): an LA's line would be flattened beside region and England totals."""
-    return ind.unit in ("count", "gbp") and not ind.numerator_id
-
-
-@functools.lru_cache(maxsize=2048)
-def _benchmarks(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    if measures.is_measure(indicator_id):  # a published column of the releases, not a catalogue indicator
-        return measures.benchmarks(db, indicator_id, la_code)
-    return compare.benchmarks(db, indicator_id, la_code)
-
-
-@functools.lru_cache(maxsize=2048)
 def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    rows = _benchmarks(db, indicator_id, la_code)
-    if _is_total(measures.as_indicator(db, indicator_id)):
-        keep = rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS]) | rows.neighbour
-        rows = rows[keep].reset_index(drop=True)
-    # Flags and publisher footnotes travel with the rows, so the chart's hover shows them beside the point.
-    return db.attach_flags(rows.assign(area_code=rows.area_code.fillna("")), indicator_id)
+    """The benchmark rows a trend draws (:func:`benchmarks_of`): for totals (``additive``) only the LA and its
+    neighbours (median and each), whose lines the region and England totals would flatten; with each figure's
+    flags and footnotes."""
+
+    def build() -> pd.DataFrame:
+        rows = benchmarks_of(db, indicator_id, la_code)
+        if measures.as_indicator(db, indicator_id).additive:
+            rows = rows[rows.role.isin(["la", "neighbours", "neighbour"])].reset_index(drop=True)
+        # Flags and publisher footnotes travel with the rows, so the chart's hover shows them beside the point.
+        return db.attach_flags(rows.assign(area_code=rows.area_code.fillna("")), indicator_id)
+
+    return db.memo(("chart rows", indicator_id, la_code), build)
 
 
-@functools.lru_cache(maxsize=2048)
 def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
-    rows = _chart_rows(db, indicator_id, la_code)
-    return charts.trend(
-        rows,
-        measures.as_indicator(db, indicator_id),
-        title,
-        highlight=db.area_name(la_code),
-        breaks=breaks_for(indicator_id, db),
-    )
+    """The trend of :func:`_chart_rows`, memoised on the store per indicator, LA and title."""
+
+    def build():
+        rows = _chart_rows(db, indicator_id, la_code)
+        ind = measures.as_indicator(db, indicator_id)
+        return charts.trend(rows, ind, title, breaks=breaks_for(indicator_id, db))
+
+    return db.memo(("benchmark figure", indicator_id, la_code, title), build)
 
 
 def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
@@ -547,21 +519,29 @@ def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
     return b[b.indicator_id == indicator_id]
 
 
-@functools.lru_cache(maxsize=512)
 def _areas_rows(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str) -> pd.DataFrame:
-    frames = []
-    for iid in indicator_ids:
-        rows = db.series(iid, list(area_codes)).assign(indicator_id=iid)
-        frames.append(rows.assign(series=rows.area_name if by == "area" else db.indicators[iid].label))
-    return pd.concat(frames, ignore_index=True)
+    def build() -> pd.DataFrame:
+        frames = []
+        for iid in indicator_ids:
+            rows = db.series(iid, list(area_codes)).assign(indicator_id=iid)
+            if by == "area":  # one line per area: England drawn in its role's style
+                rows = rows.assign(series=rows.area_name, role=rows.area_code.map({ENGLAND: "england"}))
+            else:
+                rows = rows.assign(series=db.indicators[iid].label)
+            frames.append(rows)
+        return pd.concat(frames, ignore_index=True)
+
+    return db.memo(("areas rows", indicator_ids, area_codes, by), build)
 
 
-@functools.lru_cache(maxsize=512)
 def _areas_figure(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str, title: str,
                   highlight: str | None):  # fmt: skip
-    rows = _areas_rows(db, indicator_ids, area_codes, by)
-    breaks = db.series_breaks[db.series_breaks.indicator_id.isin(indicator_ids)]
-    return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight, breaks=breaks)
+    def build():
+        rows = _areas_rows(db, indicator_ids, area_codes, by)
+        breaks = db.series_breaks[db.series_breaks.indicator_id.isin(indicator_ids)]
+        return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight, breaks=breaks)
+
+    return db.memo(("areas figure", indicator_ids, area_codes, by, title, highlight), build)
 
 
 def areas_chart(
@@ -585,12 +565,20 @@ def areas_chart(
     chart_block(fig, rows, db.indicators[indicator_ids[-1]], key=key, summary=summary)
 
 
+def benchmarks_of(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
+    """:func:`send_pressure.compare.benchmarks` of an indicator, or :func:`send_pressure.measures.benchmarks` of
+    a published column of the releases (a measure id): the same columns, memoised on ``db``."""
+    if measures.is_measure(indicator_id):
+        return measures.benchmarks(db, indicator_id, la_code)
+    return compare.benchmarks(db, indicator_id, la_code)
+
+
 def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
-    """:func:`send_pressure.compare.benchmarks` for the current database, memoised (a database never changes).
+    """:func:`benchmarks_of` for the current database (memoised on its store).
 
     The frame is shared between reruns: filter it, never modify it in place.
     """
-    return _benchmarks(store(), indicator_id, la_code)
+    return benchmarks_of(store(), indicator_id, la_code)
 
 
 def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
@@ -606,7 +594,7 @@ def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summa
     """
     db = store()
     ind = measures.as_indicator(db, indicator_id)
-    if _is_total(ind):
+    if ind.additive:
         note = "Region and England totals are far larger, so only the neighbours' median is drawn beside it."
         summary = f"{summary} {note}" if summary else note
     fig = _benchmark_figure(db, indicator_id, la_code, title)
@@ -633,7 +621,7 @@ def distribution_block(topic, la_code: str, period: str, measure: str, key: str,
                   measure)  # fmt: skip
     at_period = shared((*view, "rows"), lambda: rows[rows.time_period == period])
     if measure == breakdowns.COUNTS:
-        drawn = shared((*view, "drawn"), lambda: at_period[at_period.series.isin([la_name, compare.NEIGHBOURS])])
+        drawn = shared((*view, "drawn"), lambda: at_period[at_period.role.isin(["la", "neighbours"])])
         note = (
             "Counts mostly reflect an authority's size: the chart draws the authority and its neighbours' median; "
             "region and England counts are in the table."
@@ -641,12 +629,12 @@ def distribution_block(topic, la_code: str, period: str, measure: str, key: str,
     else:
         drawn = at_period
         note = "Each share is the category's count over the area's total for the same period."
-    own = at_period[at_period.series == la_name].dropna(subset=["value"]).sort_values("value", ascending=False)
+    own = at_period[at_period.role == "la"].dropna(subset=["value"]).sort_values("value", ascending=False)
     top = "; ".join(f"{r.breakdown}: {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples())
     label = period_label(period)
     sentence = f"{la_name}, {label}, largest: {top}." if top else f"No published figure for {la_name}, {label}."
     title = f"{what}: {la_name}, {label}"
-    fig = shared((*view, "chart"), charts.distribution, drawn, shown, title, highlight=la_name)
+    fig = shared((*view, "chart"), charts.distribution, drawn, shown, title)
     chart_block(
         fig,
         drawn,
@@ -659,7 +647,7 @@ def distribution_block(topic, la_code: str, period: str, measure: str, key: str,
     st.markdown(f"**Every category: {md(title)}**")
     table = shared(
         (*view, "table"),
-        lambda: md_table(breakdowns.distribution_table(at_period, la_name, measure).set_index("Category")),
+        lambda: md_table(breakdowns.distribution_table(at_period, measure).set_index("Category")),
     )
     download = shared((*view, "download"), tidy_for_download, at_period.assign(indicator_id=shown.indicator_id),
                       shown)  # fmt: skip

@@ -64,8 +64,13 @@ def intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
 
     Columns: area_code, numerator, denominator (published counts, '-' read as 0), low, high (percent),
     small (denominator under :data:`SMALL_N`), vs_england, interval (display text, e.g. '30.9% to 35.8%').
-    Empty when the indicator has no published numerator and denominator.
+    Empty when the indicator has no published numerator and denominator. Computed once per database for
+    every authority, page and briefing (memoised on the store): filter the frame, never modify it in place.
     """
+    return store.memo(("intervals", ind.indicator_id, time_period), lambda: _intervals(store, ind, time_period))
+
+
+def _intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
     cols = ["area_code", "numerator", "denominator", "low", "high", "small", "vs_england", "interval"]
     if not has_interval(ind):
         return pd.DataFrame(columns=cols)

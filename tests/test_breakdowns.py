@@ -387,3 +387,11 @@ def test_la_codes_and_lifetimes_are_checked(con):
     ended = la.assign(last_year=la.last_year.mask(la.old_la_code == "886", 2015))  # as if Kent had ended in 2015
     with pytest.raises(BuildError, match="years it did not exist"):
         breakdowns.combine({"ehcp_2022": cells}, sources, ended, none)
+
+
+def test_summary_counts_every_cell(db_path, con, capsys):
+    from etl.report import print_summary
+
+    print_summary(db_path)
+    cells = con.execute("SELECT count(*), count(value) FROM breakdown_value").fetchone()
+    assert f"breakdown_value        {cells[0]:,} cells ({cells[1]:,} figures" in capsys.readouterr().out

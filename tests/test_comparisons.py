@@ -87,7 +87,7 @@ def test_england_statements_and_plans_january_2015(con):
 def test_growth_sentence_counts_statements(store):
     from send_pressure.compare import long_run_growth
 
-    text = long_run_growth(store, ENGLAND)
+    text = long_run_growth(store, ENGLAND, "ehc_plans")
     assert "240,183 in January 2015 to 638,745 in January 2025 (2.7 times as many)" in text
 
 

@@ -140,7 +140,7 @@ def test_breakdown_shares_keep_markers(store):
     surrey = rows[rows.time_period == "2024"]
     assert surrey.value.isna().all() and set(surrey.marker) == {"x"} and set(surrey.total) == {2580}
     kent = breakdowns.benchmark_rows(store, by_key["need"], KENT)
-    asd = kent[(kent.series == "Kent") & (kent.breakdown == "Autistic spectrum disorder")].iloc[0]
+    asd = kent[(kent.role == "la") & (kent.breakdown == "Autistic spectrum disorder")].iloc[0]
     assert round(asd.value, 1) == 46.2 and asd["count"] == 9535
     # Ages in number order, sub-totals ('Mainstream - total') left out of a row breakdown.
     ages = breakdowns.benchmark_rows(store, by_key["caseload.ehcplans|Child or young persons age"], KENT)
@@ -155,6 +155,8 @@ def test_journey_rows_have_every_role(store):
     rows = journey.journey_rows(store, KENT, 2024)
     per_measure = rows.groupby("indicator_id").role.nunique()
     assert (per_measure == 4).all()
+    assert set(rows.role) == {"la", "region", "england", "neighbours"}
+    assert set(rows[rows.role == "england"].series) == {"England"}
     # Counts are never given a rank anywhere in the journey frame.
     assert "rank" not in rows
 
@@ -173,6 +175,26 @@ def test_charts_never_draw_a_marker_as_zero(store):
     by_key = {t.key: t for t in breakdowns.topics(store)}
     surrey = breakdowns.benchmark_rows(store, by_key["new_need"], SURREY)
     surrey = surrey[surrey.time_period == "2024"]
-    fig = charts.distribution(surrey, store.indicators["new_ehc_plans"], "t", highlight="Surrey")
+    fig = charts.distribution(surrey, store.indicators["new_ehc_plans"], "t")
     assert all(v != v for v in fig.data[0].x)  # Surrey's bars: none drawn
     assert any("Surrey x" in a.text for a in fig.layout.annotations)
+
+
+def test_measures_compare_like_indicators(store):
+    from send_pressure import compare, measures
+
+    mid = "requests.request_outcome_six_weeks_pc"
+    rows = measures.benchmarks(store, mid, KENT)
+    same = compare.benchmarks(store, "initial_requests", KENT)
+    assert list(rows.columns) == [c for c in same.columns if c in rows.columns] == measures.COLUMNS
+    assert set(rows.role) == set(compare.ROLES)
+    # data/requests.csv of the 2025 zip, 2024: England 84.8 (% of decisions made within 6 weeks).
+    eng = rows[(rows.role == "england") & (rows.time_period == "2024")]
+    assert eng.value.tolist() == [84.8] and eng.series.tolist() == ["England"]
+    assert measures.benchmarks_many(store, (mid,), KENT)[mid] is rows  # memoised on the store, shared
+    ind = measures.as_indicator(store, mid)
+    assert (ind.kind, ind.unit, ind.additive, ind.comparable, ind.decimals) == ("rate", "percent", False, True, 1)
+    assert ind.topic == "request_path" and ind.short_label == ind.label and "{value}" in ind.sentence
+    count = measures.as_indicator(store, "requests.mediation_related_request")
+    assert (count.kind, count.additive, count.comparable, count.topic) == ("count", True, False, "tribunal")
+    assert count.better_than(5, 3) is None

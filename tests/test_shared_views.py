@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pytest
 from helpers import open_page
 
 from send_pressure import ui
@@ -28,17 +29,32 @@ def test_shared_builds_once_per_key(db_path):
 
 
 def test_a_rebuilt_database_has_its_own_entries(db_path, tmp_path):
-    """A new build (same path, new build time) is a new Store with a new cache key; the file itself is a copy
+    """A new build (same path, new build time) is a new Store with its own memo; the file itself is a copy
     of the test database whose build time is moved on, as a rebuild would."""
     copy = tmp_path / "send.duckdb"
     shutil.copy(db_path, copy)
     with duckdb.connect(str(copy)) as con:
         con.execute("UPDATE build_info SET built_at = built_at + INTERVAL 1 DAY")
     old, new = Store(db_path), Store(copy)
-    assert ui._database(old) != ui._database(new)
-    assert ui._shared(old, ("test_rebuilt",), lambda: "old") == "old"
-    assert ui._shared(new, ("test_rebuilt",), lambda: "new") == "new"
-    assert ui._shared(old, ("test_rebuilt",), lambda: "again") == "old"
+    assert old.identity != new.identity
+    assert old.memo(("test_rebuilt",), lambda: "old") == "old"
+    assert new.memo(("test_rebuilt",), lambda: "new") == "new"
+    assert old.memo(("test_rebuilt",), lambda: "again") == "old"
+
+
+def test_memo_keeps_nothing_from_a_failed_build(store):
+    def fail():
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        store.memo(("test_failed",), fail)
+    assert store.memo(("test_failed",), lambda: "built") == "built"
+
+
+def test_store_ranks_once(store):
+    """Every page and briefing gets the same ranking object for an indicator and period."""
+    period = store.latest_period("pct_within_20_weeks")
+    assert store.ranked("pct_within_20_weeks", period) is store.ranked("pct_within_20_weeks", period)
 
 
 def test_chart_tables_are_reused_only_for_the_same_frame(db_path, store):

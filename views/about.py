@@ -124,12 +124,11 @@ st.header("Definitions")
 inds = pd.DataFrame([vars(i) for i in store.indicators.values()])
 titles = dict(zip(src.source_id, src.title, strict=True))
 labels = {i.indicator_id: i.label for i in store.indicators.values()}
-polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better", "neutral": "neither"}
 defs = pd.DataFrame(
     {
         "Indicator": inds.label,
-        "Unit": inds.unit.map({"count": "number", "percent": "%", "gbp": "£", "rate_per_1000": "per 1,000"}),
-        "Better is": inds.polarity.map(polarity),
+        "Unit": [i.short_unit for i in store.indicators.values()],
+        "Better is": [i.polarity_words for i in store.indicators.values()],
         "Definition": inds.definition,
         "Source": inds.source_id.map(titles),
         "Time period": inds.time_identifier,

@@ -77,13 +77,12 @@ trend = ui.shared(
     one,
     shown,
     f"{shown.label}: {cat}, {la_name} against benchmarks",
-    highlight=la_name,
 )
 ui.chart_block(trend, one, shown, key=f"explore_trend_{figure}_{la}_{measure}", url_path="explore")
 st.subheader(f"{la_md}: every category in every period")
 history = ui.shared(("breakdown history", key, la, measure),
-                    lambda: md_table(breakdowns.history_table(rows, la_name, measure)))  # fmt: skip
-own_rows = ui.shared(("breakdown own rows", key, la, measure), lambda: rows[rows.series == la_name])
+                    lambda: md_table(breakdowns.history_table(rows, measure)))  # fmt: skip
+own_rows = ui.shared(("breakdown own rows", key, la, measure), lambda: rows[rows.role == "la"])
 ui.data_table(
     ui.shared(
         ("breakdown history download", key, la, measure),

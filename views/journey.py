@@ -41,7 +41,7 @@ st.info(
     icon="ℹ️",
 )
 
-rows = ui.shared(("journey rows", la, year), journey.journey_rows, store, la, year, ui.benchmarks)
+rows = ui.shared(("journey rows", la, year), journey.journey_rows, store, la, year)
 
 # --- the flow -----------------------------------------------------------------------------------------------
 st.header(f"{la_md} in {year}")
