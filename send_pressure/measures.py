@@ -37,17 +37,17 @@ def known(store: Store, some_id: str) -> bool:
 
 def as_indicator(store: Store, some_id: str) -> Indicator:
     """The catalogue's indicator, or a measure described as one (memoised): its data-guidance label and
-    definition, release and period convention; ``unit`` 'count' or 'percent'; ``kind`` 'count' (additive: region
-    and England figures are sums) or 'rate'; neutral; a count is not ``comparable`` (it mostly reflects size);
-    ``topic`` that of the headline indicator it feeds, else by its file (mediation and tribunal columns:
-    'tribunal'). Raises KeyError for an id the database does not have."""
+    definition, release and period convention; its ``unit`` ('count', 'percent', 'weeks'); ``kind`` 'count'
+    (additive: region and England figures are sums) or 'rate'; neutral; a count is not ``comparable`` (it
+    mostly reflects size); ``topic`` that of the headline indicator it feeds, else by its file (mediation and
+    tribunal columns: 'tribunal'). Raises KeyError for an id the database does not have."""
     if not is_measure(some_id):
         return store.indicators[some_id]
     return store.memo(("measure indicator", some_id), lambda: _as_indicator(store, _catalogue(store)[some_id]))
 
 
 def _as_indicator(store: Store, m: dict) -> Indicator:
-    count = m["unit"] != "percent"
+    count = m["unit"] == "count"  # not a percentage or average weeks
     feeds = store.indicators.get(m["indicator_id"]) if isinstance(m["indicator_id"], str) else None
     column = m["measure_id"].split(".", 1)[1]
     if feeds is not None:
@@ -59,7 +59,7 @@ def _as_indicator(store: Store, m: dict) -> Indicator:
     return Indicator(
         m["measure_id"],
         m["label"],
-        "count" if count else "percent",
+        m["unit"],
         "neutral",
         m["definition"] or m["label"],
         m["source_id"],
