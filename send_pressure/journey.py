@@ -192,36 +192,47 @@ def journey_rows(store: Store, la_code: str, year: int) -> pd.DataFrame:
     la = store.local_authorities.set_index("new_la_code")
     names = {LA: la.at[la_code, "la_name"], REGION: la.at[la_code, "region_name"], ENGLAND: "England",
              NEIGHBOURS: compare.NEIGHBOURS}  # fmt: skip
-    ids = [iid for step in steps(store) for iid, _ in _measures(step)]
-    published = measures.benchmarks_many(store, tuple(filter(measures.is_measure, ids)), la_code)  # one query
-    published.update(compare.benchmarks_many(store, tuple(i for i in ids if i not in published), la_code))
-    frames = []
-    for step in steps(store):
-        for iid, branch in _measures(step):
-            ind = measures.as_indicator(store, iid)
-            rows = published[iid]
-            rows = rows[(rows.role != "neighbour") & (rows.year == year + step.snapshot_lag)]
-            # One row per role even when nothing is published, so the table says so.
-            missing = [r for r in names if r not in set(rows.role)]
-            if missing:
-                rows = pd.concat([rows, pd.DataFrame({"role": missing})], ignore_index=True)
-            frames.append(
-                rows.assign(
-                    step=step.key,
-                    step_title=step.title,
-                    indicator_id=iid,
-                    measure=label(store, iid),
-                    unit=ind.unit,
-                    branch=branch,
-                    rate=ind.unit != "count",
-                )
-            )
-    out = pd.concat(frames, ignore_index=True)
-    for col in COLUMNS:
-        if col not in out:
-            out[col] = None
+    lines = _lines(store)
+    # Every role of every line: a role with no row that year keeps its line, so the table says 'not published'.
+    grid = lines.assign(year=year + lines.snapshot_lag).merge(pd.DataFrame({"role": list(names)}), how="cross")
+    every = _benchmark_rows(store, la_code)
+    out = grid.merge(every, on=["indicator_id", "year", "role"], how="left")
     out["series"] = out.series.fillna(out.role.map(names))
-    return out[COLUMNS].reset_index(drop=True)
+    return out[COLUMNS]
+
+
+def _lines(store: Store) -> pd.DataFrame:
+    """One row per measure of each step, in journey order: step, step_title, indicator_id, measure, unit,
+    branch, rate, snapshot_lag (memoised on the store)."""
+
+    def build() -> pd.DataFrame:
+        return pd.DataFrame(
+            [
+                {"step": step.key, "step_title": step.title, "indicator_id": iid, "measure": label(store, iid),
+                 "unit": ind.unit, "branch": branch, "rate": ind.unit != "count", "snapshot_lag": step.snapshot_lag}
+                for step in steps(store)
+                for iid, branch in _measures(step)
+                for ind in [measures.as_indicator(store, iid)]
+            ]
+        )  # fmt: skip
+
+    return store.memo(("journey lines",), build)
+
+
+def _benchmark_rows(store: Store, la_code: str) -> pd.DataFrame:
+    """The benchmark rows (``compare.benchmarks`` columns, plus indicator_id) of every measure of the journey for
+    one authority, each neighbour's own rows left out: measures read in one query
+    (:func:`send_pressure.measures.benchmarks_many`), indicators in one pass
+    (:func:`send_pressure.compare.benchmarks_many`); memoised on the store."""
+
+    def build() -> pd.DataFrame:
+        ids = tuple(dict.fromkeys(_lines(store).indicator_id))
+        frames = measures.benchmarks_many(store, tuple(filter(measures.is_measure, ids)), la_code)
+        frames.update(compare.benchmarks_many(store, tuple(i for i in ids if i not in frames), la_code))
+        every = pd.concat(frames, names=["indicator_id", None]).reset_index(level=0).reset_index(drop=True)
+        return every[every.role != "neighbour"].astype({"year": "int64"}).reset_index(drop=True)
+
+    return store.memo(("journey benchmark rows", la_code), build)
 
 
 def flow_frame(rows: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -318,20 +329,14 @@ def history_rows(store: Store, la_code: str) -> pd.DataFrame:
     year, journey_year (the calendar year the figure belongs to on the journey: a January count is that of
     the January after it), value, marker, source_id; in journey order, then time.
     """
-    wanted = set(years(store))
-    frames = []
-    every = measures.series_many(store, tuple(i for step in steps(store) for i, _ in _measures(step)), [la_code])
-    for step in steps(store):
-        for iid, branch in _measures(step):
-            ind = measures.as_indicator(store, iid)
-            s = every[iid]
-            s = s.assign(journey_year=s.year - step.snapshot_lag, indicator_id=iid)
-            frames.append(
-                s[s.journey_year.isin(wanted)].assign(
-                    step=step.key, step_title=step.title, measure=label(store, iid), unit=ind.unit, branch=branch
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
+    lines = _lines(store)
+    own = _benchmark_rows(store, la_code)
+    own = own[own.role == LA].rename(columns={"series": "area_name"})
+    out = lines.merge(own, on="indicator_id")  # journey order, each measure's rows in time order
+    out["journey_year"] = out.year - out.snapshot_lag
+    cols = ["step", "step_title", "indicator_id", "measure", "unit", "branch", "area_code", "area_name",
+            "time_period", "year", "journey_year", "value", "marker", "source_id"]  # fmt: skip
+    return out[out.journey_year.isin(years(store))][cols].reset_index(drop=True)
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:

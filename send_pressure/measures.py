@@ -108,20 +108,3 @@ def _benchmarks_many(store: Store, measure_ids: tuple[str, ...], la_code: str) -
     # breakdown_rows orders by measure, area and year; benchmark_frames wants each id's rows by year.
     rows = rows.rename(columns={"measure_id": "indicator_id"}).sort_values(["year", "time_period"], kind="stable")
     return compare.benchmark_frames(store, rows, measure_ids, la_code)
-
-
-def series(store: Store, some_id: str, area_codes: list[str]) -> pd.DataFrame:
-    """Headline rows of an indicator or a measure for some areas, every period (area_code, area_name,
-    time_period, year, value, marker, source_id)."""
-    return series_many(store, (some_id,), area_codes)[some_id]
-
-
-def series_many(store: Store, ids: tuple[str, ...], area_codes: list[str]) -> dict[str, pd.DataFrame]:
-    """:func:`series` of several indicators and measures (the measures read in one query)."""
-    cols = ["area_code", "area_name", "time_period", "year", "value", "marker", "source_id"]
-    wanted = [i for i in ids if is_measure(i)]
-    every = store.breakdown_rows(wanted, area_codes=area_codes, topic="Total") if wanted else None
-    return {
-        i: every[every.measure_id == i][cols].reset_index(drop=True) if is_measure(i) else store.series(i, area_codes)
-        for i in ids
-    }
