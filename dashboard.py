@@ -13,6 +13,8 @@ PAGES = [
     st.Page("views/england.py", title="England and regions", url_path="england"),
     st.Page("views/delays.py", title="Assessment delays", url_path="delays"),
     st.Page("views/requests.py", title="Requests and assessments", url_path="requests"),
+    st.Page("views/journey.py", title="EHC plan journey", url_path="journey"),
+    st.Page("views/explore.py", title="Breakdowns", url_path="explore"),
     st.Page("views/funding.py", title="Funding", url_path="funding"),
     st.Page("views/profile.py", title="Local authority profile", url_path="profile"),
     st.Page("views/compare.py", title="Compare and map", url_path="compare"),
@@ -22,7 +24,7 @@ PAGES = [
     st.Page("views/accessibility.py", title="Accessibility statement", url_path="accessibility"),
 ]
 
-page = st.navigation(PAGES)
+page = st.navigation(PAGES, expanded=True)  # every page listed (Streamlit folds a list of more than ten)
 with st.sidebar:
     st.markdown(
         "Official figures on special educational needs and disabilities (SEND) for every local authority in "

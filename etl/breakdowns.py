@@ -139,6 +139,35 @@ COLUMN_ALIASES: dict[str, dict[str, str]] = {
     "newplans": {"await_prov_2022": "await_prov", "perm_ex_2022": "perm_ex"},
 }
 
+#: Column descriptions the data guidance prints against the wrong column, per (dataset, our column): the
+#: description printed (the evidence: applied only while a release still prints it), the right one, and why.
+#: The 2025 release describes ``not_rec`` as 'ceased for other reasons' and ``other`` as 'reason is not
+#: recorded': swapped against the column names and against the series before it (the 2022 release's
+#: 'EHC plan discontinued for other reasons', DisothEHC: 1,091 in England in 2021, where ``other`` is 2,193
+#: in 2022 and ``not_rec`` 5).
+GUIDANCE_FIXES: dict[tuple[str, str], tuple[str, str, str]] = {
+    ("ceased_plans", "not_rec"): (
+        "Number ceased for other reasons",
+        "Number where reason is not recorded",
+        "The release's data guidance prints this column's description against the 'other' column (swapped).",
+    ),
+    ("ceased_plans", "other"): (
+        "Number where reason is not recorded",
+        "Number ceased for other reasons",
+        "The release's data guidance prints this column's description against the 'not_rec' column (swapped).",
+    ),
+}
+
+
+def _description(dataset: str, column: str, described: dict[str, str]) -> tuple[str | None, str | None]:
+    """(description, note): the guidance's description of a published column (``described``: the file's
+    guidance), corrected where :data:`GUIDANCE_FIXES` knows the guidance prints it against the wrong column,
+    with the fix's reason as ``note`` (None when nothing was corrected)."""
+    text = described.get(column.lower())
+    printed, right, why = GUIDANCE_FIXES.get((dataset, _our_column(dataset, column.lower())), (None, None, None))
+    return (right, why) if printed is not None and text == printed else (text, None)
+
+
 #: A breakdown topic under another name in some release -> the name we keep.
 TOPIC_ALIASES = {"Age on plan start date": "Age when plan started"}
 
@@ -353,7 +382,7 @@ def read_release(
                     "dataset": dataset,
                     "file_name": file_name,
                     "column_name": h,
-                    "description": described.get(h.lower()),
+                    **dict(zip(("description", "guidance_note"), _description(dataset, h, described), strict=True)),
                     "file_title": titles.get(file_name.lower()),
                     "time_identifier": time_identifier,
                 }
@@ -742,14 +771,17 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
     cat["topic"] = [DATASET_TOPICS.get(d) or t or d for d, t in zip(cat.dataset, cat.file_title, strict=True)]
     cat["label"] = [(d or c).strip() for d, c in zip(cat.description, cat.column_name, strict=True)]
     given = cat["definition"] if "definition" in cat else pd.Series(None, index=cat.index, dtype=object)
+    fixed = cat["guidance_note"] if "guidance_note" in cat else pd.Series(None, index=cat.index, dtype=object)
     # A last good copy (previous_cells) brings its definitions along; a file read now is described here.
     cat["definition"] = [
         g
         if isinstance(g, str)
-        else f"{d.strip()}. From {f} ({t or 'data file'})."
+        else f"{d.strip()}. From {f} ({t or 'data file'}).{f' {n}' if isinstance(n, str) else ''}"
         if d
         else f"Column {c} of {f} (not described in the data guidance)."
-        for g, d, c, f, t in zip(given, cat.description, cat.column_name, cat.file_name, cat.file_title, strict=True)
+        for g, d, c, f, t, n in zip(
+            given, cat.description, cat.column_name, cat.file_name, cat.file_title, fixed, strict=True
+        )
     ]
     cat["publication"] = [sources[s].publication for s in cat.source_id]
     return cat[MEASURE_COLUMNS]

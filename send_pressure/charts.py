@@ -568,3 +568,106 @@ def describe(frame: pd.DataFrame, ind: Indicator) -> str:
         f"({format_value(high.value, high.marker, ind.unit)}), lowest {low[name]} "
         f"({format_value(low.value, low.marker, ind.unit)})."
     )
+
+
+def flow(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
+    """Horizontal bars of one area's counts along a path (``send_pressure.journey.flow_frame``: series,
+    value, marker, period), first step on top; branches (labels starting '↳') hatched in a second colour.
+
+    Each bar's label and figure are written above it (not as axis labels), so they fit a 320 px screen. A
+    count with no figure gets no bar, and its label says 'no figure' with the marker: never a bar at zero.
+    """
+    labels = list(frame.series)
+    branch = frame.series.str.startswith("↳")
+    texts = [
+        f"{s}: "
+        + (
+            format_value(v, m if isinstance(m, str) else None, ind.unit)
+            if pd.notna(v)
+            else f"no figure ({marker_reason(m) or 'not published'})"
+        )
+        + (f" ({p})" if p else "")
+        for s, v, m, p in zip(labels, frame.value, frame.marker, frame.period, strict=True)
+    ]
+    fig = go.Figure(
+        go.Bar(
+            x=frame.value,
+            y=labels,
+            orientation="h",
+            width=0.45,
+            marker=dict(
+                color=[PALETTE[1] if b else PALETTE[0] for b in branch],
+                pattern=dict(shape=["/" if b else "" for b in branch]),
+            ),
+            hovertext=texts,
+            hoverinfo="text",
+            name=ind.label,
+        )
+    )
+    # Wrapped to fit a phone; a two-line label sits higher, clear of its bar.
+    for label, text in zip(labels, texts, strict=True):
+        lines = textwrap.wrap(text, 40)
+        fig.add_annotation(x=0, xref="paper", y=label, yshift=12 + 9 * len(lines), text="<br>".join(lines),
+                           showarrow=False, xanchor="left", align="left", font=dict(color=INK, size=13))  # fmt: skip
+    fig = _layout(fig, ind, title, height=max(320, 64 * len(labels) + 60))
+    fig.update_yaxes(autorange="reversed", type="category", rangemode="normal", showticklabels=False)
+    fig.update_xaxes(gridcolor="#E8E8E8", title=ind.short_unit)
+    fig.update_layout(showlegend=False, margin=dict(l=10, r=10, t=20, b=10))
+    return fig
+
+
+#: Bar patterns by role in :func:`distribution` (solid for the authority and England, dotted for the neighbours'
+#: median, hatched for anything else), so a bar is told apart without its colour.
+ROLE_PATTERNS = {"la": "", "england": "", "neighbours": "."}
+
+
+def distribution(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
+    """Horizontal grouped bars of one period's breakdown: one bar per series (an authority, its region,
+    England, the neighbours' median with its range as a whisker) in each category, largest category on top.
+
+    ``frame``: rows with series, role (``compare.ROLES``: styles and the whisker go by role), breakdown, value,
+    marker and optionally low/high (from ``send_pressure.breakdowns.benchmark_rows``). A figure that is not
+    published has no bar; its category is labelled 'no figure' with the marker beside it, never drawn at zero.
+    """
+    fig = go.Figure()
+    cats = list(dict.fromkeys(frame.breakdown))
+    others: dict = {}
+    for (name, role), part in frame.groupby(["series", "role"], sort=False):
+        part = part.set_index("breakdown").reindex(cats)
+        color, _, _ = _style(name, role, None, others)
+        ranged = "low" in part and role == "neighbours"
+        fig.add_trace(
+            go.Bar(
+                x=part.value,
+                y=cats,
+                name=name,
+                orientation="h",
+                marker=dict(color=color, pattern=dict(shape=ROLE_PATTERNS.get(role, "/"))),
+                error_x=dict(
+                    type="data", symmetric=False, array=(part.high - part.value), arrayminus=(part.value - part.low),
+                    color=INK, thickness=1.2, width=3,
+                ) if ranged else None,
+                hovertext=[
+                    f"{name}, {c}: {format_value(v, m if isinstance(m, str) else None, ind.unit)}"
+                    + (f" (range {format_value(lo, None, ind.unit)} to {format_value(hi, None, ind.unit)})"
+                       if ranged and pd.notna(v) else "")
+                    for c, v, m, lo, hi in zip(cats, part.value, part.marker, part.get("low", part.value),
+                                               part.get("high", part.value), strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )  # fmt: skip
+    missing = frame[frame.value.isna()]
+    for cat, g in missing.groupby("breakdown", sort=False):
+        text = "no figure: " + "; ".join(
+            f"{s} {m if isinstance(m, str) else 'not published'}" for s, m in zip(g.series, g.marker, strict=True)
+        )
+        fig.add_annotation(x=1, xref="paper", xanchor="right", y=cat, text=textwrap.shorten(text, 60), showarrow=False,
+                           font=dict(color=INK, size=12), bgcolor="rgba(255,255,255,0.85)")  # fmt: skip
+    fig.update_layout(barmode="group", bargap=0.25)
+    fig = _layout(fig, ind, title, height=max(360, (26 + 9 * frame.series.nunique()) * len(cats) + 120))
+    fig.update_yaxes(autorange="reversed", type="category", rangemode="normal", automargin=True, ticksuffix="",
+                     tickprefix="", tickvals=cats, ticktext=[_wrap(c, 24) for c in cats])  # fmt: skip
+    fig.update_xaxes(gridcolor="#E8E8E8", title=ind.short_unit, rangemode="tozero",
+                     ticksuffix="%" if ind.unit == "percent" else "")  # fmt: skip
+    return fig

@@ -143,48 +143,75 @@ def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
 
     Returns long rows: area_code (None on the median rows), role (:data:`ROLES`), series (the display name:
     the LA's name, its region's name, 'England', :data:`NEIGHBOURS`, or a neighbour's name), time_period, year,
-    value, marker, source_id, n_neighbours (how many of the neighbours had data; NaN for the other series) and
-    low / high (the neighbours' range, on the median rows). Series stay in order: LA, region, England,
-    neighbours' median, then each neighbour, within each year. Memoised on the store: filter the frame, never
-    modify it in place.
+    value, marker, source_id, low / high (the neighbours' range, on the median rows) and n_neighbours (how many
+    of the neighbours had data; NaN for the other series). The median is :func:`group_series`'s. Series stay in
+    order: LA, region, England, neighbours' median, then each neighbour by closeness, within each year.
+    Memoised on the store: filter the frame, never modify it in place.
     """
-    return store.memo(("benchmarks", indicator_id, la_code), lambda: _benchmarks(store, indicator_id, la_code))
+    return benchmarks_many(store, (indicator_id,), la_code)[indicator_id]
 
 
-def _benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    ind = store.indicators[indicator_id]
+#: Columns of :func:`benchmarks`, in order.
+BENCHMARK_COLUMNS = ["area_code", "role", "series", "time_period", "year", "value", "marker", "source_id", "low",
+                     "high", "n_neighbours"]  # fmt: skip
+
+
+def benchmarks_many(store: Store, indicator_ids: tuple[str, ...], la_code: str) -> dict[str, pd.DataFrame]:
+    """:func:`benchmarks` of several indicators, keyed by id: the first that is not memoised yet computes them
+    all at once (their observations read in one query, :meth:`Store.observations_many`), and each is memoised
+    as :func:`benchmarks` would. A page comparing many indicators for one LA pays one pass, not one each."""
+    batch: dict[str, pd.DataFrame] = {}
+
+    def one(iid: str) -> pd.DataFrame:
+        if not batch:
+            batch.update(_benchmarks_many(store, tuple(dict.fromkeys(indicator_ids)), la_code))
+        return batch[iid]
+
+    return {i: store.memo(("benchmarks", i, la_code), lambda i=i: one(i)) for i in indicator_ids}
+
+
+def _benchmarks_many(store: Store, indicator_ids: tuple[str, ...], la_code: str) -> dict[str, pd.DataFrame]:
+    obs = pd.concat(store.observations_many(list(indicator_ids)).values(), ignore_index=True)
+    return benchmark_frames(store, obs, indicator_ids, la_code)
+
+
+def benchmark_frames(store: Store, obs: pd.DataFrame, ids: tuple[str, ...], la_code: str) -> dict[str, pd.DataFrame]:
+    """The :func:`benchmarks` frame of each of ``ids`` from their headline rows ``obs`` (long: indicator_id,
+    area_code, area_name, time_period, year, value, marker, source_id, ordered by year and period; at least the
+    rows of the LA, its region, England and its neighbours). Also for published columns of the releases
+    (``send_pressure.measures``), so both are compared alike. An id without rows gets an empty frame."""
     la = store.local_authorities.set_index("new_la_code")
-    obs = store.observations(indicator_id)
+    region = la.at[la_code, "region_code"]
+    roles = {la_code: "la", region: "region", ENGLAND: "england"}
+    names = {la_code: la.at[la_code, "la_name"], region: la.at[la_code, "region_name"], ENGLAND: "England"}
     # area_code travels with each row, so tables and CSVs can put data-quality flags beside the figure.
-    cols = ["area_code", "time_period", "year", "value", "marker", "source_id"]
-    rows = [obs[obs.area_code == la_code][cols].assign(role="la", series=la.at[la_code, "la_name"])]
-    region = region_series(store, ind, la.at[la_code, "region_code"])
-    rows.append(
-        region.assign(role="region", series=la.at[la_code, "region_name"], area_code=la.at[la_code, "region_code"])
-    )
-    rows.append(obs[obs.area_code == ENGLAND][cols].assign(role="england", series="England"))
-    neighbours = store.neighbours(la_code).neighbour_code.tolist()
-    if neighbours:
-        g = group_series(store, ind, neighbours).rename(columns={"n": "n_neighbours"})
-        rows.append(
-            g.drop(columns=["method", "pooled"]).assign(
-                area_code=None, role="neighbours", series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)
-            )
+    cols = ["indicator_id", "area_code", "time_period", "year", "value", "marker", "source_id"]
+    own = obs[obs.area_code.isin(roles)]
+    own = own.sort_values("area_code", key=lambda c: c.map(list(roles).index), kind="stable")[cols]
+    parts = [own.assign(role=own.area_code.map(roles), series=own.area_code.map(names))]
+    closeness = dict(zip(*store.neighbours(la_code)[["neighbour_code", "rank"]].T.values, strict=True))
+    if closeness:
+        each = obs[obs.area_code.isin(closeness)]
+        # The median of the neighbours' own figures per year (as group_series), labelled with the period and
+        # release that published the indicator in that year.
+        g = each.groupby(["indicator_id", "year"], as_index=False, sort=False).agg(
+            value=("value", "median"), low=("value", "min"), high=("value", "max"), n_neighbours=("value", "count")
         )
-        each = neighbour_figures(store, indicator_id, la_code)
-        rows.append(each[cols].assign(role="neighbour", series=each.area_name))
-    out = pd.concat(rows, ignore_index=True)
-    first = ["area_code", "role", "series", "time_period", "year", "value", "marker", "source_id"]
-    out = out[first + [c for c in out.columns if c not in first]]
-    return out.sort_values("year", kind="stable").reset_index(drop=True)
+        last = obs.drop_duplicates(["indicator_id", "year"], keep="last")[["indicator_id", "year", "time_period",
+                                                                           "source_id"]]  # fmt: skip
+        g = g[g.n_neighbours > 0].merge(last, on=["indicator_id", "year"], how="left")
+        parts.append(g.assign(area_code=None, role="neighbours", series=NEIGHBOURS, marker=None))
+        each = each.assign(closeness=each.area_code.map(closeness)).sort_values(["year", "closeness"], kind="stable")
+        parts.append(each[[*cols, "area_name"]].rename(columns={"area_name": "series"}).assign(role="neighbour"))
+    rows = pd.concat(parts, ignore_index=True)
+    out = {
+        iid: part.sort_values("year", kind="stable").reindex(columns=BENCHMARK_COLUMNS).reset_index(drop=True)
+        for iid, part in rows.groupby("indicator_id", sort=False)
+    }
+    return {iid: out.get(iid, pd.DataFrame(columns=BENCHMARK_COLUMNS)) for iid in ids}
 
 
 NEIGHBOURS = f"Statistical neighbours ({GROUP_STATISTIC})"
-
-
-def _source_by_year(obs: pd.DataFrame, rows: pd.DataFrame) -> pd.Series:
-    """For computed group rows, the release that published the indicator in each row's year."""
-    return rows.year.map(obs.drop_duplicates("year", keep="last").set_index("year").source_id)
 
 
 def region_series(store: Store, ind: Indicator, region_code: str) -> pd.DataFrame:

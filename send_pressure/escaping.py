@@ -97,3 +97,17 @@ def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """``frame`` as UTF-8 CSV bytes (no index) for a download button, formula cells made inert."""
     return csv_safe(frame).to_csv(index=False).encode("utf-8")
+
+
+def md_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A display table for ``st.table`` (which renders each cell, heading and index label as Markdown) with
+    every text cell, heading and index label through :func:`md`: a label from the sources shows as published,
+    and a '-' marker stays a dash instead of becoming an empty list item. Non-text cells are left as they are."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: md(v) if isinstance(v, str) else v)
+    out.columns = [md(c) for c in out.columns]
+    out.index = out.index.map(lambda v: md(v) if isinstance(v, str) else v)
+    out.index.name = md(out.index.name) if out.index.name else out.index.name
+    return out

@@ -342,17 +342,32 @@ class Store:
         Columns: OBS plus ``area_name``. Suppressed cells keep value NaN and their marker. Memoised: filter the
         frame, never modify it in place.
         """
-        return self.memo(("observations", indicator_id), lambda: self._observations(indicator_id))
+        return self.observations_many([indicator_id])[indicator_id]
 
-    def _observations(self, indicator_id: str) -> pd.DataFrame:
+    def observations_many(self, indicator_ids: list[str]) -> dict[str, pd.DataFrame]:
+        """:meth:`observations` of several indicators, keyed by id: the first that is not memoised yet reads
+        them all in one query (a page comparing many indicators saves a query each), and each is memoised as
+        :meth:`observations` would."""
+        batch: dict[str, pd.DataFrame] = {}
+
+        def one(iid: str) -> pd.DataFrame:
+            if not batch:
+                batch.update(self._observations(tuple(dict.fromkeys(indicator_ids))))
+            return batch[iid]
+
+        return {i: self.memo(("observations", i), lambda i=i: one(i)) for i in indicator_ids}
+
+    def _observations(self, indicator_ids: tuple[str, ...]) -> dict[str, pd.DataFrame]:
         df = self.query(
             f"""SELECT {OBS} FROM observation
-                WHERE indicator_id = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'
+                WHERE indicator_id IN ({", ".join("?" * len(indicator_ids))})
+                  AND breakdown_topic = 'Total' AND breakdown = 'Total'
                 ORDER BY year, time_period, area_code""",
-            [indicator_id],
+            list(indicator_ids),
         )
         df["area_name"] = df.area_code.map(self.area_name)
-        return df
+        parts = dict(tuple(df.groupby("indicator_id", sort=False)))
+        return {i: parts[i].reset_index(drop=True) if i in parts else df.iloc[0:0] for i in indicator_ids}
 
     def periods(self, indicator_id: str) -> list[str]:
         """The indicator's time periods with at least one published figure, oldest first (periods in which
@@ -425,9 +440,8 @@ class Store:
 
     def breakdown_topics(self, measure_id: str) -> list[str]:
         """The breakdown topics a measure is published by ('Total' first, then alphabetical)."""
-        return list(self._breakdown_topics(measure_id))
+        return list(self.memo(("breakdown topics", measure_id), lambda: self._breakdown_topics(measure_id)))
 
-    @functools.lru_cache(maxsize=512)  # noqa: B019
     def _breakdown_topics(self, measure_id: str) -> tuple[str, ...]:
         topics = self.query(
             "SELECT DISTINCT breakdown_topic FROM breakdown_value WHERE measure_id = ? ORDER BY 1", [measure_id]
@@ -462,9 +476,8 @@ class Store:
             topic,
             tuple(periods) if periods is not None else None,
         )
-        return self._breakdown_rows(*key).copy()
+        return self.memo(("breakdown rows", *key), lambda: self._breakdown_rows(*key)).copy()
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019
     def _breakdown_rows(self, measure_ids, dataset, area_codes, topic, periods) -> pd.DataFrame:
         where, params = [], []
         if measure_ids:

@@ -24,9 +24,9 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from send_pressure import charts, compare
+from send_pressure import charts, compare, measures
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
-from send_pressure.escaping import csv_bytes, md
+from send_pressure.escaping import csv_bytes, md, md_table
 from send_pressure.links import LinkState
 from send_pressure.queries import ENGLAND, DatabaseMissing, Store, current_store
 
@@ -45,7 +45,14 @@ CSS = """
    a keyboard focus of its own, which Streamlit does not give it). */
 [data-testid="stTable"] > div { overflow: visible !important; }
 [data-testid="stTable"] table { width: 100%; table-layout: auto; }
-[data-testid="stTable"] :is(th, td) { white-space: normal !important; overflow-wrap: anywhere; }
+/* The Markdown inside each cell too: it would otherwise keep a cell as wide as its longest word. */
+[data-testid="stTable"] :is(th, td), [data-testid="stTable"] :is(th, td) * {
+  white-space: normal !important; overflow-wrap: anywhere !important; }
+@media (max-width: 480px) {  /* a phone: a table's padding would leave its figures no room */
+  [data-testid="stTable"] :is(th, td) { padding: 0.3rem 0.2rem !important; font-size: 0.8rem !important; }
+  /* Columns share the width evenly, so a short figure is not split to make room for a long label. */
+  [data-testid="stTable"] table { table-layout: fixed; }
+}
 .chart-title { font-weight: 600; font-size: 1.05rem; margin: 0.5rem 0 0; overflow-wrap: anywhere; }
 """
 
@@ -203,7 +210,9 @@ def tidy_for_download(frame: pd.DataFrame, ind: Indicator | None = None) -> pd.D
     if "indicator_id" not in out and ind is not None:
         out["indicator_id"] = ind.indicator_id
     if "indicator_id" in out:
-        out["indicator"] = out.indicator_id.map(lambda i: inds[i].label if i in inds else i)
+        # A measure derived on a page (a share of a total) is named by ``ind``.
+        named = {**({ind.indicator_id: ind.label} if ind is not None else {}), **{i: v.label for i, v in inds.items()}}
+        out["indicator"] = out.indicator_id.map(lambda i: named.get(i, i))
     out["period"] = out.time_period.map(period_label)
     if "marker" in out:
         out["marker_meaning"] = out.marker.map(lambda m: MARKER_MEANINGS.get(m, m) if isinstance(m, str) else None)
@@ -223,6 +232,7 @@ TABLE_ROWS = 200
 TABLE_HEADINGS = {
     "area_name": "Area",
     "series": "Series",
+    "breakdown": "Category",
     "period": "Period",
     "figure": "Figure",
     "marker_meaning": "Note",
@@ -250,6 +260,8 @@ def _display_table(data: pd.DataFrame, ind: Indicator | None) -> tuple[pd.DataFr
         ]
     cols = [c for c in TABLE_HEADINGS if c in shown]
     empty = [c for c in ("marker_meaning", "flag") if c in cols and not shown[c].fillna("").astype(bool).any()]
+    if "breakdown" in cols and shown.breakdown.isin(["Total"]).all():  # headline rows: no category to show
+        empty.append("breakdown")
     one_source = "source_release" in cols and shown.source_release.nunique(dropna=False) == 1
     note = ""
     if one_source and shown.source_release.notna().any():
@@ -349,23 +361,30 @@ def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption
 
 
 def chart_block(
-    fig, frame: pd.DataFrame, ind: Indicator, key: str, summary: str | None = None, url_path: str | None = None
+    fig,
+    frame: pd.DataFrame,
+    ind: Indicator,
+    key: str,
+    summary: str | None = None,
+    url_path: str | None = None,
+    alt: str | None = None,
 ) -> None:
     """Draw a chart with its title, accessible name, text summary, source caption, data table and downloads.
 
     ``frame``: the rows the chart shows (time_period, year, value, marker, source_id and an area or series
     column). The title comes from the figure (``charts.chart_title``) and is shown as text; the chart's
     accessible name is the title plus a sentence with its latest figures (``charts.describe``), printed
-    under it when the page gives no ``summary`` of its own. ``url_path``: the page's path, for links when
-    the browser's address is unknown. Pass ``fig`` and ``frame`` from :func:`shared` so that the tables are
-    built once, not at every rerun.
+    under it when the page gives no ``summary`` of its own; ``alt`` (plain text) replaces that sentence in the
+    accessible name where it does not fit the chart (bars of categories, not areas). ``url_path``: the page's
+    path, for links when the browser's address is unknown. Pass ``fig`` and ``frame`` from :func:`shared` so
+    that the tables are built once, not at every rerun.
     """
     title = charts.chart_title(fig)
     periods = tuple(charts.periods_shown(fig) or ())
     caption, latest, data, table = _chart_tables(_Same(frame), ind, store(), periods)
     st.markdown(f'<p class="chart-title">{escape(title)}</p>', unsafe_allow_html=True)
     st.plotly_chart(
-        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {latest}".strip()
+        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {alt or latest}".strip()
     )
     if "source_id" in frame:
         record_rows(frame)
@@ -468,12 +487,13 @@ def briefing_pdf_cached(la_code: str) -> bytes:
 
 
 def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    """The benchmark rows a trend draws: for totals (``additive``) only the LA and its neighbours (median and
-    each), whose lines the region and England totals would flatten; with each figure's flags and footnotes."""
+    """The benchmark rows a trend draws (:func:`benchmarks_of`): for totals (``additive``) only the LA and its
+    neighbours (median and each), whose lines the region and England totals would flatten; with each figure's
+    flags and footnotes."""
 
     def build() -> pd.DataFrame:
-        rows = compare.benchmarks(db, indicator_id, la_code)
-        if db.indicators[indicator_id].additive:
+        rows = benchmarks_of(db, indicator_id, la_code)
+        if measures.as_indicator(db, indicator_id).additive:
             rows = rows[rows.role.isin(["la", "neighbours", "neighbour"])].reset_index(drop=True)
         # Flags and publisher footnotes travel with the rows, so the chart's hover shows them beside the point.
         return db.attach_flags(rows.assign(area_code=rows.area_code.fillna("")), indicator_id)
@@ -486,7 +506,8 @@ def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
 
     def build():
         rows = _chart_rows(db, indicator_id, la_code)
-        return charts.trend(rows, db.indicators[indicator_id], title, breaks=breaks_for(indicator_id, db))
+        ind = measures.as_indicator(db, indicator_id)
+        return charts.trend(rows, ind, title, breaks=breaks_for(indicator_id, db))
 
     return db.memo(("benchmark figure", indicator_id, la_code, title), build)
 
@@ -544,16 +565,27 @@ def areas_chart(
     chart_block(fig, rows, db.indicators[indicator_ids[-1]], key=key, summary=summary)
 
 
+def benchmarks_of(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
+    """:func:`send_pressure.compare.benchmarks` of an indicator, or :func:`send_pressure.measures.benchmarks` of
+    a published column of the releases (a measure id): the same columns, memoised on ``db``."""
+    if measures.is_measure(indicator_id):
+        return measures.benchmarks(db, indicator_id, la_code)
+    return compare.benchmarks(db, indicator_id, la_code)
+
+
 def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
-    """:func:`send_pressure.compare.benchmarks` for the current database (memoised on its store).
+    """:func:`benchmarks_of` for the current database (memoised on its store).
 
     The frame is shared between reruns: filter it, never modify it in place.
     """
-    return compare.benchmarks(store(), indicator_id, la_code)
+    return benchmarks_of(store(), indicator_id, la_code)
 
 
 def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
     """The LA's trend against its region, England and statistical neighbours, through :func:`chart_block`.
+
+    ``indicator_id``: a catalogue indicator, or a published column of the releases (a measure id with a dot,
+    :mod:`send_pressure.measures`).
 
     Each neighbour's own line is one legend click away, and in the data table. For totals (counts, £)
     only the LA and its neighbours (median and each) are drawn, on one scale; the page's
@@ -561,9 +593,62 @@ def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summa
     figure is most of a page's render time.
     """
     db = store()
-    ind = db.indicators[indicator_id]
+    ind = measures.as_indicator(db, indicator_id)
     if ind.additive:
         note = "Region and England totals are far larger, so only the neighbours' median is drawn beside it."
         summary = f"{summary} {note}" if summary else note
     fig = _benchmark_figure(db, indicator_id, la_code, title)
     chart_block(fig, _chart_rows(db, indicator_id, la_code), ind, key=key, summary=summary)
+
+
+def distribution_block(topic, la_code: str, period: str, measure: str, key: str, url_path: str | None = None) -> None:
+    """One period of a breakdown (``send_pressure.breakdowns``: a :class:`~send_pressure.breakdowns.Topic`) for
+    an authority against its region, England and its neighbours' median and range: a bar chart through
+    :func:`chart_block`, then every category in a table with counts and shares and its CSV.
+
+    ``measure``: ``breakdowns.SHARES`` or ``breakdowns.COUNTS`` (counts draw only the authority and its
+    neighbours' median: region and England counts are in the table). Frames and figure are shared per process.
+    """
+    from send_pressure import breakdowns
+
+    db = store()
+    la_name = db.area_name(la_code)
+    base = db.indicators[topic.figure]
+    shown = breakdowns.share_indicator(base) if measure == breakdowns.SHARES else base
+    what = breakdowns.label(db, topic)
+    view = ("breakdown", topic.key, la_code, measure, period)
+    rows = shared(("breakdown rows", topic.key, la_code, measure), breakdowns.benchmark_rows, db, topic, la_code,
+                  measure)  # fmt: skip
+    at_period = shared((*view, "rows"), lambda: rows[rows.time_period == period])
+    if measure == breakdowns.COUNTS:
+        drawn = shared((*view, "drawn"), lambda: at_period[at_period.role.isin(["la", "neighbours"])])
+        note = (
+            "Counts mostly reflect an authority's size: the chart draws the authority and its neighbours' median; "
+            "region and England counts are in the table."
+        )
+    else:
+        drawn = at_period
+        note = "Each share is the category's count over the area's total for the same period."
+    own = at_period[at_period.role == "la"].dropna(subset=["value"]).sort_values("value", ascending=False)
+    top = "; ".join(f"{r.breakdown}: {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples())
+    label = period_label(period)
+    sentence = f"{la_name}, {label}, largest: {top}." if top else f"No published figure for {la_name}, {label}."
+    title = f"{what}: {la_name}, {label}"
+    fig = shared((*view, "chart"), charts.distribution, drawn, shown, title)
+    chart_block(
+        fig,
+        drawn,
+        shown,
+        key=key,
+        summary=f"{md(sentence)} {note} The whisker on the neighbours' bar spans their lowest to highest figure.",
+        url_path=url_path,
+        alt=sentence,
+    )
+    st.markdown(f"**Every category: {md(title)}**")
+    table = shared(
+        (*view, "table"),
+        lambda: md_table(breakdowns.distribution_table(at_period, measure).set_index("Category")),
+    )
+    download = shared((*view, "download"), tidy_for_download, at_period.assign(indicator_id=shown.indicator_id),
+                      shown)  # fmt: skip
+    data_table(download, f"{key}_table", shown, table=(table, note))

@@ -42,7 +42,9 @@ def test_no_serious_or_critical_axe_violation(app_url, browser, view):
     page.close()
 
 
-@pytest.mark.parametrize("view", ["overview", "profile-leeds", "delays", "about", "accessibility"])
+@pytest.mark.parametrize(
+    "view", ["overview", "profile-leeds", "delays", "journey", "explore", "about", "accessibility"]
+)
 def test_headings_never_skip_a_level(app_url, browser, view):
     page = _open(browser, f"{app_url}/{VIEWS[view]}")
     levels = page.eval_on_selector_all(
@@ -63,7 +65,9 @@ def test_title_names_the_page_and_the_chosen_authority(app_url, browser):
     page.close()
 
 
-@pytest.mark.parametrize("view", ["overview", "delays-leeds-over-1-year", "profile-leeds", "compare"])
+@pytest.mark.parametrize(
+    "view", ["overview", "delays-leeds-over-1-year", "profile-leeds", "compare", "journey", "explore"]
+)
 def test_reflows_at_320_px(app_url, browser, view):
     page = _open(browser, f"{app_url}/{VIEWS[view]}", width=320)
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -187,6 +187,25 @@ def test_catalogue_from_the_data_guidance(con):
     assert undescribed == (0,)
 
 
+def test_ceased_plan_reasons_labelled_by_their_column_not_the_swapped_guidance(con):
+    # data-guidance.txt of the 2025 zip, ceased_plans.csv: 'not_rec | Number ceased for other reasons' and
+    # 'other | Number where reason is not recorded'. data/ceased_plans.csv, England, 2022 (All ceased EHC plans):
+    # not_rec 5, other 2193; the 2022 zip's data/sen2_mi.csv, England, 2021: DisothEHC ('EHC plan discontinued
+    # for other reasons') 1091. 'Other reasons' is the column named 'other'.
+    labels = dict(con.execute("SELECT measure_id, label FROM measure WHERE dataset = 'ceased_plans'").fetchall())
+    assert labels["ceased_plans.other"] == "Number ceased for other reasons"
+    assert labels["ceased_plans.not_rec"] == "Number where reason is not recorded"
+    assert cell(con, "ceased_plans.other", ENGLAND, "2022")[:2] == (2193, None)
+    assert cell(con, "ceased_plans.not_rec", ENGLAND, "2022")[:2] == (5, None)
+    definition = con.execute("SELECT definition FROM measure WHERE measure_id = 'ceased_plans.other'").fetchone()[0]
+    assert "swapped" in definition
+    # Only while the guidance prints the swapped text: a correct description is kept as it is.
+    assert breakdowns._description("ceased_plans", "other", {"other": "Number ceased for other reasons"}) == (
+        "Number ceased for other reasons",
+        None,
+    )
+
+
 def test_declared_percentages_match_their_parts(con):
     """Each declared (numerator, denominator) gives the published percentage (to its 1 dp) in >= 99.9% of rows."""
     # The three cells of one published row share its row_id (breakdown_row), so they are joined on it.

@@ -20,6 +20,8 @@ PAGES = {
     "england": "england",
     "delays": "delays",
     "requests": "requests",
+    "journey": "journey",
+    "explore": "explore",
     "funding": "funding",
     "profile": "profile",
     "compare": "compare",

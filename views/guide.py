@@ -21,6 +21,18 @@ st.markdown(
     "authorities that serve a constituency, by place or MP's name."
 )
 
+st.header("Follow a request, or split a figure")
+st.markdown(
+    "- **EHC plan journey** puts one authority's year on one page: requests, decisions to assess (and how many "
+    "within 6 weeks), assessments, plans issued (within 20 weeks, in 20 to 52 weeks, after a year), the "
+    "caseload, annual reviews and ceased plans with the reasons, and mediation and tribunal appeals, each beside "
+    "the region, England and the statistical neighbours, as a chart and a table. Each step counts one calendar "
+    "year: the steps do not follow the same children.\n"
+    "- **Breakdowns** splits a figure by what the releases publish (primary need, placement type, age, sex, "
+    "ethnicity, years held, reasons, outcomes), as shares of the authority's total or as counts, for one year "
+    "and over time."
+)
+
 st.header("Read a chart")
 st.markdown(
     "- The chart's title says what it shows; the sentence under it gives the latest figures in words.\n"
