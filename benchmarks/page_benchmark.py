@@ -6,7 +6,7 @@ and, for the first page, the first render in a fresh process (imports, opening t
 database, first queries). Uses Streamlit's AppTest, which
 runs the page script exactly as the server does, without a browser.
 
-    .venv/bin/python benchmarks/page_benchmark.py [--db data/send.duckdb] [--runs 5] [--briefings 10] [--pages journey explore | --pages]
+    .venv/bin/python benchmarks/page_benchmark.py [--db data/send.duckdb] [--runs 5] [--briefings 10] [--pages PAGE ...]
 
 Targets on the 2-core reference machine: every page < 0.5 s warm, the map < 1.5 s,
 first page < 3 s after start. The briefing part renders the HTML briefing (with charts) of the first
