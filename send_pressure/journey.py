@@ -25,10 +25,11 @@ from send_pressure.queries import Store
 class Step:
     """One step of the journey.
 
-    ``counts``: the step's own count first, then ``branches`` (counts that leave the path here: refusals,
-    withdrawals, appeals ...); ``rates``: percentages that say how the step went (timeliness, refusal rate),
-    compared across authorities where the catalogue allows. ``snapshot_lag``: 1 for a January count, which is
-    read for the January after the calendar year (the caseload at the end of the year).
+    ``counts``: the step's own count first, then ``branches`` (parts of the step's count: those that left the
+    path there, such as refusals, withdrawals and appeals, or the reviews held of those due); ``rates``:
+    percentages that say how the step went (timeliness, refusal rate), compared across authorities where the
+    catalogue allows. ``snapshot_lag``: 1 for a January count, which is read for the January after the calendar
+    year (the caseload at the end of the year).
     """
 
     key: str

@@ -55,7 +55,8 @@ ui.chart_block(
     key=f"journey_flow_{la}_{year}",
     alt=journey.flow_sentence(rows, la_name, year),
     summary=md(journey.flow_sentence(rows, la_name, year))
-    + " Hatched bars (↳) leave the path at that step. A step with no published figure has no bar and says why.",
+    + " Hatched bars (↳) are part of the step above them: those that left the path there (refused, withdrawn,"
+    " appealed) or, for annual reviews, the meetings held. A step with no published figure has no bar and says why.",
     url_path="journey",
 )
 
