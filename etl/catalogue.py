@@ -604,3 +604,162 @@ INDICATORS: list[Indicator] = [
 def by_id() -> dict[str, Indicator]:
     """Indicators keyed by id."""
     return {i.indicator_id: i for i in INDICATORS}
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    """One step of the EHC plan journey (the journey page of one authority).
+
+    ``counts``: the step's own count first, then ``branches`` (parts of the step's count: those that left the
+    path there, such as refusals, withdrawals and appeals, or the reviews held of those due); ``rates``:
+    percentages that say how the step went (timeliness, refusal rate), compared across authorities where the
+    catalogue allows. ``snapshot_lag``: 1 for a January count, which is read for the January after the calendar
+    year (the caseload at the end of the year).
+    """
+
+    key: str
+    title: str
+    what: str
+    counts: tuple[str, ...]
+    branches: tuple[str, ...] = ()
+    rates: tuple[str, ...] = ()
+    snapshot_lag: int = 0
+
+
+#: The path from request to ceased plan, each step's indicators (catalogue ids) and published columns of the
+#: releases (``dataset.column`` ids of the ``measure`` table).
+JOURNEY: tuple[JourneyStep, ...] = (
+    JourneyStep(
+        "requests",
+        "Requests for an EHC needs assessment",
+        "Initial requests received in the year, and those refused, withdrawn or still undecided at its end.",
+        ("initial_requests",),
+        ("requests_refused", "requests_withdrawn", "requests_decision_not_made"),
+        ("requests_refused_pct",),
+    ),
+    JourneyStep(
+        "decided",
+        "Decided to assess",
+        "Requests received in the year that the authority decided to assess, and how many decisions (to assess "
+        "or not) were made within the 6 weeks the law allows (published from 2023).",
+        ("requests_decided_to_assess",),
+        (),
+        ("requests.request_outcome_six_weeks_pc",),
+    ),
+    JourneyStep(
+        "assessed",
+        "Assessed",
+        "EHC needs assessments carried out in the year, those ending without a plan or still open, and how many "
+        "decisions not to issue a plan were made within 16 weeks.",
+        ("ehc_needs_assessments",),
+        ("assessments_plan_not_issued", "assessments_decision_outstanding"),
+        ("assessments.outcome_decision_within_time_pc",),
+    ),
+    JourneyStep(
+        "issued",
+        "Plan issued",
+        "New EHC plans issued in the year, and how many within the 20 weeks the law allows, between 20 and 52 "
+        "weeks, and after more than a year (excluding exceptions).",
+        ("new_ehc_plans",),
+        (),
+        ("pct_within_20_weeks", "timeliness_20_week.pc_plans_issued_gt20weeks_ltyear_ex", "pct_over_1_year"),
+    ),
+    JourneyStep(
+        "caseload",
+        "Caseload",
+        "EHC plans the authority maintains at the January after the year.",
+        ("ehc_plans",),
+        snapshot_lag=1,
+    ),
+    JourneyStep(
+        "reviews",
+        "Annual reviews",
+        "Plans whose annual review was due in the year, review meetings held, reviews that decided to end the "
+        "plan, and how many review outcomes were sent within 4 weeks.",
+        ("annual_reviews_expected",),
+        ("annual_reviews_held", "annual_reviews.outcome_cease"),
+        ("annual_reviews.pc_decsion_4weeks",),
+    ),
+    JourneyStep(
+        "ceased",
+        "Ceased",
+        "EHC plans that stopped being maintained in the year; why is broken down below the table.",
+        ("ceased_plans",),
+    ),
+    JourneyStep(
+        "appeals",
+        "Mediation and tribunal appeals",
+        "Appeals to the SEND Tribunal registered against the authority in the year (HMCTS), the appeal rate, and "
+        "the requests and assessment decisions that went to mediation or to the tribunal (SEN2, from 2023).",
+        ("tribunal_appeals",),
+        (
+            "requests.mediation_related_request",
+            "requests.tribunal_related_request",
+            "assessments.number_assess_mediation",
+            "assessments.number_assess_tribunal",
+        ),
+        ("tribunal_appeal_rate",),
+    ),
+)
+
+#: Short names for the published columns a step shows (the data guidance's labels are long; each chart and
+#: CSV keeps the guidance's own label and definition).
+JOURNEY_LABELS = {
+    "requests.request_outcome_six_weeks_pc": "% of decisions on requests made within 6 weeks",
+    "assessments.outcome_decision_within_time_pc": "% of decisions not to issue a plan made within 16 weeks",
+    "timeliness_20_week.pc_plans_issued_gt20weeks_ltyear_ex": "% of new EHC plans issued in 20 to 52 weeks",
+    "annual_reviews.pc_decsion_4weeks": "% of review outcomes sent within 4 weeks",
+    "annual_reviews.outcome_cease": "Reviews: decided to cease the plan",
+    "requests.mediation_related_request": "Requests that went to mediation",
+    "requests.tribunal_related_request": "Requests that went to the tribunal",
+    "assessments.number_assess_mediation": "Assessment decisions that went to mediation",
+    "assessments.number_assess_tribunal": "Assessment decisions that went to the tribunal",
+}
+
+
+@dataclass(frozen=True)
+class ColumnGroup:
+    """For the breakdown explorer: columns of one data file that split its total: ``figure`` (the indicator it
+    breaks down), ``title`` ('placement type'), ``total`` (measure id) and ``parts`` (measure ids, in the order
+    shown)."""
+
+    key: str
+    figure: str
+    title: str
+    total: str
+    parts: tuple[str, ...]
+
+
+_NEEDS = ("asd", "slcn", "semh", "mld", "sld", "pd", "spld", "hi", "pmld", "vi", "msi", "oth", "need_unknown")
+#: Placement groups that add up to the total (mainstream, special, AP, FE, elsewhere, early years, unknown).
+_PLACEMENTS = ("mainstream_total", "special_total", "ap_pru_total", "fe_total", "ed_elsewhere", "nm_early_years",
+               "placement_unknown")  # fmt: skip
+
+#: Column groups of the releases' data files that split a total (measure ids of the ``measure`` table).
+BREAKDOWN_GROUPS: tuple[ColumnGroup, ...] = (
+    ColumnGroup("need", "ehc_plans", "primary need", "sen_needs_all_plans.ehc_plans",
+                tuple(f"sen_needs_all_plans.number_{n}" for n in _NEEDS)),
+    ColumnGroup("placement", "ehc_plans", "placement type", "caseload.ehcplans",
+                tuple(f"caseload.{p}" for p in _PLACEMENTS)),
+    ColumnGroup("new_need", "new_ehc_plans", "primary need", "sen_need_newplans.ehc_plans",
+                tuple(f"sen_need_newplans.number_{n}" for n in _NEEDS)),
+    ColumnGroup("new_placement", "new_ehc_plans", "placement type", "newplans.new_ehc_plans",
+                tuple(f"newplans.{p}" for p in _PLACEMENTS)),
+    ColumnGroup("request_outcome", "initial_requests", "decision", "requests.requests_received_in_year",
+                tuple(f"requests.{c}" for c in ("requests_decided_to_assess", "requests_decided_not_to_assess",
+                                                "requests_decision_not_made", "requests_withdrawn"))),
+    ColumnGroup("assessment_outcome", "ehc_needs_assessments", "outcome", "assessments.assess_in_year",
+                tuple(f"assessments.{c}" for c in ("assess_issued", "assess_not_issued", "assess_not_made",
+                                                   "assess_withdrawn"))),
+    ColumnGroup("timeliness", "plans_issued_excl_exceptions", "time taken (excluding exceptions)",
+                "timeliness_20_week.plans_issued_den_ex",
+                tuple(f"timeliness_20_week.{c}" for c in ("plans_issued_20_weeks_ex",
+                                                          "plans_issued_gt20weeks_ltyear_ex",
+                                                          "plans_issued_gt_1_year_ex"))),
+    ColumnGroup("review_outcome", "annual_reviews_held", "outcome", "annual_reviews.total_review_meeting",
+                tuple(f"annual_reviews.{c}" for c in ("outcome_maintan", "outcome_amend", "outcome_cease",
+                                                      "no_outcome"))),
+    ColumnGroup("ceased_reason", "ceased_plans", "reason", "ceased_plans.total_ceased",
+                tuple(f"ceased_plans.{c}" for c in ("max_age", "needs_met", "he", "employ", "transfer", "no_engage",
+                                                    "moved_outside_eng", "deceased", "other", "not_rec"))),
+)  # fmt: skip

@@ -7,7 +7,7 @@ Two kinds, both read from the published columns of the EHC plans releases (``bre
 
 * a **row breakdown**: one count column's rows by a published breakdown topic (age, sex, ethnicity, placement,
   years held ...), e.g. the caseload by age; the total is the same column's 'Total' row;
-* a **column group** (:data:`COLUMN_GROUPS`): columns of one file that split its total, e.g. the caseload's
+* a **column group** (:data:`BREAKDOWN_GROUPS`): columns of one file that split its total, e.g. the caseload's
   placement columns or the ceased plans' reasons.
 
 A share is the category's count over the area's published total for the same period, in percent; a withheld
@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from etl.catalogue import BREAKDOWN_GROUPS
 from send_pressure import compare
 from send_pressure.catalogue import Indicator, format_value, period_label
 from send_pressure.queries import ENGLAND, Store
@@ -29,52 +30,6 @@ from send_pressure.queries import ENGLAND, Store
 SHARES, COUNTS = "share", "count"
 #: A row label that sums others beside it ('Mainstream - total').
 SUBTOTAL = re.compile(r"\btotal\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ColumnGroup:
-    """Columns of one data file that split its total: ``figure`` (the indicator it breaks down), ``title``
-    ('placement type'), ``total`` (measure id) and ``parts`` (measure ids, in the order shown)."""
-
-    key: str
-    figure: str
-    title: str
-    total: str
-    parts: tuple[str, ...]
-
-
-_NEEDS = ("asd", "slcn", "semh", "mld", "sld", "pd", "spld", "hi", "pmld", "vi", "msi", "oth", "need_unknown")
-#: Placement groups that add up to the total (mainstream, special, AP, FE, elsewhere, early years, unknown).
-_PLACEMENTS = ("mainstream_total", "special_total", "ap_pru_total", "fe_total", "ed_elsewhere", "nm_early_years",
-               "placement_unknown")  # fmt: skip
-
-COLUMN_GROUPS: tuple[ColumnGroup, ...] = (
-    ColumnGroup("need", "ehc_plans", "primary need", "sen_needs_all_plans.ehc_plans",
-                tuple(f"sen_needs_all_plans.number_{n}" for n in _NEEDS)),
-    ColumnGroup("placement", "ehc_plans", "placement type", "caseload.ehcplans",
-                tuple(f"caseload.{p}" for p in _PLACEMENTS)),
-    ColumnGroup("new_need", "new_ehc_plans", "primary need", "sen_need_newplans.ehc_plans",
-                tuple(f"sen_need_newplans.number_{n}" for n in _NEEDS)),
-    ColumnGroup("new_placement", "new_ehc_plans", "placement type", "newplans.new_ehc_plans",
-                tuple(f"newplans.{p}" for p in _PLACEMENTS)),
-    ColumnGroup("request_outcome", "initial_requests", "decision", "requests.requests_received_in_year",
-                tuple(f"requests.{c}" for c in ("requests_decided_to_assess", "requests_decided_not_to_assess",
-                                                "requests_decision_not_made", "requests_withdrawn"))),
-    ColumnGroup("assessment_outcome", "ehc_needs_assessments", "outcome", "assessments.assess_in_year",
-                tuple(f"assessments.{c}" for c in ("assess_issued", "assess_not_issued", "assess_not_made",
-                                                   "assess_withdrawn"))),
-    ColumnGroup("timeliness", "plans_issued_excl_exceptions", "time taken (excluding exceptions)",
-                "timeliness_20_week.plans_issued_den_ex",
-                tuple(f"timeliness_20_week.{c}" for c in ("plans_issued_20_weeks_ex",
-                                                          "plans_issued_gt20weeks_ltyear_ex",
-                                                          "plans_issued_gt_1_year_ex"))),
-    ColumnGroup("review_outcome", "annual_reviews_held", "outcome", "annual_reviews.total_review_meeting",
-                tuple(f"annual_reviews.{c}" for c in ("outcome_maintan", "outcome_amend", "outcome_cease",
-                                                      "no_outcome"))),
-    ColumnGroup("ceased_reason", "ceased_plans", "reason", "ceased_plans.total_ceased",
-                tuple(f"ceased_plans.{c}" for c in ("max_age", "needs_met", "he", "employ", "transfer", "no_engage",
-                                                    "moved_outside_eng", "deceased", "other", "not_rec"))),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -92,7 +47,7 @@ class Topic:
 
 
 def topics(store: Store) -> tuple[Topic, ...]:
-    """Every breakdown the database holds: the :data:`COLUMN_GROUPS` whose columns are loaded, then every
+    """Every breakdown the database holds: the :data:`BREAKDOWN_GROUPS` whose columns are loaded, then every
     published breakdown topic of each count column that feeds a headline indicator; in catalogue order
     (memoised on the store)."""
     return store.memo(("breakdown topics",), lambda: _topics(store))
@@ -101,7 +56,7 @@ def topics(store: Store) -> tuple[Topic, ...]:
 def _topics(store: Store) -> tuple[Topic, ...]:
     m = store.measures.set_index("measure_id")
     out = []
-    for g in COLUMN_GROUPS:
+    for g in BREAKDOWN_GROUPS:
         parts = tuple(p for p in g.parts if p in m.index)
         if g.total in m.index and parts and g.figure in store.indicators:
             out.append(Topic(g.key, g.figure, g.title, g.total, parts))

@@ -1,138 +1,32 @@
 """The SEN2 journey of one local authority: request -> decision to assess -> assessment -> plan -> caseload ->
 annual reviews -> ceased, with refusals, withdrawals and appeals branching off.
 
-:data:`STEPS` declares the path once; the functions read each measure's rows through
-:func:`send_pressure.compare.benchmarks` (the authority, its region, England and its statistical neighbours'
-median and range, as every page compares) and return plain frames for the journey page. A step's
-figures are headline indicators or published columns of the releases (:mod:`send_pressure.measures`, ids with
-a dot); those the database does not hold are skipped, so the page shows what is loaded.
-The steps are counts of one calendar year each: they do not follow the same children from step to step.
+The path is declared once, in the catalogue (:data:`etl.catalogue.JOURNEY`); the functions read each
+measure's rows through :func:`send_pressure.compare.benchmarks` (the authority, its region, England and its
+statistical neighbours' median and range, as every page compares) and return plain frames for the journey
+page. A step's figures are headline indicators or published columns of the releases
+(:mod:`send_pressure.measures`, ids with a dot); those the database does not hold are skipped, so the page
+shows what is loaded. The steps are counts of one calendar year each: they do not follow the same children
+from step to step.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pandas as pd
 
+from etl.catalogue import JOURNEY, JOURNEY_LABELS, JourneyStep
 from send_pressure import compare, measures
 from send_pressure.catalogue import format_value, period_label
 from send_pressure.queries import Store
 
 
-@dataclass(frozen=True)
-class Step:
-    """One step of the journey.
-
-    ``counts``: the step's own count first, then ``branches`` (parts of the step's count: those that left the
-    path there, such as refusals, withdrawals and appeals, or the reviews held of those due); ``rates``:
-    percentages that say how the step went (timeliness, refusal rate), compared across authorities where the
-    catalogue allows. ``snapshot_lag``: 1 for a January count, which is read for the January after the calendar
-    year (the caseload at the end of the year).
-    """
-
-    key: str
-    title: str
-    what: str
-    counts: tuple[str, ...]
-    branches: tuple[str, ...] = ()
-    rates: tuple[str, ...] = ()
-    snapshot_lag: int = 0
-
-
-STEPS: tuple[Step, ...] = (
-    Step(
-        "requests",
-        "Requests for an EHC needs assessment",
-        "Initial requests received in the year, and those refused, withdrawn or still undecided at its end.",
-        ("initial_requests",),
-        ("requests_refused", "requests_withdrawn", "requests_decision_not_made"),
-        ("requests_refused_pct",),
-    ),
-    Step(
-        "decided",
-        "Decided to assess",
-        "Requests received in the year that the authority decided to assess, and how many decisions (to assess "
-        "or not) were made within the 6 weeks the law allows (published from 2023).",
-        ("requests_decided_to_assess",),
-        (),
-        ("requests.request_outcome_six_weeks_pc",),
-    ),
-    Step(
-        "assessed",
-        "Assessed",
-        "EHC needs assessments carried out in the year, those ending without a plan or still open, and how many "
-        "decisions not to issue a plan were made within 16 weeks.",
-        ("ehc_needs_assessments",),
-        ("assessments_plan_not_issued", "assessments_decision_outstanding"),
-        ("assessments.outcome_decision_within_time_pc",),
-    ),
-    Step(
-        "issued",
-        "Plan issued",
-        "New EHC plans issued in the year, and how many within the 20 weeks the law allows, between 20 and 52 "
-        "weeks, and after more than a year (excluding exceptions).",
-        ("new_ehc_plans",),
-        (),
-        ("pct_within_20_weeks", "timeliness_20_week.pc_plans_issued_gt20weeks_ltyear_ex", "pct_over_1_year"),
-    ),
-    Step(
-        "caseload",
-        "Caseload",
-        "EHC plans the authority maintains at the January after the year.",
-        ("ehc_plans",),
-        snapshot_lag=1,
-    ),
-    Step(
-        "reviews",
-        "Annual reviews",
-        "Plans whose annual review was due in the year, review meetings held, reviews that decided to end the "
-        "plan, and how many review outcomes were sent within 4 weeks.",
-        ("annual_reviews_expected",),
-        ("annual_reviews_held", "annual_reviews.outcome_cease"),
-        ("annual_reviews.pc_decsion_4weeks",),
-    ),
-    Step(
-        "ceased",
-        "Ceased",
-        "EHC plans that stopped being maintained in the year; why is broken down below the table.",
-        ("ceased_plans",),
-    ),
-    Step(
-        "appeals",
-        "Mediation and tribunal appeals",
-        "Appeals to the SEND Tribunal registered against the authority in the year (HMCTS), the appeal rate, and "
-        "the requests and assessment decisions that went to mediation or to the tribunal (SEN2, from 2023).",
-        ("tribunal_appeals",),
-        (
-            "requests.mediation_related_request",
-            "requests.tribunal_related_request",
-            "assessments.number_assess_mediation",
-            "assessments.number_assess_tribunal",
-        ),
-        ("tribunal_appeal_rate",),
-    ),
-)
-
-#: Short names for the published columns a step shows (the data guidance's labels are long; each chart and
-#: CSV keeps the guidance's own label and definition).
-LABELS = {
-    "requests.request_outcome_six_weeks_pc": "% of decisions on requests made within 6 weeks",
-    "assessments.outcome_decision_within_time_pc": "% of decisions not to issue a plan made within 16 weeks",
-    "timeliness_20_week.pc_plans_issued_gt20weeks_ltyear_ex": "% of new EHC plans issued in 20 to 52 weeks",
-    "annual_reviews.pc_decsion_4weeks": "% of review outcomes sent within 4 weeks",
-    "annual_reviews.outcome_cease": "Reviews: decided to cease the plan",
-    "requests.mediation_related_request": "Requests that went to mediation",
-    "requests.tribunal_related_request": "Requests that went to the tribunal",
-    "assessments.number_assess_mediation": "Assessment decisions that went to mediation",
-    "assessments.number_assess_tribunal": "Assessment decisions that went to the tribunal",
-}
-
-
 def label(store: Store, some_id: str) -> str:
-    """The name a step gives an indicator or measure: :data:`LABELS`, else its catalogue or guidance label."""
-    return LABELS.get(some_id) or measures.as_indicator(store, some_id).label
+    """The name a step gives an indicator or measure: its short name in :data:`etl.catalogue.JOURNEY_LABELS`, else
+    its catalogue or guidance label."""
+    return JOURNEY_LABELS.get(some_id) or measures.as_indicator(store, some_id).label
 
 
 #: The breakdown (``send_pressure.breakdowns``) that says why plans ceased.
@@ -143,15 +37,15 @@ CEASED_REASONS = "ceased_reason"
 LA, REGION, ENGLAND, NEIGHBOURS = "la", "region", "england", "neighbours"
 
 
-def steps(store: Store) -> list[Step]:
-    """:data:`STEPS` with the measures this database holds (a step with none of its counts is left out);
+def steps(store: Store) -> list[JourneyStep]:
+    """:data:`etl.catalogue.JOURNEY` with the measures this database holds (a step with none of its counts is left out);
     memoised on the store."""
     return list(store.memo(("journey steps",), lambda: _steps(store)))
 
 
-def _steps(store: Store) -> tuple[Step, ...]:
+def _steps(store: Store) -> tuple[JourneyStep, ...]:
     out = []
-    for s in STEPS:
+    for s in JOURNEY:
         have = functools.partial(measures.known, store)
         counts = tuple(filter(have, s.counts))
         if counts:
@@ -167,7 +61,7 @@ def years(store: Store) -> list[int]:
     return sorted({int(y) for y in obs[obs.value.notna()].year})
 
 
-def _measures(step: Step) -> list[tuple[str, bool]]:
+def _measures(step: JourneyStep) -> list[tuple[str, bool]]:
     """(indicator id, is a branch) for every count and rate of a step, in order."""
     return [(step.counts[0], False), *((i, True) for i in step.branches), *((i, False) for i in step.rates)]
 
