@@ -6,13 +6,16 @@ text summary with the latest figures, the source and period caption, a data tabl
 
 Reruns are cheap: what does not depend on the session (figures, tables, sentences,
 download data) is built once per process and database through :func:`shared`, and
-reused by every session that shows the same view.
+reused by every session that shows the same view; charts and tables are converted for the
+browser once and replayed (:func:`drawn`).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import os
+import weakref
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -76,7 +79,7 @@ def store() -> Store:
         st.error(f"**The database is not built yet.** {e}")
         st.stop()
     if db is not _last_store:  # a new file: drop the figures memoised for the old one (they hold its store)
-        for memo in (_benchmarks, _chart_rows, _benchmark_figure):
+        for memo in (_benchmarks, _chart_rows, _benchmark_figure, _citation):
             memo.cache_clear()
         _last_store = db
     return db
@@ -113,9 +116,14 @@ def record_rows(frame: pd.DataFrame) -> None:
     """
     from send_pressure.freshness import shown_periods
 
+    _record_periods(shown_periods(frame))
+
+
+def _record_periods(periods: dict[str, list[str]]) -> None:
+    """Add source_id -> periods (:func:`send_pressure.freshness.shown_periods`) to those drawn on this page."""
     shown = st.session_state.setdefault(_SHOWN, {})
-    for sid, periods in shown_periods(frame).items():
-        shown[sid] = list(dict.fromkeys([*shown.get(sid, []), *periods]))
+    for sid, p in periods.items():
+        shown[sid] = list(dict.fromkeys([*shown.get(sid, []), *p]))
 
 
 def _shown_sources() -> dict[str, list[str]]:
@@ -193,6 +201,38 @@ def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
     2,048 entries are dropped.
     """
     return _shared(store(), key, functools.partial(build, *args, **kwargs))
+
+
+@st.cache_resource(show_spinner=False, max_entries=1024, hash_funcs={Store: _database})
+def _drawn(db: Store, key: tuple, _draw: Callable[[], None]) -> None:
+    _draw()
+
+
+def drawn(key: tuple, draw: Callable[..., object], /, *args, **kwargs) -> None:
+    """Draw the elements ``draw(*args, **kwargs)`` makes (e.g. ``st.plotly_chart``, ``st.dataframe``) once per
+    process for the current database and ``key``; later runs, in any session, replay the finished elements.
+
+    Streamlit converts a figure to JSON, or a frame to Arrow, at every call, even for an unchanged one (a map
+    costs about 40 ms a run); a replayed element skips that. Like :func:`shared`: ``key`` must name everything
+    the elements show (use :func:`identity` for an object from :func:`shared`), and ``draw`` must make no
+    widgets and read nothing from the session. Elements land where the call is (inside a column or expander).
+    The least recently used of 1,024 entries are dropped.
+    """
+    _drawn(store(), key, functools.partial(draw, *args, **kwargs))
+
+
+_identities: dict[int, int] = {}
+_next_identity = itertools.count()
+
+
+def identity(obj: object) -> int:
+    """A number naming ``obj`` (a figure, a frame) for as long as it lives, for :func:`drawn` keys: unlike
+    ``id()`` it is never reused by a later object, so a key made from it never shows another object."""
+    number = _identities.get(id(obj))
+    if number is None:
+        number = _identities.setdefault(id(obj), next(_next_identity))
+        weakref.finalize(obj, _identities.pop, id(obj), None)
+    return number
 
 
 def source_caption(frame: pd.DataFrame, shown: list[str] | None = None) -> str:
@@ -280,16 +320,23 @@ def _display_table(data: pd.DataFrame, ind: Indicator | None) -> tuple[pd.DataFr
     return pa.Table.from_pandas(table, preserve_index=False), note
 
 
-def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None, table=None) -> None:
-    """The rows behind a chart (from :func:`tidy_for_download`) as a table (``table``: its
-    :func:`_display_table`, when already made), with a CSV download (formula-like text made inert)."""
-    table, note = _display_table(data, ind) if table is None else table
+def _draw_table(table: pd.DataFrame | pa.Table, note: str) -> None:
     if isinstance(table, pa.Table):
         st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.table(table)
     if note:
         st.caption(note)
+
+
+def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None, table=None) -> None:
+    """The rows behind a chart (from :func:`tidy_for_download`) as a table (``table``: its
+    :func:`_display_table`, when already made and kept, e.g. by :func:`chart_block`: then it is drawn once per
+    process and replayed), with a CSV download (formula-like text made inert)."""
+    if table is None:
+        _draw_table(*_display_table(data, ind))
+    else:
+        drawn(("data table", identity(table[0])), _draw_table, *table)
     st.download_button(
         "Download CSV",
         lambda: csv_bytes(data),  # written only when clicked
@@ -318,16 +365,26 @@ class _Same:
 
 @functools.lru_cache(maxsize=1024)
 def _chart_tables(frame: _Same, ind: Indicator, db: Store, periods: tuple[str, ...]) -> tuple:
-    """(source caption, latest-figures sentence, download rows, table shown) of a chart's frame: computed once
-    for a frame that comes from :func:`shared` (the same object at every rerun), every time for a frame built
-    in the run. ``periods``: the period labels the chart draws (the caption's span)."""
+    """(source caption, latest-figures sentence, download rows, table shown, source -> periods drawn, period
+    span) of a chart's frame: computed once for a frame that comes from :func:`shared` (the same object at every
+    rerun), every time for a frame built in the run. ``periods``: the period labels the chart draws (the
+    caption's span)."""
+    from send_pressure.freshness import shown_periods
+
     rows = frame.obj
     caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
     data = tidy_for_download(rows, ind)
-    return caption, charts.describe(rows, ind), data, _display_table(data, ind)
+    return (
+        caption,
+        charts.describe(rows, ind),
+        data,
+        _display_table(data, ind),
+        shown_periods(rows),
+        charts.period_span(rows),
+    )
 
 
-def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str) -> None:
+def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str, period: str) -> None:
     """Copyable link and citation for the view, a share card link when one exists, and stamped images."""
     from send_pressure import export
 
@@ -347,7 +404,6 @@ def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption
         st.caption(f"Chart images are not available on this server ({problem}) The CSV has every figure.")
         return
     source = caption.replace("*", "")
-    period = charts.period_span(frame)
 
     def image(fmt: str) -> bytes:
         stamped = export.stamped(fig, period, source, link)
@@ -374,17 +430,16 @@ def chart_block(
     accessible name is the title plus a sentence with its latest figures (``charts.describe``), printed
     under it when the page gives no ``summary`` of its own. ``url_path``: the page's path, for links when
     the browser's address is unknown. Pass ``fig`` and ``frame`` from :func:`shared` so that the tables are
-    built once, not at every rerun.
+    built once, and the chart and table drawn once (:func:`drawn`), not at every rerun.
     """
     title = charts.chart_title(fig)
     periods = tuple(charts.periods_shown(fig) or ())
-    caption, latest, data, table = _chart_tables(_Same(frame), ind, store(), periods)
+    caption, latest, data, table, drawn_periods, span = _chart_tables(_Same(frame), ind, store(), periods)
     st.markdown(f'<p class="chart-title">{escape(title)}</p>', unsafe_allow_html=True)
-    st.plotly_chart(
-        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {latest}".strip()
-    )
-    if "source_id" in frame:
-        record_rows(frame)
+    alt = f"Chart: {title}. {latest}".strip()
+    drawn(("chart", identity(fig), key, alt), st.plotly_chart, fig, width="stretch", config=PLOTLY_CONFIG,
+          key=f"chart_{key}", alt=alt)  # fmt: skip
+    _record_periods(drawn_periods)
     if caption:
         st.caption(caption)
     if summary or latest:  # a page's own summary already gives the latest figure in words
@@ -392,7 +447,7 @@ def chart_block(
     with st.expander(f"Data table: {title}"):
         data_table(data, key, ind, table)
     with st.expander("Share: copy link or citation, download the chart"):
-        _share_box(fig, frame, key, url_path, caption)
+        _share_box(fig, frame, key, url_path, caption, span)
 
 
 def share_card_url(url_path: str | None) -> str | None:
@@ -435,9 +490,14 @@ def view_citation(source_ids, page_title: str, url: str) -> str:
     """The citation of a view (``send_pressure.citation``): its sources, release, file, today's date and link."""
     from datetime import date
 
+    return _citation(store(), tuple(s for s in source_ids if s), page_title, url, date.today())
+
+
+@functools.lru_cache(maxsize=4096)
+def _citation(db: Store, source_ids: tuple[str, ...], page_title: str, url: str, accessed) -> str:
     from send_pressure.citation import citation
 
-    return citation(store(), [s for s in source_ids if s], page_title, url, date.today())
+    return citation(db, source_ids, page_title, url, accessed)
 
 
 def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...] = ()) -> str:

@@ -58,3 +58,25 @@ def test_each_authority_keeps_its_own_charts(db_path):
         assert set(la_table.Series) == {name}
         at = open_page("views/requests.py", la=code)
         assert any(f"{name} received" in m.value for m in at.markdown)
+
+
+def test_identity_is_never_reused():
+    """A number from ui.identity names one object; a later object (even at the same address) gets a new one."""
+
+    class Thing:
+        pass
+
+    first = Thing()
+    number = ui.identity(first)
+    assert ui.identity(first) == number
+    del first
+    assert all(ui.identity(Thing()) != number for _ in range(100))
+
+
+def test_charts_drawn_once_are_replayed_unchanged(db_path):
+    """The second run of a page replays its charts and tables (ui.drawn): the same figures as the first run."""
+    first = open_page("views/funding.py", la=KENT)
+    again = open_page("views/funding.py", la=KENT)
+    charts = [e.proto.spec for e in first.get("plotly_chart")]
+    assert charts and charts == [e.proto.spec for e in again.get("plotly_chart")]
+    assert [t.value.equals(u.value) for t, u in zip(first.table, again.table, strict=True)] == [True] * len(first.table)
