@@ -112,11 +112,17 @@ _SHOWN = "_figures_shown"
 def record_rows(frame: pd.DataFrame) -> None:
     """Note the sources and periods of rows drawn on this page (needs source_id, time_period, year).
 
-    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows.
+    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows. A frame from
+    :func:`shared` is read once, not at every rerun.
     """
+    _record_periods(_periods(_Same(frame)))
+
+
+@functools.lru_cache(maxsize=256)
+def _periods(frame: _Same) -> dict[str, list[str]]:
     from send_pressure.freshness import shown_periods
 
-    _record_periods(shown_periods(frame))
+    return shown_periods(frame.obj)
 
 
 def _record_periods(periods: dict[str, list[str]]) -> None:
@@ -331,12 +337,11 @@ def _draw_table(table: pd.DataFrame | pa.Table, note: str) -> None:
 
 def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None, table=None) -> None:
     """The rows behind a chart (from :func:`tidy_for_download`) as a table (``table``: its
-    :func:`_display_table`, when already made and kept, e.g. by :func:`chart_block`: then it is drawn once per
-    process and replayed), with a CSV download (formula-like text made inert)."""
-    if table is None:
-        _draw_table(*_display_table(data, ind))
-    else:
-        drawn(("data table", identity(table[0])), _draw_table, *table)
+    :func:`_display_table`, when already made), with a CSV download (formula-like text made inert).
+
+    For ``data`` from :func:`shared` the table is made and converted for the browser once, then replayed."""
+    table = _shown_table(_Same(data), ind, store()) if table is None else table
+    drawn(("data table", identity(table[0])), _draw_table, *table)
     st.download_button(
         "Download CSV",
         lambda: csv_bytes(data),  # written only when clicked
@@ -361,6 +366,11 @@ class _Same:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _Same) and other.obj is self.obj
+
+
+@functools.lru_cache(maxsize=256)
+def _shown_table(data: _Same, ind: Indicator | None, db: Store) -> tuple:
+    return _display_table(data.obj, ind)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -446,8 +456,10 @@ def chart_block(
         st.markdown(summary or latest)
     with st.expander(f"Data table: {title}"):
         data_table(data, key, ind, table)
-    with st.expander("Share: copy link or citation, download the chart"):
-        _share_box(fig, frame, key, url_path, caption, span)
+    # Filled only once opened (a rerun): about ten elements per chart that most readers never open.
+    with st.expander("Share: copy link or citation, download the chart", key=f"share_{key}", on_change="rerun") as box:
+        if box.open:
+            _share_box(fig, frame, key, url_path, caption, span)
 
 
 def share_card_url(url_path: str | None) -> str | None:

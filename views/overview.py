@@ -81,7 +81,8 @@ st.caption(
 )
 
 with st.expander("Data table: the lines in the tiles"):
-    ui.data_table(ui.tidy_for_download(pd.concat(lines, ignore_index=True)), "overview_tiles")
+    tiles = ui.shared(("overview tiles table",), lambda: ui.tidy_for_download(pd.concat(lines, ignore_index=True)))
+    ui.data_table(tiles, "overview_tiles")
 
 st.header("Biggest changes since the previous period")
 ind = ui.indicator_picker(state, CHANGE_OPTIONS, default="ehc_plans")

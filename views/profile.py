@@ -40,7 +40,7 @@ st.dataframe(
     width="stretch",
     column_config={"Data quality": st.column_config.TextColumn(width="medium")},
 )
-ui.record_rows(table.assign(time_period=table.latest_period))
+ui.record_rows(ui.shared(("profile rows", la_code), lambda: table.assign(time_period=table.latest_period)))
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
 # The CSV keeps the published figure and marker beside the formatted text.
