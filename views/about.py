@@ -51,13 +51,17 @@ else:
 st.subheader("Series breaks")
 if store.series_breaks.empty:
     st.markdown("No method change is recorded for the figures loaded.")
-for line in freshness.break_sentences(
-    store.series_breaks, list(store.series_breaks.indicator_id), lambda i: store.indicators[i].label
+for line in ui.shared(
+    ("break sentences",),
+    freshness.break_sentences,
+    store.series_breaks,
+    list(store.series_breaks.indicator_id),
+    lambda i: store.indicators[i].label,
 ):
     st.markdown(f"- {line}")
 
 st.subheader("Revised figures (old → new, biggest change first)")
-revised = freshness.revised_figures(store, limit=100)
+revised = ui.shared(("revised figures", 100), freshness.revised_figures, store, limit=100)
 if revised.empty:
     st.markdown("No figure is printed differently by two loaded releases.")
 else:
@@ -114,7 +118,7 @@ for r in src[src.status != "not loaded"].itertuples():
         )
 st.download_button(
     "Download the source list (CSV)",
-    csv_bytes(src),
+    ui.shared(("sources csv",), csv_bytes, src),
     file_name="sources.csv",
     mime="text/csv",
     key="dl_sources",
@@ -222,23 +226,25 @@ st.markdown(
 st.dataframe(
     flags.groupby("rule").size().rename("Flags").reset_index().rename(columns={"rule": "Check"}), hide_index=True
 )
-with st.expander(f"All {len(flags):,} flags"):
-    st.dataframe(
-        flags.assign(
-            area=flags.area_code.map(store.area_name),
-            indicator=flags.indicator_id.map(lambda i: labels.get(i, i)),
-        )[["indicator", "area", "time_period", "rule", "explanation"]],
-        hide_index=True,
-        width="stretch",
-    )
-    st.download_button(
-        "Download the flags (CSV)",
-        lambda: flags.to_csv(index=False).encode("utf-8"),
-        file_name="data_flags.csv",
-        mime="text/csv",
-        key="dl_flags",
-        on_click="ignore",
-    )
+# Filled only once opened (a rerun): the full list is about 2,900 rows, most of this page's weight.
+with st.expander(f"All {len(flags):,} flags", key="all_flags", on_change="rerun") as all_flags:
+    if all_flags.open:
+        st.dataframe(
+            flags.assign(
+                area=flags.area_code.map(store.area_name),
+                indicator=flags.indicator_id.map(lambda i: labels.get(i, i)),
+            )[["indicator", "area", "time_period", "rule", "explanation"]],
+            hide_index=True,
+            width="stretch",
+        )
+        st.download_button(
+            "Download the flags (CSV)",
+            lambda: flags.to_csv(index=False).encode("utf-8"),
+            file_name="data_flags.csv",
+            mime="text/csv",
+            key="dl_flags",
+            on_click="ignore",
+        )
 
 st.subheader("Publisher errors the build corrected or withheld, and notes on computed figures")
 notes = store.notes_for()

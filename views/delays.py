@@ -73,7 +73,10 @@ else:
     )
 
 n_total = len(store.neighbours(la))
-group = compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist())
+group = ui.shared(
+    ("neighbour group", ind.indicator_id, la),
+    lambda: compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist()),
+)
 group = group[group.time_period == period]
 nb_row = group.iloc[0] if len(group) else None
 pooled = (
@@ -85,7 +88,7 @@ st.markdown(
     f"{md(region_name)}: {_fig(region_name)} · England: {_fig('England')} · statistical neighbours: "
     f"{compare.group_summary_text(nb_row, ind.unit, n_total)}{pooled}."
 )
-each = compare.neighbour_figures(store, ind.indicator_id, la)
+each = ui.shared(("neighbour figures", ind.indicator_id, la), compare.neighbour_figures, store, ind.indicator_id, la)
 each = each[each.time_period == period]
 if len(each) and own is not None:
     better = each.value > own if ind.polarity == "higher_is_better" else each.value < own
