@@ -447,8 +447,8 @@ def chart_block(
     caption, latest, data, table, drawn_periods, span = _chart_tables(_Same(frame), ind, store(), periods)
     st.markdown(f'<p class="chart-title">{escape(title)}</p>', unsafe_allow_html=True)
     alt = f"Chart: {title}. {latest}".strip()
-    drawn(("chart", identity(fig), key, alt), st.plotly_chart, fig, width="stretch", config=PLOTLY_CONFIG,
-          key=f"chart_{key}", alt=alt)  # fmt: skip
+    chart = functools.partial(st.plotly_chart, fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=alt)
+    drawn(("chart", identity(fig), key, alt), chart)
     _record_periods(drawn_periods)
     if caption:
         st.caption(caption)
