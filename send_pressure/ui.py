@@ -79,7 +79,7 @@ def store() -> Store:
         st.error(f"**The database is not built yet.** {e}")
         st.stop()
     if db is not _last_store:  # a new file: drop the figures memoised for the old one (they hold its store)
-        for memo in (_benchmarks, _chart_rows, _benchmark_figure, _citation):
+        for memo in (_benchmarks, _chart_rows, _benchmark_figure, _citation, _figures_line, _breaks, _stale_notices):
             memo.cache_clear()
         _last_store = db
     return db
@@ -88,19 +88,25 @@ def store() -> Store:
 _last_store: Store | None = None
 
 
+@functools.lru_cache(maxsize=4)
+def _stale_notices(db: Store) -> list[str]:
+    from send_pressure.freshness import stale_notices
+
+    return stale_notices(db.sources)
+
+
 def link_state() -> LinkState:
     """The view parameters of this page, read from (and written back to) the URL.
 
     Also stamps the link with the data release it shows (``rel``), noting when a shared
     link was made with an older release than the database now holds.
     """
-    from send_pressure.freshness import stale_notices
     from send_pressure.links import record_release
 
     st.session_state[_SHOWN] = {}  # a new page run: no figures drawn yet
     state = LinkState(store(), st.query_params, st.session_state)
     record_release(state)
-    for notice in stale_notices(store().sources):
+    for notice in _stale_notices(store()):
         st.warning(notice, icon="⏳")
     return state
 
@@ -196,7 +202,7 @@ def _shared(db: Store, key: tuple, _build: Callable[[], T]) -> T:
     return _build()
 
 
-def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
+def shared(key: tuple, build: Callable[..., T], /, *args, **kwargs) -> T:
     """``build(*args, **kwargs)`` computed once per process for the current database and ``key``, then reused by
     every session.
 
@@ -206,7 +212,8 @@ def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
     ask for the same key at once wait for one computation (Streamlit's cache lock); the least recently used of
     2,048 entries are dropped.
     """
-    return _shared(store(), key, functools.partial(build, *args, **kwargs))
+    # Keyword arguments: for positional ones Streamlit reads the function's signature at every call.
+    return _shared(db=store(), key=key, _build=functools.partial(build, *args, **kwargs))
 
 
 @st.cache_resource(show_spinner=False, max_entries=1024, hash_funcs={Store: _database})
@@ -224,7 +231,7 @@ def drawn(key: tuple, draw: Callable[..., object], /, *args, **kwargs) -> None:
     widgets and read nothing from the session. Elements land where the call is (inside a column or expander).
     The least recently used of 1,024 entries are dropped.
     """
-    _drawn(store(), key, functools.partial(draw, *args, **kwargs))
+    _drawn(db=store(), key=key, _draw=functools.partial(draw, *args, **kwargs))
 
 
 _identities: dict[int, int] = {}
@@ -520,10 +527,8 @@ def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...
     :func:`record_rows`) plus ``also``: reference tables that are not observation rows (MP look-up,
     statistical neighbours).
     """
-    from send_pressure.freshness import figures_line
-
     shown = _shown_sources()
-    lines = figures_line(store().sources, shown)
+    lines = _figures_line(store(), tuple((sid, tuple(periods)) for sid, periods in shown.items()))
     if lines:
         st.caption("**Figures on this page.** " + " ".join(lines))
     text = view_citation([*shown, *also], page_title, current_view_url(url_path))
@@ -531,6 +536,13 @@ def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...
         st.caption("Copy with the icon at the top right. The link records this view and the data release it showed.")
         st.code(text, language=None, wrap_lines=True)
     return text
+
+
+@functools.lru_cache(maxsize=1024)
+def _figures_line(db: Store, shown: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    from send_pressure.freshness import figures_line
+
+    return figures_line(db.sources, {sid: list(periods) for sid, periods in shown})
 
 
 @st.cache_data(show_spinner="Preparing the briefing…", max_entries=32)
@@ -589,8 +601,13 @@ def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
 
 def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
     """The ``series_break`` rows of one indicator (for :func:`send_pressure.charts.trend`), from ``db`` or the
-    current database."""
-    b = (db or store()).series_breaks
+    current database. Shared between reruns: never modify it."""
+    return _breaks(db or store(), indicator_id)
+
+
+@functools.lru_cache(maxsize=256)
+def _breaks(db: Store, indicator_id: str) -> pd.DataFrame:
+    b = db.series_breaks
     return b[b.indicator_id == indicator_id]
 
 

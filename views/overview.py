@@ -40,7 +40,7 @@ for i, iid in enumerate(TILES):
     ind = inds[iid]
     series = ui.shared(("england series", iid), store.series, iid, [ENGLAND])
     ui.record_rows(series)
-    lines.append(series.assign(series=ind.label, indicator_id=iid))
+    lines.append(ui.shared(("england series labelled", iid), series.assign, series=ind.label, indicator_id=iid))
     latest, previous = compare.change(series)
     with rows[i // 4][i % 4], st.container(border=True):
         st.markdown(f"**{ind.label}**", help=ind.definition)
