@@ -12,6 +12,12 @@ state = ui.link_state()
 ui.show_notices(state)
 
 
+def table(name: str, frame, **options) -> None:
+    """``st.dataframe(frame(), **options)`` made and converted for the browser once per process (``ui.drawn``):
+    nothing on this page depends on the reader."""
+    ui.drawn(("about", name), lambda: st.dataframe(frame(), **options))
+
+
 def titles_of(source_ids: list[str]) -> list[str]:
     """Source titles with their release, for ids of the source table (unknown ids as given)."""
     s = store.sources.set_index("source_id")
@@ -38,12 +44,13 @@ for notice in freshness.missing_notices(src):
     st.info(notice)
 
 st.subheader("New periods")
-added = freshness.new_periods(store)
+added = ui.shared(("new periods",), freshness.new_periods, store)
 if added.empty:
     st.markdown("No release added periods that older releases did not have.")
 else:
-    st.dataframe(
-        added.rename(columns={"indicator": "Indicator", "periods": "New periods", "release": "Release"}),
+    table(
+        "new periods",
+        lambda: added.rename(columns={"indicator": "Indicator", "periods": "New periods", "release": "Release"}),
         hide_index=True,
         width="stretch",
     )
@@ -69,8 +76,9 @@ else:
         "Figures the newest release prints differently from the release before it; the dashboard shows the "
         "newest. Rows marked *new method* are counted differently on each side of a series break."
     )
-    st.dataframe(
-        revised.assign(
+    table(
+        "revised figures",
+        lambda: revised.assign(
             change=revised.change.map(lambda c: "" if pd.isna(c) else f"{c:+.0%}"),
             series_break=revised.series_break.map({True: "new method", False: ""}),
         ).rename(
@@ -96,10 +104,13 @@ st.markdown(
     "Each known publisher error is checked against every file: it applies only where the error is still printed, "
     "and is *retired* once the newest release no longer has it."
 )
-st.dataframe(
-    corr.assign(applied_to=corr.applied_to.fillna("").str.split(", ").map(lambda ids: "; ".join(titles_of(ids))))[
-        ["status", "description", "applied_to"]
-    ].rename(columns={"status": "Status", "description": "Error and what the build does", "applied_to": "Found in"}),
+table(
+    "publisher errors",
+    lambda: corr.assign(
+        applied_to=corr.applied_to.fillna("").str.split(", ").map(lambda ids: "; ".join(titles_of(ids)))
+    )[["status", "description", "applied_to"]].rename(
+        columns={"status": "Status", "description": "Error and what the build does", "applied_to": "Found in"}
+    ),
     hide_index=True,
     width="stretch",
 )
@@ -129,30 +140,34 @@ inds = pd.DataFrame([vars(i) for i in store.indicators.values()])
 titles = dict(zip(src.source_id, src.title, strict=True))
 labels = {i.indicator_id: i.label for i in store.indicators.values()}
 polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better", "neutral": "neither"}
-defs = pd.DataFrame(
-    {
-        "Indicator": inds.label,
-        "Unit": inds.unit.map({"count": "number", "percent": "%", "gbp": "£", "rate_per_1000": "per 1,000"}),
-        "Better is": inds.polarity.map(polarity),
-        "Definition": inds.definition,
-        "Source": inds.source_id.map(titles),
-        "Time period": inds.time_identifier,
-        "How rates are computed": [
-            f"{labels.get(n, n)} ÷ {labels.get(d, d)} × {s:g}"
-            + (" (computed by this build)" if dv else " (as published)")
-            if isinstance(n, str)
-            else ("as published" if u in ("percent", "rate_per_1000") else "")
-            for n, d, s, dv, u in zip(
-                inds.numerator_id, inds.denominator_id, inds.scale, inds.derived, inds.unit, strict=True
-            )
-        ],
-        "Headline": inds.headline.map({True: "yes", False: ""}),
-        "Comparable across authorities": [
-            "yes" if c else f"no: {why}" for c, why in zip(inds.comparable, inds.not_comparable_because, strict=True)
-        ],
-    }
+defs = ui.shared(
+    ("definitions",),
+    lambda: pd.DataFrame(
+        {
+            "Indicator": inds.label,
+            "Unit": inds.unit.map({"count": "number", "percent": "%", "gbp": "£", "rate_per_1000": "per 1,000"}),
+            "Better is": inds.polarity.map(polarity),
+            "Definition": inds.definition,
+            "Source": inds.source_id.map(titles),
+            "Time period": inds.time_identifier,
+            "How rates are computed": [
+                f"{labels.get(n, n)} ÷ {labels.get(d, d)} × {s:g}"
+                + (" (computed by this build)" if dv else " (as published)")
+                if isinstance(n, str)
+                else ("as published" if u in ("percent", "rate_per_1000") else "")
+                for n, d, s, dv, u in zip(
+                    inds.numerator_id, inds.denominator_id, inds.scale, inds.derived, inds.unit, strict=True
+                )
+            ],
+            "Headline": inds.headline.map({True: "yes", False: ""}),
+            "Comparable across authorities": [
+                "yes" if c else f"no: {why}"
+                for c, why in zip(inds.comparable, inds.not_comparable_because, strict=True)
+            ],
+        }
+    ),
 )
-st.dataframe(defs, hide_index=True, width="stretch")
+table("definitions", lambda: defs, hide_index=True, width="stretch")
 st.markdown(
     "Regional and England rates a source does not publish (SEND Tribunal regions) are computed by the build from "
     "the region's total numerator and denominator, counting '-' (nil) as zero, never an average of rates. "
@@ -177,8 +192,9 @@ st.markdown(
     "Authorities that no longer exist keep their figures up to their last year; successors start in their first "
     "year. Figures are not added across a reorganisation."
 )
-st.dataframe(
-    pd.DataFrame(
+table(
+    "reorganisations",
+    lambda: pd.DataFrame(
         {
             "Year": succ.year,
             "Change": succ.kind,
@@ -198,8 +214,10 @@ st.markdown(
     "A marker replaces a figure the publisher did not print. It is shown as itself, never as zero; in charts "
     "the line breaks and a grey column carries the marker's meaning on hover."
 )
-st.dataframe(
-    pd.DataFrame({"Marker": list(MARKER_MEANINGS), "Meaning": list(MARKER_MEANINGS.values())}), hide_index=True
+table(
+    "markers",
+    lambda: pd.DataFrame({"Marker": list(MARKER_MEANINGS), "Meaning": list(MARKER_MEANINGS.values())}),
+    hide_index=True,
 )
 
 st.subheader("SEND Tribunal: collection and method changes")
@@ -223,8 +241,10 @@ st.markdown(
     "- **breakdown_sum**: a breakdown (e.g. by primary need) whose parts do not add up to the headline;\n"
     "- **plans_without_requests**: 0 initial requests published in a year with new EHC plans."
 )
-st.dataframe(
-    flags.groupby("rule").size().rename("Flags").reset_index().rename(columns={"rule": "Check"}), hide_index=True
+table(
+    "flags by check",
+    lambda: flags.groupby("rule").size().rename("Flags").reset_index().rename(columns={"rule": "Check"}),
+    hide_index=True,
 )
 # Filled only once opened (a rerun): the full list is about 2,900 rows, most of this page's weight.
 with st.expander(f"All {len(flags):,} flags", key="all_flags", on_change="rerun") as all_flags:
@@ -248,8 +268,9 @@ with st.expander(f"All {len(flags):,} flags", key="all_flags", on_change="rerun"
 
 st.subheader("Publisher errors the build corrected or withheld, and notes on computed figures")
 notes = store.notes_for()
-st.dataframe(
-    notes.assign(source=notes.source_id.map(titles), area=notes.area_code.map(store.area_name))[
+table(
+    "data notes",
+    lambda: notes.assign(source=notes.source_id.map(titles), area=notes.area_code.map(store.area_name))[
         ["source", "area", "time_period", "note"]
     ].drop_duplicates(subset=["source", "note", "area"]),
     hide_index=True,
