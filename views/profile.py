@@ -34,7 +34,9 @@ st.markdown(
     "and one legend click away on every chart."
 )
 shown = ui.shared(("profile table", la_code), profile.display_table, table, store.sources)
-st.dataframe(
+ui.drawn(
+    ("profile table", ui.identity(shown)),
+    st.dataframe,
     shown,
     hide_index=True,
     width="stretch",
@@ -85,7 +87,10 @@ else:
         f"{nbrs.version.iloc[0]}), closest first, each with its own latest figures: the headline table's "
         "neighbour median and range are read from these."
     )
-    st.dataframe(profile.neighbour_table(store, la_code), hide_index=True, width="stretch")
+    ui.drawn(
+        ("neighbour table", la_code),
+        lambda: st.dataframe(profile.neighbour_table(store, la_code), hide_index=True, width="stretch"),
+    )
 
 st.header("Data-quality flags for this authority")
 mine = store.flags[store.flags.area_code == la_code]
