@@ -44,8 +44,17 @@ def nil_as_zero(rows: pd.DataFrame) -> pd.Series:
 
 def _published_levels(headline: pd.DataFrame) -> set[tuple[str, str, int]]:
     """(indicator_id, geographic_level, year) for which the sources publish any aggregate row."""
-    agg = headline[headline.geographic_level != LOCAL_AUTHORITY]
-    return set(zip(agg.indicator_id, agg.geographic_level, agg.year, strict=True))
+    agg = headline.loc[headline.geographic_level != LOCAL_AUTHORITY, ["indicator_id", "geographic_level", "year"]]
+    agg = agg.drop_duplicates()
+    return set(zip(agg.indicator_id.tolist(), agg.geographic_level.tolist(), agg.year.tolist(), strict=True))
+
+
+def _most_common(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """Per ``keys`` group, the most frequent non-null value of ``column``; a tie goes to the smallest value
+    (as ``Series.mode().iloc[0]``, without a Python call per group). Indexed by ``keys``."""
+    counts = frame.groupby([*keys, column]).size().reset_index(name="n")
+    counts = counts.sort_values([*keys, "n", column], ascending=[*(True for _ in keys), False, True], kind="stable")
+    return counts.drop_duplicates(keys).set_index(keys)[column]
 
 
 def _group_sums(las: pd.DataFrame, ind: Indicator, groups: pd.Series, names: dict) -> pd.DataFrame:
@@ -69,13 +78,14 @@ def _group_sums(las: pd.DataFrame, ind: Indicator, groups: pd.Series, names: dic
     grouped = m.groupby(keys, sort=True)
     out = grouped.agg(num=("figure", "sum"), den=("figure_den", "sum")).reset_index()
     # The period and source most of the group's LAs print (they agree but for stray rows).
-    out["time_period"] = grouped.time_period.agg(lambda s: s.mode().iloc[0]).to_numpy()
-    out["source_id"] = grouped.source_id.agg(lambda s: s.mode().iloc[0]).to_numpy()
+    at = pd.MultiIndex.from_frame(out[keys])
+    out["time_period"] = _most_common(m, keys, "time_period").reindex(at).to_numpy()
+    out["source_id"] = _most_common(m, keys, "source_id").reindex(at).to_numpy()
     left = m[m.figure.isna() | m.figure_den.isna()]
     why = left.marker.fillna(left.marker_den).fillna("no row")
     named = left.area_code.map(lambda a: names.get(a, a)) + " ('" + why + "')"
-    left_out = named.groupby([left.group, left.year]).agg("; ".join)
-    out["left_out"] = [left_out.get((g, y), "") for g, y in zip(out.group, out.year, strict=True)]
+    left_out = named.groupby([left.group, left.year]).agg("; ".join).to_dict()
+    out["left_out"] = [left_out.get((g, y), "") for g, y in zip(out.group.tolist(), out.year.tolist(), strict=True)]
     out["year"] = out.year.astype(int)
     return out[["group", "year", "time_period", "num", "den", "left_out", "source_id"]]
 
@@ -93,7 +103,8 @@ def missing_group_rates(obs: pd.DataFrame, la: pd.DataFrame) -> tuple[pd.DataFra
     Returns ``(rows, notes)``: rows with :data:`COLUMNS`; notes as ``data_note`` dicts (source_id,
     area_code, time_period, indicator_id, note).
     """
-    headline = obs[(obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL)]
+    columns = ["indicator_id", "geographic_level", "area_code", "time_period", "year", "value", "marker", "source_id"]
+    headline = obs.loc[(obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL), columns]
     las = headline[headline.geographic_level == LOCAL_AUTHORITY]
     published = _published_levels(headline)
     region_of = la.set_index("new_la_code").region_code
@@ -149,8 +160,9 @@ def missing_group_rates(obs: pd.DataFrame, la: pd.DataFrame) -> tuple[pd.DataFra
             computed = [ind.indicator_id] + [
                 i for i in (num_id, den_id) if any((i, level, y) not in published for y in todo)
             ]
+            sources = _most_common(sums, ["group"], "source_id")
             for group in sorted(set(sums.group)):
-                source = sums.source_id[sums.group == group].mode().iloc[0]
+                source = sources[group]
                 for iid in computed:
                     how = (
                         f"the sum of its {labels[num_id].label} over the sum of its {labels[den_id].label} × {scale:g}"

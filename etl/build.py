@@ -48,7 +48,9 @@ class BuildResult:
     """What a build did: ``status`` is 'built' or 'unchanged'; ``report`` the validation summary.
 
     ``stale``: source id -> why its last good copy (the previous database's rows) was used instead of a
-    fresh file; empty when every source was read.
+    fresh file; empty when every source was read. ``phases``: step -> (wall, CPU) seconds of a build that
+    ran, in order: fetch (checksums, fingerprint, the first build's imports), parse, assemble (with the
+    source table and any previous copies), validate, write (CPU counts every thread of the process).
     """
 
     status: str
@@ -57,6 +59,21 @@ class BuildResult:
     observation_rows: int
     report: list[str]
     stale: dict[str, str] = field(default_factory=dict)
+    phases: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+
+class _Clock:
+    """Wall and CPU seconds of consecutive build steps (``BuildResult.phases``)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, tuple[float, float]] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def lap(self, step: str) -> None:
+        """Charge the time since the previous lap to ``step``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.phases[step] = (wall - self._wall, cpu - self._cpu)
+        self._wall, self._cpu = wall, cpu
 
 
 def check_target(db_path: Path) -> None:
@@ -169,7 +186,7 @@ def build(
 def _build(
     db_path: Path, fetcher: Fetcher, sources: list[Source], force: bool, log: Callable[[str], None]
 ) -> BuildResult:
-    start = time.perf_counter()
+    start, clock = time.perf_counter(), _Clock()
     fetched, failed = _fetch_all(sources, fetcher, log)
     sources = _one_copy_per_release(sources, fetched, log)
     fp = fingerprint(list(fetched.values()) + [_failed_marker(sid) for sid in sorted(failed)])
@@ -202,6 +219,7 @@ def _build(
 
     # Two workers: the heavy parsers spend their time in pyarrow, duckdb and calamine, which release the GIL.
     readable = [s for s in sources if s.source_id in fetched and get_parser(s.parser) is not None]
+    clock.lap("fetch")
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(parse, readable))
     parsed = {}
@@ -212,6 +230,7 @@ def _build(
         parsed[sid] = result
         rows = len(result.observations) + sum(len(t) for name, t in result.tables.items() if name != "ees_la")
         log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
+    clock.lap("parse")
 
     stale, old_sources, missing = {}, {}, {}
     copies = previous_copies(db_path, [s.source_id for s in sources if s.source_id in failed])
@@ -240,15 +259,19 @@ def _build(
     source_rows = _newest_known(pd.DataFrame(rows), fetched)
     ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
     tables = assemble(parsed, ranked, source_rows)
+    clock.lap("assemble")
     failures, report = validate(tables)
+    clock.lap("validate")
     if failures:
         raise BuildError(
             "Validation failed; the database was not replaced:\n" + "\n".join(f"  - {f}" for f in failures)
         )
     check_target(db_path)
     write_database(tables, db_path, fp)
+    clock.lap("write")
     stale.update({sid: f"cached copy used: {f.fallback}" for sid, f in fetched.items() if f.fallback})
-    return BuildResult("built", db_path, time.perf_counter() - start, len(tables.observation), report, stale)
+    seconds = time.perf_counter() - start
+    return BuildResult("built", db_path, seconds, len(tables.observation), report, stale, clock.phases)
 
 
 def _fetch_all(sources: list[Source], fetcher: Fetcher, log) -> tuple[dict[str, FetchedFile], dict[str, Exception]]:

@@ -1,7 +1,10 @@
 """The indicator catalogue: every indicator defined once.
 
 The build writes these definitions to the ``indicator`` table; the dashboard,
-maps, rankings and briefings read them from there and nowhere else.
+maps, rankings and briefings read them back from there as this same
+:class:`Indicator` (``send_pressure.catalogue.load_catalogue``) and nowhere else.
+Pages choose their indicators by ``topic``, never by id. Adding a headline
+indicator from a loaded source: an entry here, its parser mapping, a value test.
 
 ``unit``: count | percent | gbp | rate_per_1000.
 ``polarity``: higher_is_better | lower_is_better | neutral (how rankings order LAs).
@@ -10,7 +13,7 @@ maps, rankings and briefings read them from there and nowhere else.
 ``time_identifier``: the period convention of ``time_period`` (as the source
 publishes it): "Calendar year" (2024), "January snapshot" (202425 = January 2025),
 "Financial year" (2023-24).
-``ratio``: ``(numerator_id, denominator_id, scale)`` for rates. Any group figure
+``numerator_id``, ``denominator_id``, ``scale`` (``ratio``) for rates. Any group figure
 (neighbour average, region) is recomputed from these, never averaged. With
 ``derived=True`` the build computes the rate itself, joining numerator and
 denominator on level, area, breakdown and ``year`` (so a financial year 2023-24
@@ -19,16 +22,52 @@ meets the January 2024 caseload); otherwise the published rate is loaded.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
+
+import pandas as pd
 
 CALENDAR = "Calendar year"
 JANUARY = "January snapshot"
 FINANCIAL = "Financial year"
 
 
+#: What kind of figure an indicator is: a count of people or events, a rate (events over the cases they could
+#: happen to), money (£ totals and £ per plan), or a share of a population (pupils).
+KINDS = ("count", "rate", "money", "share")
+#: The topics pages choose indicators by (a page names the topic it shows, never indicator ids).
+TOPICS = {
+    "plans": "EHC plans maintained, issued and ceased, and their reviews",
+    "request_path": "the steps from a request for an assessment to a plan",
+    "refusals": "requests refused, withdrawn or undecided, and assessments without a plan",
+    "timeliness": "how quickly new EHC plans are issued (20 weeks, more than a year)",
+    "tribunal": "SEND Tribunal appeals",
+    "funding": "high needs funding and SEN spend",
+    "pupils": "pupils with an EHC plan or SEN support",
+}
+#: Decimal places shown by default for each unit.
+DECIMALS = {"count": 0, "percent": 1, "gbp": 0, "rate_per_1000": 1}
+
+
 @dataclass(frozen=True)
 class Indicator:
-    """One indicator: what it measures, in which unit, and which way is better."""
+    """One indicator: what it measures, in which unit, which way is better, and how the app words and draws it.
+
+    The build writes every field to the ``indicator`` table (:meth:`to_row`); the app reads the rows back
+    into this same class (:meth:`from_row`), so a field added here reaches every page.
+
+    ``short_label``: a few words for table headings and legends (default: ``label``). ``decimals``: decimal
+    places shown (default by unit, :data:`DECIMALS`). ``kind``: one of :data:`KINDS`. ``additive``: a count or
+    £ total whose region and England figures are sums of the authorities' (drawn apart from them, compared by
+    growth). ``topic``: one of :data:`TOPICS`. ``sentence``: how a sentence names an area's figure, a
+    :meth:`str.format` template with the named fields ``{period}`` (the period in words,
+    ``send_pressure.catalogue.period_words``: '2024', 'January 2025', '2023-24'), ``{area}`` (the area's
+    name) and ``{value}`` (the figure formatted in the unit), e.g. 'In {period}, {area} issued {value} of new
+    EHC plans within 20 weeks'; no full stop, so a comparison can follow (``send_pressure.narrative`` adds
+    it). Indicators without one get 'In {period}, {area}'s figure for <label> was {value}' (:func:`lower_first`).
+    ``chart_title``: the title of the indicator's trend chart (default: ``label``). ``comparable`` and
+    ``not_comparable_because``: whether authorities are ranked on it, and why not. ``long_series_id``: the
+    indicator that continues this one's history under an older method (EHC plans: statements and plans).
+    """
 
     indicator_id: str
     label: str
@@ -37,7 +76,15 @@ class Indicator:
     definition: str
     source_id: str
     time_identifier: str
-    ratio: tuple[str, str, float] | None = None
+    kind: str
+    topic: str
+    short_label: str = ""
+    decimals: int | None = None
+    sentence: str = ""
+    chart_title: str = ""
+    numerator_id: str | None = None
+    denominator_id: str | None = None
+    scale: float | None = None
     derived: bool = False
     additive: bool = False  # counts whose regional/national totals are sums of LAs
     headline: bool = False  # shown on profiles, briefings and overview tiles
@@ -46,31 +93,89 @@ class Indicator:
     # get no rank, quartile, map colour or better/worse words (their change over time is shown instead).
     comparable: bool = True
     not_comparable_because: str = ""
+    long_series_id: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS or self.topic not in TOPICS:
+            raise ValueError(f"{self.indicator_id}: kind {self.kind!r} or topic {self.topic!r} is not in the catalogue")
+        defaults = {
+            "short_label": self.label,
+            "chart_title": self.label,
+            "decimals": DECIMALS.get(self.unit, 1),
+            # The label is text, not format fields: its braces are doubled.
+            "sentence": "In {period}, {area}'s figure for "
+            + lower_first(self.label).replace("{", "{{").replace("}", "}}")
+            + " was {value}",
+        }
+        for name, value in defaults.items():
+            if getattr(self, name) in ("", None):
+                object.__setattr__(self, name, value)  # frozen: defaults that depend on other fields
+
+    @property
+    def ratio(self) -> tuple[str, str, float] | None:
+        """``(numerator_id, denominator_id, scale)`` for rates, else None."""
+        return (self.numerator_id, self.denominator_id, self.scale) if self.numerator_id else None
+
+    @property
+    def short_unit(self) -> str:
+        """Unit as a short suffix for axis titles ('%', '£', 'number', 'per 1,000')."""
+        return {"percent": "%", "gbp": "£", "count": "number", "rate_per_1000": "per 1,000"}.get(self.unit, self.unit)
+
+    def better_than(self, values, reference):
+        """Which of ``values`` (a number or a pandas Series) are better than ``reference`` by the polarity;
+        None when there is no better or worse (neutral, or not :attr:`comparable`). The one rule for which way
+        is better: rankings, maps, colours and every word about it (``send_pressure.narrative``) read it."""
+        if self.polarity == "neutral" or not self.comparable:
+            return None
+        return values > reference if self.polarity == "higher_is_better" else values < reference
+
+    @property
+    def lowest_first(self) -> bool:
+        """Whether rank 1 is the lowest figure: where lower is better (:meth:`better_than`); all other indicators
+        rank the highest first."""
+        return self.better_than(1, 0) is False
+
+    def to_row(self, position: int) -> dict:
+        """The ``indicator`` table row (columns as in etl/schema.sql; ``position``: order in the catalogue)."""
+        row = asdict(self)
+        row["not_comparable_because"] = self.not_comparable_because or None
+        return {**row, "position": position}
+
+    @classmethod
+    def from_row(cls, row: dict) -> Indicator:
+        """The indicator of one ``indicator`` table row (NULL and NaN read as absent; ``position`` dropped)."""
+        names = {f.name for f in fields(cls)}
+        kept = {k: (None if _missing(v) else v) for k, v in row.items() if k in names}
+        kept["decimals"] = int(kept["decimals"])
+        kept["scale"] = float(kept["scale"]) if kept["scale"] is not None else None
+        kept["not_comparable_because"] = kept["not_comparable_because"] or ""
+        return cls(**kept)
+
+
+def lower_first(text: str) -> str:
+    """A label inside a sentence: 'Initial requests' -> 'initial requests'; an acronym or symbol stays
+    ('EHC plans', 'SEN spend', '% of new EHC plans')."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _missing(v) -> bool:
+    return v is None or (pd.api.types.is_scalar(v) and pd.isna(v))
 
 
 #: Why a count or £ total is not compared across authorities.
 SIZE_REASON = "a count that mostly reflects how big the authority is, not how it performs"
 
 
-def _count(iid, label, definition, source_id, time_identifier, headline=False, polarity="neutral", first_release=None):
-    return Indicator(
-        iid,
-        label,
-        "count",
-        polarity,
-        definition,
-        source_id,
-        time_identifier,
-        additive=True,
-        headline=headline,
-        first_release=first_release,
-        comparable=False,
-        not_comparable_because=SIZE_REASON,
-    )
+def _count(iid, label, definition, source_id, time_identifier, topic, **kw):
+    kw.setdefault("polarity", "neutral")
+    return Indicator(iid, label, "count", kw.pop("polarity"), definition, source_id, time_identifier, "count", topic,
+                     additive=True, comparable=False, not_comparable_because=SIZE_REASON, **kw)  # fmt: skip
 
 
-def _pct(iid, label, definition, source_id, polarity, headline=False, time_identifier=CALENDAR, ratio=None):
-    return Indicator(iid, label, "percent", polarity, definition, source_id, time_identifier, ratio, headline=headline)
+def _pct(iid, label, definition, source_id, polarity, topic, kind="rate", time_identifier=CALENDAR, ratio=None, **kw):
+    num, den, scale = ratio or (None, None, None)
+    return Indicator(iid, label, "percent", polarity, definition, source_id, time_identifier, kind, topic,
+                     numerator_id=num, denominator_id=den, scale=scale, **kw)  # fmt: skip
 
 
 EHCP = "ehcp"  # the latest release; older periods come from older releases (each observation names its source)
@@ -86,6 +191,10 @@ INDICATORS: list[Indicator] = [
         EHCP,
         JANUARY,
         headline=True,
+        topic="plans",
+        short_label="EHC plans",
+        sentence="In {period}, {area} maintained {value} EHC plans",
+        long_series_id="statements_and_ehc_plans",
     ),
     _count(
         "statements_of_sen",
@@ -95,6 +204,8 @@ INDICATORS: list[Indicator] = [
         "counted from January 2019 ('z', not applicable).",
         "ehcp_2022",
         JANUARY,
+        topic="plans",
+        short_label="Statements of SEN",
     ),
     _count(
         "statements_and_ehc_plans",
@@ -106,6 +217,9 @@ INDICATORS: list[Indicator] = [
         "plans issued so far.",
         EHCP,
         JANUARY,
+        topic="plans",
+        short_label="Statements and EHC plans",
+        chart_title="Statements of SEN and EHC plans in January",
     ),
     _count(
         "initial_requests",
@@ -114,6 +228,9 @@ INDICATORS: list[Indicator] = [
         EHCP,
         CALENDAR,
         headline=True,
+        topic="request_path",
+        short_label="Initial requests",
+        sentence="In {period}, {area} received {value} initial requests for an EHC needs assessment",
     ),
     _count(
         "requests_decided_to_assess",
@@ -122,6 +239,8 @@ INDICATORS: list[Indicator] = [
         "assessment (published from 2023).",
         EHCP,
         CALENDAR,
+        topic="request_path",
+        short_label="Decided to assess",
     ),
     _count(
         "requests_refused",
@@ -129,6 +248,8 @@ INDICATORS: list[Indicator] = [
         "Initial requests for an EHC needs assessment that the local authority decided not to assess (refusals).",
         EHCP,
         CALENDAR,
+        topic="refusals",
+        short_label="Refused",
     ),
     _count(
         "requests_withdrawn",
@@ -136,6 +257,8 @@ INDICATORS: list[Indicator] = [
         "Initial requests withdrawn before a decision (published from 2023).",
         EHCP,
         CALENDAR,
+        topic="refusals",
+        short_label="Withdrawn",
     ),
     _count(
         "requests_decision_not_made",
@@ -143,6 +266,8 @@ INDICATORS: list[Indicator] = [
         "Initial requests received in the year with no decision by the end of the year (published from 2023).",
         EHCP,
         CALENDAR,
+        topic="refusals",
+        short_label="No decision yet",
     ),
     Indicator(
         "requests_refused_pct",
@@ -154,9 +279,15 @@ INDICATORS: list[Indicator] = [
         "both counts are published.",
         EHCP,
         CALENDAR,
-        ratio=("requests_refused", "initial_requests", 100.0),
+        numerator_id="requests_refused",
+        denominator_id="initial_requests",
+        scale=100.0,
         derived=True,
         headline=True,
+        kind="rate",
+        topic="refusals",
+        short_label="% refused",
+        sentence="In {period}, {area} refused {value} of initial requests for an EHC needs assessment",
     ),
     _count(
         "ehc_needs_assessments",
@@ -164,6 +295,8 @@ INDICATORS: list[Indicator] = [
         "EHC needs assessments carried out in the calendar year (published from 2022).",
         EHCP,
         CALENDAR,
+        topic="request_path",
+        short_label="Assessments",
     ),
     _count(
         "assessments_plan_issued",
@@ -171,6 +304,8 @@ INDICATORS: list[Indicator] = [
         "EHC needs assessments in the year that ended with an EHC plan being issued.",
         EHCP,
         CALENDAR,
+        topic="request_path",
+        short_label="Plan issued",
     ),
     _count(
         "assessments_plan_not_issued",
@@ -178,6 +313,8 @@ INDICATORS: list[Indicator] = [
         "EHC needs assessments in the year that ended with a decision not to issue an EHC plan.",
         EHCP,
         CALENDAR,
+        topic="refusals",
+        short_label="No plan issued",
     ),
     _count(
         "assessments_decision_outstanding",
@@ -185,6 +322,8 @@ INDICATORS: list[Indicator] = [
         "EHC needs assessments with no outcome by the end of the year.",
         EHCP,
         CALENDAR,
+        topic="refusals",
+        short_label="Outcome outstanding",
     ),
     _count(
         "new_ehc_plans",
@@ -193,6 +332,9 @@ INDICATORS: list[Indicator] = [
         EHCP,
         CALENDAR,
         headline=True,
+        topic="plans",
+        short_label="New EHC plans",
+        sentence="In {period}, {area} issued {value} new EHC plans",
     ),
     _count(
         "plans_issued_excl_exceptions",
@@ -201,6 +343,8 @@ INDICATORS: list[Indicator] = [
         "denominator of the 20-week rate.",
         EHCP,
         CALENDAR,
+        topic="timeliness",
+        short_label="New plans (excl. exceptions)",
     ),
     _count(
         "plans_issued_incl_exceptions",
@@ -209,6 +353,8 @@ INDICATORS: list[Indicator] = [
         "exceptions.",
         EHCP,
         CALENDAR,
+        topic="timeliness",
+        short_label="New plans (incl. exceptions)",
     ),
     _count(
         "plans_within_20_weeks",
@@ -216,6 +362,8 @@ INDICATORS: list[Indicator] = [
         "New EHC plans issued within the statutory 20 weeks, excluding exceptions.",
         EHCP,
         CALENDAR,
+        topic="timeliness",
+        short_label="Within 20 weeks",
     ),
     _count(
         "plans_within_20_weeks_incl_exceptions",
@@ -223,6 +371,8 @@ INDICATORS: list[Indicator] = [
         "New EHC plans issued within 20 weeks, including cases where an exception applied.",
         EHCP,
         CALENDAR,
+        topic="timeliness",
+        short_label="Within 20 weeks (incl. exceptions)",
     ),
     _pct(
         "pct_within_20_weeks",
@@ -232,6 +382,9 @@ INDICATORS: list[Indicator] = [
         "higher_is_better",
         headline=True,
         ratio=("plans_within_20_weeks", "plans_issued_excl_exceptions", 100.0),
+        topic="timeliness",
+        short_label="% within 20 weeks",
+        sentence="In {period}, {area} issued {value} of new EHC plans within 20 weeks (excluding exceptions)",
     ),
     _pct(
         "pct_within_20_weeks_incl_exceptions",
@@ -239,6 +392,9 @@ INDICATORS: list[Indicator] = [
         "Percentage of new EHC plans issued within 20 weeks, including cases where an exception applied, as published.",
         EHCP,
         "higher_is_better",
+        topic="timeliness",
+        short_label="% within 20 weeks (incl. exceptions)",
+        sentence="In {period}, {area} issued {value} of new EHC plans within 20 weeks (including exceptions)",
     ),
     _count(
         "plans_over_1_year",
@@ -247,6 +403,8 @@ INDICATORS: list[Indicator] = [
         EHCP,
         CALENDAR,
         polarity="lower_is_better",
+        topic="timeliness",
+        short_label="Over a year",
     ),
     _pct(
         "pct_over_1_year",
@@ -256,6 +414,10 @@ INDICATORS: list[Indicator] = [
         EHCP,
         "lower_is_better",
         ratio=("plans_over_1_year", "plans_issued_excl_exceptions", 100.0),
+        topic="timeliness",
+        short_label="% over a year",
+        sentence="In {period}, {area} issued {value} of new EHC plans more than a year after the request "
+        "(excluding exceptions)",
     ),
     _pct(
         "pct_over_1_year_incl_exceptions",
@@ -264,6 +426,10 @@ INDICATORS: list[Indicator] = [
         "(published from 2023).",
         EHCP,
         "lower_is_better",
+        topic="timeliness",
+        short_label="% over a year (incl. exceptions)",
+        sentence="In {period}, {area} issued {value} of new EHC plans more than a year after the request "
+        "(including exceptions)",
     ),
     _count(
         "ceased_plans",
@@ -271,6 +437,8 @@ INDICATORS: list[Indicator] = [
         "EHC plans that ceased to be maintained in the calendar year, for any reason (published from 2022).",
         EHCP,
         CALENDAR,
+        topic="plans",
+        short_label="Plans ceased",
     ),
     _count(
         "annual_reviews_expected",
@@ -278,6 +446,8 @@ INDICATORS: list[Indicator] = [
         "EHC plans whose annual review was due in the calendar year (published from 2024).",
         EHCP,
         CALENDAR,
+        topic="plans",
+        short_label="Reviews expected",
     ),
     _count(
         "annual_reviews_held",
@@ -285,6 +455,8 @@ INDICATORS: list[Indicator] = [
         "Annual review meetings recorded for plans whose review was due in the year (published from 2024).",
         EHCP,
         CALENDAR,
+        topic="plans",
+        short_label="Review meetings held",
     ),
     _count(
         "annual_reviews_completed",
@@ -295,6 +467,8 @@ INDICATORS: list[Indicator] = [
         EHCP,
         CALENDAR,
         first_release="2026",
+        topic="plans",
+        short_label="Reviews completed",
     ),
     _count(
         "tribunal_appeals",
@@ -302,6 +476,9 @@ INDICATORS: list[Indicator] = [
         "Appeals to the SEND Tribunal registered against the local authority in the calendar year (HMCTS).",
         TRIBUNAL,
         CALENDAR,
+        topic="tribunal",
+        short_label="Appeals",
+        sentence="In {period}, {value} SEND Tribunal appeals were registered against {area}",
     ),
     _count(
         "appealable_decisions",
@@ -310,6 +487,8 @@ INDICATORS: list[Indicator] = [
         "January's EHC plans and plans ceased because needs were met (DfE definition).",
         TRIBUNAL,
         CALENDAR,
+        topic="tribunal",
+        short_label="Appealable decisions",
     ),
     _pct(
         "tribunal_appeal_rate",
@@ -320,6 +499,9 @@ INDICATORS: list[Indicator] = [
         "lower_is_better",
         headline=True,
         ratio=("tribunal_appeals", "appealable_decisions", 100.0),
+        topic="tribunal",
+        short_label="Appeal rate",
+        sentence="In {period}, {area}'s SEND Tribunal appeal rate was {value}",
     ),
     Indicator(
         "high_needs_block",
@@ -335,6 +517,10 @@ INDICATORS: list[Indicator] = [
         headline=True,
         comparable=False,
         not_comparable_because="an amount that mostly reflects how big the authority is; per EHC plan is compared",
+        kind="money",
+        topic="funding",
+        short_label="High needs block",
+        sentence="In {period}, {area}'s high needs block allocation was {value}",
     ),
     Indicator(
         "dsg_total",
@@ -348,6 +534,9 @@ INDICATORS: list[Indicator] = [
         additive=True,
         comparable=False,
         not_comparable_because="an amount that mostly reflects how big the authority is",
+        kind="money",
+        topic="funding",
+        short_label="DSG total",
     ),
     Indicator(
         "high_needs_block_per_ehc_plan",
@@ -359,9 +548,15 @@ INDICATORS: list[Indicator] = [
         "support for children without a plan.",
         "dsg_2023_24",
         FINANCIAL,
-        ratio=("high_needs_block", "ehc_plans", 1.0),
+        numerator_id="high_needs_block",
+        denominator_id="ehc_plans",
+        scale=1.0,
         derived=True,
         headline=True,
+        kind="money",
+        topic="funding",
+        short_label="High needs block per plan",
+        sentence="In {period}, {area}'s high needs block allocation was {value} per EHC plan",
     ),
     _pct(
         "pct_pupils_ehc_plan",
@@ -371,6 +566,10 @@ INDICATORS: list[Indicator] = [
         "lait",
         "neutral",
         time_identifier=JANUARY,
+        kind="share",
+        topic="pupils",
+        short_label="% pupils with a plan",
+        sentence="In {period}, {value} of {area}'s pupils had an EHC plan",
     ),
     _pct(
         "pct_pupils_sen_support",
@@ -380,6 +579,10 @@ INDICATORS: list[Indicator] = [
         "lait",
         "neutral",
         time_identifier=JANUARY,
+        kind="share",
+        topic="pupils",
+        short_label="% pupils with SEN support",
+        sentence="In {period}, {value} of {area}'s pupils had SEN support",
     ),
     Indicator(
         "sen_unit_cost_s251",
@@ -391,6 +594,9 @@ INDICATORS: list[Indicator] = [
         "£5 (LAIT measure SENFinance; approximate).",
         "lait",
         FINANCIAL,
+        kind="money",
+        topic="funding",
+        short_label="SEN spend per plan per week",
     ),
 ]
 

@@ -37,9 +37,23 @@ PLANS_CHECKED_FROM = 2019
 AS_PUBLISHED = "As published; looks implausible because "
 
 
+#: The columns the rules read from a headline row.
+_HEADLINE_COLUMNS = ["indicator_id", "area_code", "time_period", "year", "value"]
+
+
+def _totals(obs: pd.DataFrame) -> pd.Series:
+    """Mask of the rows without a breakdown (headline figures)."""
+    return (obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL)
+
+
 def _headline(obs: pd.DataFrame) -> pd.DataFrame:
-    h = obs[(obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL)]
-    return h[h.geographic_level == LOCAL_AUTHORITY]
+    """The LA headline rows of ``obs``, only :data:`_HEADLINE_COLUMNS` (copying fewer columns is what costs)."""
+    return obs.loc[_totals(obs) & (obs.geographic_level == LOCAL_AUTHORITY), _HEADLINE_COLUMNS]
+
+
+def _rows(frame: pd.DataFrame, columns: list[str]):
+    """Tuples of ``columns`` of ``frame``, row by row (plain lists: iterating arrow-backed columns is slow)."""
+    return zip(*(frame[c].tolist() for c in columns), strict=True)
 
 
 def _fmt(v: float) -> str:
@@ -63,13 +77,14 @@ def year_on_year_jumps(obs: pd.DataFrame) -> list[dict]:
     h = _headline(obs)
     labels = by_id()
     counts = [i.indicator_id for i in INDICATORS if i.unit == "count" and i.indicator_id not in NO_JUMP_CHECK]
-    data = h[h.indicator_id.isin(counts) & h.value.notna()].sort_values(["indicator_id", "area_code", "year"])
-    data = data[~((data.indicator_id == "ehc_plans") & (data.year < PLANS_CHECKED_FROM))]
-    grouped = data.groupby(["indicator_id", "area_code"])
-    data = data.assign(
-        prev=grouped.value.shift(), prev_period=grouped.time_period.shift(), prev_year=grouped.year.shift()
-    )
-    national = obs[(obs.geographic_level == NATIONAL) & (obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL)]
+    data = h[
+        h.indicator_id.isin(counts)
+        & h.value.notna()
+        & ~((h.indicator_id == "ehc_plans") & (h.year < PLANS_CHECKED_FROM))
+    ].sort_values(["indicator_id", "area_code", "year"])
+    prev = data.groupby(["indicator_id", "area_code"], sort=False)[["value", "time_period", "year"]].shift()
+    data = data.assign(prev=prev.value, prev_period=prev.time_period, prev_year=prev.year)
+    national = obs.loc[_totals(obs) & (obs.geographic_level == NATIONAL), ["indicator_id", "year", "value"]]
     national = national.sort_values("year").assign(
         national_change=lambda d: d.groupby("indicator_id").value.pct_change(fill_method=None)
     )
@@ -82,24 +97,26 @@ def year_on_year_jumps(obs: pd.DataFrame) -> list[dict]:
         & (data[["value", "prev"]].max(axis=1) >= JUMP_MIN_SIZE)
         & ~(data.national_change.abs() > JUMP)
     ]
-    share = h[h.indicator_id == "pct_pupils_ehc_plan"].set_index(["area_code", "year"]).value
+    plan_share = h[h.indicator_id == "pct_pupils_ehc_plan"]
+    share = dict(zip(_rows(plan_share, ["area_code", "year"]), plan_share.value.tolist(), strict=True))
     out = []
-    for r in jumps.itertuples():
-        change = (r.value / r.prev - 1) * 100
+    columns = ["indicator_id", "area_code", "time_period", "year", "value", "prev", "prev_period", "prev_year"]
+    for iid, area, period, year, value, before_value, prev_period, prev_year in _rows(jumps, columns):
+        change = (value / before_value - 1) * 100
         digits = 0 if round(abs(change)) > JUMP * 100 else 1  # '+40%' would not read as more than 40%
         because = (
-            f"{labels[r.indicator_id].label} went from {_fmt(r.prev)} in {period_label(r.prev_period)} to "
-            f"{_fmt(r.value)} in {period_label(r.time_period)} ({change:+.{digits}f}%), a change of more than "
+            f"{labels[iid].label} went from {_fmt(before_value)} in {period_label(prev_period)} to "
+            f"{_fmt(value)} in {period_label(period)} ({change:+.{digits}f}%), a change of more than "
             f"{JUMP:.0%} in a year."
         )
-        if r.indicator_id == "ehc_plans":
-            before, after = share.get((r.area_code, r.prev_year)), share.get((r.area_code, r.year))
+        if iid == "ehc_plans":
+            before, after = share.get((area, prev_year)), share.get((area, year))
             if before is not None and after is not None and (after - before) * change < 0:
                 because += (
                     f" Over the same years the share of its pupils with an EHC plan moved the other way "
                     f"({before:.1f}% to {after:.1f}%)."
                 )
-        out.append(_flag(r.indicator_id, r.area_code, r.time_period, "jump", because))
+        out.append(_flag(iid, area, period, "jump", because))
     return out
 
 
@@ -127,12 +144,12 @@ def zero_refusals(obs: pd.DataFrame) -> list[dict]:
 def breakdown_mismatch(obs: pd.DataFrame) -> list[dict]:
     """Rule ``breakdown_sum``: a breakdown (e.g. primary need) whose published parts, all numbers, differ
     from the headline figure by more than :data:`BREAKDOWN_TOLERANCE` (any geographic level)."""
-    parts = obs[(obs.breakdown_topic != TOTAL) & (obs.indicator_id.isin(by_id()))]
+    keys = ["indicator_id", "geographic_level", "area_code", "time_period", "breakdown_topic"]
+    parts = obs.loc[(obs.breakdown_topic != TOTAL) & (obs.indicator_id.isin(by_id())), [*keys, "value", "marker"]]
     if parts.empty:
         return []
-    keys = ["indicator_id", "geographic_level", "area_code", "time_period", "breakdown_topic"]
     sums = parts.groupby(keys, as_index=False).agg(total=("value", "sum"), markers=("marker", "count"))
-    head = obs[(obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL)][keys[:4] + ["value"]]
+    head = obs.loc[_totals(obs), keys[:4] + ["value"]]
     m = sums[sums.markers == 0].merge(head, on=keys[:4])
     off = m[(m.value - m.total).abs() > BREAKDOWN_TOLERANCE * m.value.abs()]
     labels = by_id()

@@ -9,6 +9,7 @@ release for each figure, compute derived ratios, then hand over to validation.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,12 +20,14 @@ import numpy as np
 import pandas as pd
 from duckdb import ConstraintException
 
-from etl import aggregates, breaks, corrections, flags, geography
+from etl import aggregates, breakdowns, breaks, corrections, flags, geography
 from etl.catalogue import INDICATORS, Indicator
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 KEY = ["indicator_id", "geographic_level", "area_code", "breakdown_topic", "breakdown", "time_period"]
+#: Columns the assembly carries once LA codes are resolved (fewer columns to copy at every step).
+WORK_COLUMNS = [*KEY, "year", "value", "marker", "source_id", "precedence"]
 #: Columns of the ``new_period`` table: periods of an indicator that only the newest release of its table has.
 NEW_PERIOD_COLUMNS = ["indicator_id", "time_period", "year", "source_id"]
 #: Columns of the ``revision`` table: a figure two loaded releases both publish, as each prints it.
@@ -38,6 +41,10 @@ REVISION_COLUMNS = [
     "new_source_id",
     "series_break",
 ]
+
+
+#: :func:`etl.geography.name_key`, remembered: every source prints the same few hundred names.
+_name_key = functools.lru_cache(maxsize=None)(geography.name_key)
 
 
 class BuildError(RuntimeError):
@@ -63,6 +70,7 @@ class Tables:
     new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
+    breakdown_tables: breakdowns.Breakdowns = field(default_factory=breakdowns.empty)  # measure + every cell
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -114,10 +122,11 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         if missing:
             raise BuildError(f"parser for {sid} returned no {sorted(missing)} column(s)")
         resolved = "area_code" in obs.columns  # a previous build's rows (a source's last good copy)
-        obs = obs[OBS_COLUMNS + (["area_code"] if resolved else [])].copy()
+        obs = obs[OBS_COLUMNS + (["area_code"] if resolved else [])]
+        obs = obs.astype({c: "str" for c in obs.columns if obs[c].dtype == object})
         obs["source_id"] = sid
         obs["precedence"] = sources[sid].precedence
-        frames.append(obs if resolved else _resolve_codes(obs, sid, by_code, problems, notes, ledger))
+        frames.append((obs if resolved else _resolve_codes(obs, sid, by_code, problems, notes, ledger))[WORK_COLUMNS])
     obs = pd.concat(frames, ignore_index=True)
     obs = _check_markers(obs, problems)
     for c, sid, area, printed in corrections.withhold(obs, la.set_index("new_la_code").region_code, ledger):
@@ -126,13 +135,15 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     obs = _drop_outside_lifetime(obs, la, notes)
     problems.raise_if_any("Build stopped: source rows do not resolve to known local authorities")
 
-    dupes = obs[obs.duplicated(KEY + ["source_id"], keep=False)]
+    # One integer per key: duplicates, ranks and joins on it instead of on six text columns.
+    kid = pd.Series(obs.groupby(KEY, sort=False, dropna=False).ngroup().to_numpy(), index=obs.index)
+    dupes = obs[pd.DataFrame({"kid": kid, "source_id": obs.source_id}).duplicated(keep=False)]
     if len(dupes):
         sample = dupes.sort_values(KEY).head(6)[KEY + ["source_id"]].to_string(index=False)
         raise BuildError(f"Build stopped: {len(dupes)} rows share a key within one source:\n{sample}")
     series_breaks = breaks.found(obs, sources)
     new_periods = _new_periods(obs, sources)
-    obs, revisions = _newest_wins(obs, series_breaks, sources, notes)
+    obs, revisions = _newest_wins(obs, kid, series_breaks, sources, notes)
     for c, sid, area in corrections.caveats(obs, by_code, ledger):
         notes.append(_note(sid, area, c.description, time_period=c.period, indicator_id=c.indicator_id))
     obs, caseload_notes = aggregates.long_caseload(obs)
@@ -144,6 +155,10 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
     notes += flags.footnote_notes(la)
+    cells = {sid: p.tables[breakdowns.TABLE] for sid, p in parsed.items() if breakdowns.TABLE in p.tables}
+    withheld = obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]]
+    every_cell, breakdown_notes = breakdowns.combine(cells, sources, la, withheld)
+    notes += breakdown_notes
 
     tables = Tables(
         local_authority=la,
@@ -161,6 +176,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         new_period=new_periods,
         correction=ledger.table(),
         data_flag=flags.compute_flags(obs),
+        breakdown_tables=every_cell,
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -176,8 +192,10 @@ def _new_periods(obs: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
         if len(family) < 2:
             continue
         newest = max(family, key=lambda s: s.precedence).source_id
-        rows = obs[obs.source_id.isin([s.source_id for s in family])]
-        pairs = rows[["indicator_id", "time_period", "year", "source_id"]].drop_duplicates()
+        rows = obs.loc[
+            obs.source_id.isin([s.source_id for s in family]), ["indicator_id", "time_period", "year", "source_id"]
+        ]
+        pairs = rows.drop_duplicates()
         older = pairs[pairs.source_id != newest].set_index(["indicator_id", "time_period"]).index
         mine = pairs[pairs.source_id == newest]
         frames.append(mine[~mine.set_index(["indicator_id", "time_period"]).index.isin(older)])
@@ -186,20 +204,24 @@ def _new_periods(obs: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[NEW_PERIOD_COLUMNS]
 
 
-def _newest_wins(obs: pd.DataFrame, series_breaks: pd.DataFrame, sources: dict[str, Source], notes: list):
+def _newest_wins(
+    obs: pd.DataFrame, kid: pd.Series, series_breaks: pd.DataFrame, sources: dict[str, Source], notes: list
+):
     """One row per key: the newest release's, except where it prints only a marker and an older one a number.
 
-    Returns (observations without ``precedence``, the ``revision`` table). An older release's number fills a
-    newer release's marker (with a note naming both releases) unless a series break lies between them: figures
-    of releases older than a break's source are never used for periods from the break on. The revision table
-    lists every key two releases publish differently (newest vs the next older).
+    ``kid``: one integer per distinct :data:`KEY`, aligned with ``obs``. Returns (observations without
+    ``precedence``, the ``revision`` table). An older release's number fills a newer release's marker (with a
+    note naming both releases) unless a series break lies between them: figures of releases older than a
+    break's source are never used for periods from the break on. The revision table lists every key two
+    releases publish differently (newest vs the next older).
     """
     obs = obs.sort_values("precedence", ascending=False, kind="stable")
-    shared = obs.duplicated(KEY, keep=False)
+    kid = kid[obs.index]
+    shared = kid.duplicated(keep=False)
     if not shared.any():
         return obs.drop(columns=["precedence"]), pd.DataFrame(columns=REVISION_COLUMNS)
-    multi = obs[shared].copy()
-    multi["rank"] = multi.groupby(KEY, sort=False).cumcount()
+    multi = obs[shared].assign(kid=kid[shared])
+    multi["rank"] = multi.groupby("kid", sort=False).cumcount()
     # Across a break: which (indicator, year) rows of which releases belong to the old method.
     multi["old_method"] = False
     for b in series_breaks.itertuples():
@@ -207,8 +229,8 @@ def _newest_wins(obs: pd.DataFrame, series_breaks: pd.DataFrame, sources: dict[s
         multi.loc[after & (multi.precedence < sources[b.source_id].precedence), "old_method"] = True
     newest = multi[multi["rank"] == 0]
     older = multi[multi["rank"] > 0]
-    nxt = older.drop_duplicates(KEY, keep="first")[[*KEY, "value", "marker", "source_id", "old_method"]]
-    rev = newest.merge(nxt, on=KEY, suffixes=("", "_old"))
+    nxt = older.drop_duplicates("kid", keep="first")[["kid", "value", "marker", "source_id", "old_method"]]
+    rev = newest.merge(nxt, on="kid", suffixes=("", "_old"))
     changed = (rev.value.isna() != rev.value_old.isna()) | ((rev.value - rev.value_old).abs() > 1e-9)
     changed |= rev.marker.fillna("") != rev.marker_old.fillna("")
     rev = rev[changed]
@@ -227,8 +249,8 @@ def _newest_wins(obs: pd.DataFrame, series_breaks: pd.DataFrame, sources: dict[s
 
     # Fill a marker of the newest release with the newest older number of the same method.
     gaps = newest[newest.value.isna() & (newest.marker != "w")]
-    donors = older[older.value.notna()].drop_duplicates(KEY, keep="first")
-    fill = gaps[KEY + ["old_method", "source_id", "marker"]].merge(donors, on=KEY, suffixes=("_new", ""))
+    donors = older[older.value.notna()].drop_duplicates("kid", keep="first")
+    fill = gaps[["kid", "old_method", "source_id", "marker"]].merge(donors, on="kid", suffixes=("_new", ""))
     fill = fill[fill.old_method_new == fill.old_method]
     for (iid, new_sid, marker, sid), rows in fill.groupby(["indicator_id", "source_id_new", "marker_new", "source_id"]):
         periods = ", ".join(sorted(set(rows.time_period)))
@@ -241,25 +263,28 @@ def _newest_wins(obs: pd.DataFrame, series_breaks: pd.DataFrame, sources: dict[s
                 indicator_id=iid,
             )
         )
-    keep = pd.concat([newest[~newest.set_index(KEY).index.isin(fill.set_index(KEY).index)], fill[newest.columns]])
+    keep = pd.concat([newest[~newest.kid.isin(fill.kid)], fill[newest.columns]])
     out = pd.concat([obs[~shared], keep], ignore_index=True)
-    return out.drop(columns=["precedence", "rank", "old_method"], errors="ignore"), revisions
+    return out.drop(columns=["precedence", "rank", "old_method", "kid"], errors="ignore"), revisions
 
 
 def _check_name(
-    sid: str, code: str, name: str, by_code: pd.DataFrame, problems: _Problems, ledger: corrections.Ledger
+    sid: str, code: str, name: str, ees_names: dict[str, str], problems: _Problems, ledger: corrections.Ledger
 ) -> str | None:
-    """Return the old_la_code a published (code, name) pair belongs to, or None after reporting it."""
-    key = geography.name_key(name)
+    """Return the old_la_code a published (code, name) pair belongs to, or None after reporting it.
+
+    ``ees_names``: old_la_code -> the authority's name in EES.
+    """
+    key = _name_key(name)
     corrected = ledger.code_for(sid, code, key)
     if corrected:
         return corrected
-    if code not in by_code.index:
+    if code not in ees_names:
         problems.add(f"{sid}: LA code {code!r} ({name}) is not in the EES local authority list")
         return None
-    if name and key != geography.name_key(by_code.at[code, "la_name"]):
+    if name and key != _name_key(ees_names[code]):
         problems.add(
-            f"{sid}: code {code} is printed as {name!r} but EES code {code} is {by_code.at[code, 'la_name']!r} "
+            f"{sid}: code {code} is printed as {name!r} but EES code {code} is {ees_names[code]!r} "
             "(publisher error: add it to corrections.CORRECTIONS once checked)"
         )
         return None
@@ -280,23 +305,27 @@ def _note(sid: str, area_code: str | None, text: str, time_period=None, indicato
 def _resolve_pairs(sid: str, codes: pd.Series, names: pd.Series, by_code, problems: _Problems, notes: list, ledger):
     """The old_la_code each published (code, name) pair belongs to, aligned with ``codes`` (None if unresolved).
 
-    Each distinct pair is checked once (:func:`_check_name`); a declared correction adds a note.
+    Each distinct pair is checked once (:func:`_check_name`), in the order the pairs first appear; a declared
+    correction adds a note.
     """
-    rows = pd.DataFrame({"code": codes.to_numpy(), "name": names.to_numpy()})
-    pairs = rows.drop_duplicates().reset_index(drop=True)
+    # One integer per distinct (code, name), numbered in order of first appearance (a missing value is a value).
+    code_ids, _ = pd.factorize(codes, use_na_sentinel=False)
+    name_ids, name_values = pd.factorize(names, use_na_sentinel=False)
+    pair_of_row, _ = pd.factorize(code_ids * (len(name_values) + 1) + name_ids)
+    first = np.unique(pair_of_row, return_index=True)[1]
+    ees_names = dict(zip(by_code.index.tolist(), by_code.la_name.tolist(), strict=True))
+    gss_of = dict(zip(by_code.index.tolist(), by_code.new_la_code.tolist(), strict=True))
     resolved = []
-    for code, name in pairs.itertuples(index=False):
+    for code, name in zip(codes.iloc[first].tolist(), names.iloc[first].tolist(), strict=True):
         text = "" if pd.isna(name) else str(name)
-        to = _check_name(sid, str(code), text, by_code, problems, ledger)
+        to = _check_name(sid, str(code), text, ees_names, problems, ledger)
         resolved.append(to)
         if to and to != code:
-            gss, proper = by_code.at[to, "new_la_code"], by_code.at[to, "la_name"]
+            gss, proper = gss_of[to], ees_names[to]
             notes.append(
                 _note(sid, gss, f"The source prints {text} with LA code {code}; loaded under {to} ({proper}).")
             )
-    pairs["resolved"] = pd.Series(resolved, dtype=object)
-    merged = rows.merge(pairs, on=["code", "name"], how="left")  # keeps row order
-    return pd.Series(merged.resolved.to_numpy(), index=codes.index, dtype=object)
+    return pd.Series(np.array(resolved, dtype=object)[pair_of_row], index=codes.index, dtype=object)
 
 
 def _resolve_codes(
@@ -304,21 +333,18 @@ def _resolve_codes(
 ) -> pd.DataFrame:
     """Give every row its area_code, checking LA (code, name) pairs and applying declared corrections."""
     is_la = obs.geographic_level == LOCAL_AUTHORITY
-    obs.loc[is_la, "old_la_code"] = _resolve_pairs(
-        sid, obs.old_la_code[is_la], obs.la_name[is_la], by_code, problems, notes, ledger
-    )
+    codes = obs.old_la_code[is_la]
+    resolved = _resolve_pairs(sid, codes, obs.la_name[is_la], by_code, problems, notes, ledger)
+    if (resolved.to_numpy() != codes.to_numpy(dtype=object)).any():  # most sources print every code right
+        obs.loc[is_la, "old_la_code"] = resolved
     for c, _ in corrections.reattribute(obs, sid, ledger):
         notes.append(_note(sid, by_code.at[c.to, "new_la_code"], c.description))
     bad_regions = obs.loc[obs.geographic_level == REGIONAL, "region_code"]
-    for code in sorted(set(bad_regions) - set(geography.REGIONS)):
+    for code in sorted(set(bad_regions.unique()) - set(geography.REGIONS)):
         problems.add(f"{sid}: region code {code!r} is not an English region")
-    gss = by_code["new_la_code"]
-    area = np.where(
-        obs.geographic_level == NATIONAL,
-        ENGLAND_CODE,
-        np.where(obs.geographic_level == REGIONAL, obs.region_code, obs.old_la_code.map(gss)),
-    )
-    obs["area_code"] = area
+    area = obs.old_la_code.map(by_code["new_la_code"]).astype("str")
+    area = area.where(obs.geographic_level != REGIONAL, obs.region_code.astype("str"))
+    obs["area_code"] = area.where(obs.geographic_level != NATIONAL, ENGLAND_CODE)
     return obs[obs.area_code.notna() | ~is_la]
 
 
@@ -340,11 +366,12 @@ def _check_markers(obs: pd.DataFrame, problems: _Problems) -> pd.DataFrame:
 def _drop_outside_lifetime(obs: pd.DataFrame, la: pd.DataFrame, notes: list) -> pd.DataFrame:
     """Drop marker-only rows for years an authority did not exist; fail on numbers there."""
     life = la.set_index("new_la_code")[["first_year", "last_year"]]
-    first = obs.area_code.map(life.first_year)
-    last = obs.area_code.map(life.last_year)
-    outside = (obs.geographic_level == LOCAL_AUTHORITY) & (
-        (first.notna() & (obs.year < first)) | (last.notna() & (obs.year > last))
-    )
+    life = life[life.first_year.notna() | life.last_year.notna()]  # the few authorities that began or ended
+    outside = pd.Series(False, index=obs.index)
+    limited = (obs.geographic_level == LOCAL_AUTHORITY) & obs.area_code.isin(life.index)
+    rows = obs.loc[limited, ["area_code", "year"]]
+    first, last = rows.area_code.map(life.first_year), rows.area_code.map(life.last_year)
+    outside[limited] = (first.notna() & (rows.year < first)) | (last.notna() & (rows.year > last))
     numbers = obs[outside & obs.value.notna()]
     if len(numbers):
         sample = numbers.head(6)[["source_id", "indicator_id", "area_code", "time_period", "value"]]
@@ -365,8 +392,8 @@ def _derive(obs: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     """
     num_id, den_id, scale = ind.ratio
     join = ["geographic_level", "area_code", "breakdown_topic", "breakdown", "year"]
-    num = obs[obs.indicator_id == num_id]
-    den = obs[obs.indicator_id == den_id][join + ["value", "marker"]]
+    num = obs.loc[obs.indicator_id == num_id, [*join, "time_period", "value", "marker", "source_id"]]
+    den = obs.loc[obs.indicator_id == den_id, [*join, "value", "marker"]]
     m = num.merge(den, on=join, suffixes=("", "_den"))
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.where(m.value_den > 0, m.value / m.value_den * scale, np.nan)
@@ -380,27 +407,7 @@ def _derive(obs: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
 
 
 def _indicator_table() -> pd.DataFrame:
-    rows = [
-        {
-            "indicator_id": i.indicator_id,
-            "label": i.label,
-            "unit": i.unit,
-            "polarity": i.polarity,
-            "definition": i.definition,
-            "source_id": i.source_id,
-            "time_identifier": i.time_identifier,
-            "numerator_id": i.ratio[0] if i.ratio else None,
-            "denominator_id": i.ratio[1] if i.ratio else None,
-            "scale": i.ratio[2] if i.ratio else None,
-            "derived": i.derived,
-            "headline": i.headline,
-            "comparable": i.comparable,
-            "not_comparable_because": i.not_comparable_because or None,
-            "position": position,
-        }
-        for position, i in enumerate(INDICATORS)
-    ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame([i.to_row(position) for position, i in enumerate(INDICATORS)])
 
 
 def _reference(parsed: dict[str, Parsed], name: str) -> tuple[str, pd.DataFrame] | None:
@@ -502,9 +509,13 @@ def _previous_copy(con, source_id: str) -> tuple[Parsed, dict]:
         "SELECT area_code, time_period, indicator_id, note FROM data_note WHERE source_id = ?", [source_id]
     ).df()
     row = {k: (None if pd.isna(v) else v) for k, v in source.iloc[0].to_dict().items()}
+    tables = {"ees_la": ees_la} if len(ees_la) else {}
+    cells = breakdowns.previous_cells(con, source_id)
+    if cells is not None:
+        tables[breakdowns.TABLE] = cells
     parsed = Parsed(
         observations=obs[[*OBS_COLUMNS, "area_code"]],
-        tables={"ees_la": ees_la} if len(ees_la) else {},
+        tables=tables,
         notes=[{k: (None if pd.isna(v) else v) for k, v in n.items()} for n in notes.to_dict("records")],
     )
     return parsed, row
@@ -551,6 +562,7 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
                         f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})"
                     ) from exc
                 con.unregister("frame")
+            breakdowns.write(con, tables.breakdown_tables)
             built_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
             con.execute("CHECKPOINT")

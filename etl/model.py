@@ -138,7 +138,8 @@ class Parsed:
 
     ``observations``: frame with :data:`OBS_COLUMNS`.
     ``tables``: reference tables by name (e.g. ``statistical_neighbour``), each a
-    frame whose columns match ``etl/schema.sql``.
+    frame whose columns match ``etl/schema.sql``; ``breakdown_cells`` (EHCP parsers) is
+    an :class:`etl.breakdowns.ReleaseCells`, every published cell of the release.
     ``notes``: data-quality notes found while parsing (publisher errors corrected,
     rows dropped and why), each a dict with ``area_code``/``old_la_code``,
     ``time_period`` and ``note``.

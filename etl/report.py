@@ -37,12 +37,17 @@ def print_sources(db_path: Path) -> None:
 
 
 def print_summary(db_path: Path) -> None:
-    """Print row counts per table and, per indicator, the periods and number of LAs loaded."""
+    """Print row counts per table (every published cell of the EHC plans releases too) and, per indicator, the
+    periods and number of LAs loaded."""
     with duckdb.connect(str(db_path), read_only=True) as con:
         built = con.execute("SELECT built_at, observation_rows FROM build_info").fetchone()
         print(f"{db_path}: built {built[0]:%Y-%m-%d %H:%M} UTC, {built[1]:,} observations")
-        for table in ("local_authority", "statistical_neighbour", "constituency", "boundary", "data_note"):
+        for table in ("local_authority", "statistical_neighbour", "constituency", "boundary", "data_note", "measure"):
             print(f"  {table:<22} {con.execute(f'SELECT count(*) FROM {table}').fetchone()[0]:>6,} rows")
+        numbers, markers = (
+            con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("breakdown_cell", "breakdown_marker")
+        )
+        print(f"  breakdown_value        {numbers + markers:>6,} cells ({numbers:,} figures, {markers:,} markers)")
         rows = con.execute(
             """
             SELECT i.indicator_id, arg_min(o.time_period, o.year), arg_max(o.time_period, o.year),

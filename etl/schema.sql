@@ -44,6 +44,7 @@ CREATE TABLE la_succession (
 );
 
 CREATE TABLE indicator (
+    -- One row per etl.catalogue.Indicator field (Indicator.to_row); the app reads rows back with Indicator.from_row.
     indicator_id    VARCHAR PRIMARY KEY,
     label           VARCHAR NOT NULL,
     unit            VARCHAR NOT NULL CHECK (unit IN ('count', 'percent', 'gbp', 'rate_per_1000')),
@@ -51,13 +52,22 @@ CREATE TABLE indicator (
     definition      VARCHAR NOT NULL,
     source_id       VARCHAR NOT NULL REFERENCES source (source_id),
     time_identifier VARCHAR NOT NULL,
+    kind            VARCHAR NOT NULL CHECK (kind IN ('count', 'rate', 'money', 'share')),
+    topic           VARCHAR NOT NULL,   -- etl.catalogue.TOPICS: pages choose their indicators by topic
+    short_label     VARCHAR NOT NULL,   -- a few words for headings and legends
+    decimals        INTEGER NOT NULL,   -- decimal places shown
+    sentence        VARCHAR NOT NULL,   -- str.format template with {period}, {area}, {value}
+    chart_title     VARCHAR NOT NULL,   -- title of the indicator's trend chart
     numerator_id    VARCHAR,            -- for rates: group figures are sum(numerator) / sum(denominator) * scale
     denominator_id  VARCHAR,
     scale           DOUBLE,
     derived         BOOLEAN NOT NULL,   -- true: computed by the build from numerator and denominator
+    additive        BOOLEAN NOT NULL,   -- a count or £ total: region and England figures are sums of LAs
     headline        BOOLEAN NOT NULL,   -- shown on overview tiles, profiles and briefings
+    first_release   VARCHAR,            -- first release publishing it (no figures before is not an error)
     comparable      BOOLEAN NOT NULL,   -- may be ranked / banded / map-coloured across authorities
     not_comparable_because VARCHAR,     -- why not (size counts, £ totals), else NULL
+    long_series_id  VARCHAR,            -- the indicator continuing its history under an older method, else NULL
     position        INTEGER NOT NULL    -- order of the catalogue (etl/catalogue.py): display order
 );
 
@@ -77,6 +87,66 @@ CREATE TABLE observation (
     -- whole rest of the load, and the app reads by indicator.
     CHECK ((value IS NULL) <> (marker IS NULL))
 );
+
+-- Every published cell of the EHC plans releases' data files (etl/breakdowns.py), one row each: a measure (one
+-- published column of one data file) for one area, period and breakdown. `observation` keeps the curated headline
+-- indicators; this table keeps everything else too (placements, ages, reasons, timeliness bands ...).
+CREATE TABLE measure (
+    measure_id      VARCHAR PRIMARY KEY, -- '<dataset>.<column>', e.g. 'requests.request_outcome_six_weeks'
+    measure_no      SMALLINT NOT NULL UNIQUE, -- the key breakdown_cell uses (position in measure_id order)
+    publication     VARCHAR NOT NULL,    -- EES publication slug
+    dataset         VARCHAR NOT NULL,    -- the data file's name without .csv (our name where releases differ)
+    file_name       VARCHAR NOT NULL,    -- as the newest release publishing it names the file
+    column_name     VARCHAR NOT NULL,    -- as that release spells the column
+    topic           VARCHAR NOT NULL,    -- the stage of the EHC plan journey / the file's subject
+    label           VARCHAR NOT NULL,    -- the data guidance's description of the column
+    unit            VARCHAR NOT NULL CHECK (unit IN ('count', 'percent', 'weeks')),
+    numerator_id    VARCHAR,             -- percentages: the published count and total they are computed from
+    denominator_id  VARCHAR,
+    indicator_id    VARCHAR,             -- the headline indicator this column feeds (its Total rows), if any
+    definition      VARCHAR NOT NULL,
+    time_identifier VARCHAR NOT NULL,    -- 'Academic year' (January snapshot) or 'Calendar year'
+    source_id       VARCHAR NOT NULL     -- the newest release that publishes it
+);
+
+-- Stored as rows (one per data row of a file), numbers and markers (one per non-empty cell): a long table would
+-- repeat every row's geography and breakdown for each of its ~40 columns and take five times longer to write.
+CREATE TABLE breakdown_row (
+    row_id           INTEGER NOT NULL,   -- unique in a build (no index declared: it costs more than it saves)
+    geographic_level VARCHAR NOT NULL CHECK (geographic_level IN ('National', 'Regional', 'Local authority')),
+    area_code        VARCHAR NOT NULL,   -- E92000001, an E12 region, E13000001/2 (Inner/Outer London) or new_la_code
+    breakdown_topic  VARCHAR NOT NULL,   -- 'Total' for the file's headline row; 'Sex', 'Age when plan started' ...
+    breakdown        VARCHAR NOT NULL,   -- 'Total' or the published label ('Female', 'Age 5', ...)
+    time_period      VARCHAR NOT NULL,   -- as in observation ('2024', '202425')
+    year             INTEGER NOT NULL,
+    source_id        VARCHAR NOT NULL
+);
+
+CREATE TABLE breakdown_cell (            -- cells holding a number
+    row_id     INTEGER NOT NULL,         -- breakdown_row.row_id
+    measure_no SMALLINT NOT NULL,        -- measure.measure_no
+    value      DOUBLE NOT NULL
+);
+
+CREATE TABLE breakdown_marker (          -- cells holding a marker instead (one of each cell's two tables)
+    row_id     INTEGER NOT NULL,
+    measure_no SMALLINT NOT NULL,
+    marker     VARCHAR NOT NULL          -- as in observation
+);
+
+CREATE VIEW breakdown_value_cells AS
+SELECT row_id, measure_no, value, NULL::VARCHAR AS marker FROM breakdown_cell
+UNION ALL
+SELECT row_id, measure_no, NULL::DOUBLE AS value, marker FROM breakdown_marker;
+
+-- The long shape pages and analysts read: one row per published cell.
+-- Key: (measure_id, geographic_level, area_code, breakdown_topic, breakdown, time_period).
+CREATE VIEW breakdown_value AS
+SELECT m.measure_id, r.geographic_level, r.area_code, r.breakdown_topic, r.breakdown, r.time_period, r.year,
+       c.value, c.marker, r.source_id
+FROM breakdown_value_cells c
+JOIN breakdown_row r ON r.row_id = c.row_id
+JOIN measure m ON m.measure_no = c.measure_no;
 
 CREATE TABLE statistical_neighbour (
     new_la_code    VARCHAR NOT NULL,

@@ -77,8 +77,8 @@ SOURCES: list[Source] = [
         mirror_release="2025",
         parser="ehcp_release",
         release="Reporting year 2025 (June 2025)",
-        # Headline rows and primary need only; list e.g. "Sex" or "Age when plan started" here to load those
-        # breakdowns too (about 280,000 more rows and a slower build).
+        # observation: headline rows and primary need only (list e.g. "Sex" here to add those rows to it); every
+        # breakdown of every file is in breakdown_value regardless (etl/breakdowns.py).
         options={"breakdown_topics": []},
     ),
     Source(

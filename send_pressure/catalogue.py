@@ -7,11 +7,9 @@ formats values and periods the way the publications print them.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import pandas as pd
 
+from etl.catalogue import JANUARY, Indicator, lower_first  # noqa: F401  (lower_first: part of this module's API)
 from etl.model import MARKER_MEANINGS, period_label  # noqa: F401  (period_label is part of this module's API)
 
 #: Authorities shown but left out of rankings and quartiles: too small to compare fairly.
@@ -21,9 +19,8 @@ UNRANKED_NOTE = (
     "small to compare fairly."
 )
 
-#: Indicators whose history is drawn from a longer series that means the same thing over time: EHC plans
-#: before 2019 leave out the statements of SEN still being converted, so growth is read from both together.
-LONG_SERIES = {"ehc_plans": "statements_and_ehc_plans"}
+#: Said under a trend drawn from an indicator's ``long_series_id`` (EHC plans before 2019 leave out the
+#: statements of SEN still being converted, so growth is read from both together).
 LONG_SERIES_NOTE = (
     "Up to January 2018 this counts statements of SEN and EHC plans together (statements were converted to EHC "
     "plans between 2014 and 2018); from January 2019 it is EHC plans alone. EHC plans alone before 2019 count "
@@ -31,40 +28,34 @@ LONG_SERIES_NOTE = (
 )
 
 
-@dataclass(frozen=True)
-class Indicator:
-    """One row of the ``indicator`` table."""
-
-    indicator_id: str
-    label: str
-    unit: str
-    polarity: str
-    definition: str
-    source_id: str
-    time_identifier: str
-    numerator_id: str | None
-    denominator_id: str | None
-    scale: float | None
-    derived: bool
-    headline: bool
-    comparable: bool  # may be ranked, banded, map-coloured and called better or worse across authorities
-    not_comparable_because: str | None
-    position: int
-
-    @property
-    def short_unit(self) -> str:
-        """Unit as a short suffix for axis titles."""
-        return {"percent": "%", "gbp": "£", "count": "number", "rate_per_1000": "per 1,000"}.get(self.unit, self.unit)
-
-
 def load_catalogue(frame: pd.DataFrame) -> dict[str, Indicator]:
-    """Indicators keyed by id from the ``indicator`` table (columns as in etl/schema.sql)."""
-    # NULLs arrive as NaN (pandas 3 string columns); None keeps `if ind.numerator_id:` meaning "is a rate".
-    records = [
-        {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-        for row in frame.to_dict("records")
-    ]
-    return {row["indicator_id"]: Indicator(**row) for row in records}
+    """Indicators keyed by id, in catalogue order, from the ``indicator`` table (columns as in etl/schema.sql):
+    the ETL's own :class:`etl.catalogue.Indicator`, read back with :meth:`~etl.catalogue.Indicator.from_row`."""
+    return {row["indicator_id"]: Indicator.from_row(row) for row in frame.to_dict("records")}
+
+
+def in_topic(indicators: dict[str, Indicator], topic: str, *kinds: str) -> list[Indicator]:
+    """The indicators of one topic (``etl.catalogue.TOPICS``), in catalogue order; only ``kinds`` when given."""
+    return [i for i in indicators.values() if i.topic == topic and (not kinds or i.kind in kinds)]
+
+
+def lead(indicators: dict[str, Indicator], topic: str) -> Indicator:
+    """The indicator a page about ``topic`` opens on: its first headline indicator that authorities are compared
+    on, else its first headline, else its first indicator. Raises KeyError for a topic with no indicators."""
+    members = in_topic(indicators, topic)
+    if not members:
+        raise KeyError(f"no indicator in topic {topic!r}")
+    heads = [i for i in members if i.headline]
+    return next((i for i in heads if i.comparable), heads[0] if heads else members[0])
+
+
+def period_words(ind: Indicator, time_period: str) -> str:
+    """A period as a sentence names it (the ``{period}`` of :attr:`Indicator.sentence`): a January snapshot
+    '202425' reads 'January 2025'; other periods as published ('2024', '2023-24')."""
+    raw = str(time_period)
+    if ind.time_identifier == JANUARY and len(raw) == 6 and raw.isdigit():
+        return f"January {int(raw[:4]) + 1}"
+    return period_label(raw)
 
 
 def has_value(v) -> bool:

@@ -21,16 +21,12 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from send_pressure.catalogue import Indicator, format_value, marker_reason, period_label
-from send_pressure.compare import NEIGHBOURS
+from send_pressure.narrative import better_end, judgement
+from send_pressure.palette import BREAK_COLOUR, GRID, HIGHLIGHT, INK, OTHERS, PALETTE, ROLES
 
-#: Okabe-Ito colour-blind-safe palette.
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-HIGHLIGHT = "#D55E00"
 #: Bars that are not highlighted: dark enough for 3:1 against white (WCAG non-text contrast).
 MUTED = "#767676"
 NO_DATA = "#E5E5E5"
-#: Text colour of every chart label (about 17:1 on white).
-INK = "#1A1A1A"
 FONT = dict(family="Source Sans Pro, Arial, sans-serif", size=14, color=INK)
 
 
@@ -55,7 +51,7 @@ def _layout(fig: go.Figure, ind: Indicator, title: str, height: int = 420) -> go
     # Explicit colours: Streamlit's chart theme would otherwise draw tick labels in a pale grey (about 3.7:1).
     axis_text = dict(tickfont=dict(color=INK), title_font=dict(color=INK), color=INK)
     fig.update_xaxes(**axis_text)
-    fig.update_yaxes(gridcolor="#E8E8E8", zeroline=True, zerolinecolor="#BBBBBB", **axis_text)
+    fig.update_yaxes(gridcolor=GRID, zeroline=True, zerolinecolor="#BBBBBB", **axis_text)
     if ind.unit in ("count", "gbp", "percent", "rate_per_1000"):
         fig.update_yaxes(rangemode="tozero")
     if ind.unit == "percent":
@@ -97,22 +93,22 @@ def _ordered_periods(frame: pd.DataFrame) -> list[str]:
     return [period_label(p) for p in dict.fromkeys(frame.sort_values("year").time_period)]
 
 
-#: Fixed styles for the comparison series, so England or the neighbours look the same on every chart.
-ROLE_STYLES = {
-    "England": ("#0072B2", "dash", "square"),
-    NEIGHBOURS: ("#009E73", "dot", "diamond"),
-}
-OTHER_STYLES = [("#E69F00", "dashdot", "triangle-up"), ("#CC79A7", "longdash", "x"), ("#56B4E9", "dot", "star")]
+#: Fixed styles by a series' ``role`` (``send_pressure.compare.ROLES``; colours in ``palette.ROLES``, as in the
+#: briefing), so the chosen LA, its region, England and the neighbours look the same on every chart, whatever
+#: their names. Any other series (another LA, an indicator) takes the region's style and then the others in turn.
+ROLE_STYLES = {role: style.plotly for role, style in ROLES.items()}
+OTHER_STYLES = [ROLES["region"].plotly, *(s.plotly for s in OTHERS)]
 GAP_FILL = "rgba(150, 150, 150, 0.18)"
 
 
-def _style(name: str, highlight: str | None, others: dict) -> tuple[str, str, str]:
-    """(colour, dash, symbol) for a series: the highlighted LA solid vermilion, England and the neighbours
-    fixed, anything else (a region, another LA) from the remaining styles in order of appearance."""
+def _style(name: str, role: str | None, highlight: str | None, others: dict) -> tuple[str, str, str]:
+    """(colour, dash, symbol) for a series: the highlighted series (or the LA's role) solid vermilion, the
+    other roles fixed, anything else (a region, another LA, an indicator) from the remaining styles in order of
+    appearance."""
     if name == highlight:
-        return HIGHLIGHT, "solid", "circle"
-    if name in ROLE_STYLES:
-        return ROLE_STYLES[name]
+        return ROLE_STYLES["la"]
+    if role in ROLE_STYLES:
+        return ROLE_STYLES[role]
     return others.setdefault(name, OTHER_STYLES[len(others) % len(OTHER_STYLES)])
 
 
@@ -125,12 +121,13 @@ def trend(
 ) -> go.Figure:
     """Line chart of one indicator over time for several series.
 
-    ``frame``: long rows with time_period, year, series, value, marker and optionally ``flag`` (data-quality
-    flags, shown on hover with '⚠'), as from ``compare.benchmarks``. Periods before the first published
+    ``frame``: long rows with time_period, year, series, value, marker and optionally ``role`` (styles and
+    the thin lines of each neighbour go by role, ``compare.ROLES``; the 'la' role is drawn thick) and ``flag``
+    (data-quality flags, shown on hover with '⚠'), as from ``compare.benchmarks``. Periods before the first published
     figure are left out.
     A period where a series has no figure is a gap in its line and a light grey
     column whose hover says which series and why (never a point at zero).
-    ``highlight``: the series drawn as a thick solid line.
+    ``highlight``: a series (by name) drawn as a thick solid line, for frames without roles.
     ``breaks``: the indicator's rows of the ``series_break`` table; each is drawn as a dashed
     vertical line before its first period, labelled "New method", with what changed on hover.
     """
@@ -139,10 +136,11 @@ def trend(
     if len(published):
         frame = frame[frame.year >= published.year.min()]
     order = _ordered_periods(frame)
-    each = (
-        frame["neighbour"].fillna(False).astype(bool) if "neighbour" in frame else pd.Series(False, index=frame.index)
-    )
+    roles = frame["role"] if "role" in frame else pd.Series(None, index=frame.index, dtype=object)
+    each = roles.eq("neighbour")
     own_neighbours, frame = frame[each], frame[~each]
+    role_of = dict(zip(frame.series, roles[~each], strict=True))
+    thick = {n for n, r in role_of.items() if r == "la"} | {highlight}
     # Drawn first, so the lines sit on top of the grey columns.
     gaps = frame[frame.value.isna()]
     if len(gaps) and len(published):
@@ -168,7 +166,7 @@ def trend(
     cuts = [] if breaks is None else sorted({b.first_year for b in breaks.itertuples()})
     for name, part in frame.groupby("series", sort=False):
         part = part.sort_values("year")
-        color, dash, symbol = _style(name, highlight, others)
+        color, dash, symbol = _style(name, role_of.get(name), highlight, others)
         if "flag" not in part:
             part = part.assign(flag="")
         segment = part.year.map(lambda y: sum(y >= c for c in cuts))
@@ -188,7 +186,7 @@ def trend(
                     showlegend=i == 0,
                     mode="lines+markers",
                     connectgaps=False,
-                    line=dict(color=color, width=4 if name == highlight else 2, dash=dash),
+                    line=dict(color=color, width=4 if name in thick else 2, dash=dash),
                     marker=dict(symbol=symbol, size=9, color=color),
                     hovertext=text,
                     hoverinfo="text",
@@ -198,9 +196,6 @@ def trend(
     _period_axis(fig, order)
     _draw_breaks(fig, breaks, order)
     return _layout(fig, ind, title)
-
-
-BREAK_COLOUR = "#444444"
 
 
 def _draw_breaks(fig: go.Figure, breaks: pd.DataFrame | None, order: list[str]) -> None:
@@ -273,7 +268,7 @@ def ranking(snapshot: pd.DataFrame, ind: Indicator, title: str, highlight: str |
     figure are listed under the chart by the page, not drawn as zero bars).
     The highlighted LA is marked by colour, a pattern and a label.
     """
-    data = snapshot.dropna(subset=["value"]).sort_values("value", ascending=ind.polarity == "lower_is_better")
+    data = snapshot.dropna(subset=["value"]).sort_values("value", ascending=ind.lowest_first)
     is_hl = data.area_code == highlight
     fig = go.Figure(
         go.Bar(
@@ -340,17 +335,16 @@ def _outline(geometry_json: str) -> tuple[list, list]:
 def map_scale(ind: Indicator) -> str:
     """The map's colour scale: Cividis runs dark (low) to light (high); reversed where higher is better, so
     darker is always the better end when there is one."""
-    return "Cividis_r" if ind.polarity == "higher_is_better" else "Cividis"
+    return "Cividis_r" if ind.better_than(1, 0) else "Cividis"
 
 
 def map_legend_sentence(ind: Indicator) -> str:
     """What darker shading means on :func:`choropleth` for this indicator (read from :func:`map_scale`)."""
     dark_is_high = map_scale(ind).endswith("_r")
     direction = "higher" if dark_is_high else "lower"
-    if ind.polarity == "neutral":
+    if better_end(ind) is None:
         return f"Darker shading means a {direction} figure (neither is better for this indicator)."
-    dark_is_better = dark_is_high == (ind.polarity == "higher_is_better")
-    return f"Darker shading means a {direction} figure, which is {'better' if dark_is_better else 'worse'} here."
+    return f"Darker shading means a {direction} figure, which is {judgement(ind, dark_is_high)} here."
 
 
 def choropleth(snapshot: pd.DataFrame, boundaries: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
@@ -440,7 +434,7 @@ def scatter(wide: pd.DataFrame, x: Indicator, y: Indicator, title: str, highligh
         )
     )
     fig = _layout(fig, y, title, height=520)
-    fig.update_xaxes(title=f"{x.label} ({x.short_unit})", rangemode="tozero", gridcolor="#E8E8E8")
+    fig.update_xaxes(title=f"{x.label} ({x.short_unit})", rangemode="tozero", gridcolor=GRID)
     fig.update_yaxes(title=f"{y.label} ({y.short_unit})")
     return fig
 
@@ -542,7 +536,7 @@ def changes(frame: pd.DataFrame, ind: Indicator, title: str) -> go.Figure:
         title=f"Change ({ind.short_unit if ind.unit != 'percent' else 'percentage points'})",
         ticksuffix=unit,
         tickprefix="£" if ind.unit == "gbp" else "",
-        gridcolor="#E8E8E8",
+        gridcolor=GRID,
         zeroline=True,
         zerolinecolor="#555555",
     )

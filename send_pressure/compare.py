@@ -11,37 +11,20 @@ from dataclasses import replace
 import pandas as pd
 
 from etl.aggregates import nil_as_zero
-from send_pressure.catalogue import UNRANKED, Indicator
+from send_pressure import narrative
+from send_pressure.catalogue import (
+    UNRANKED,
+    Indicator,
+    format_change,
+    format_value,
+    has_value,
+    lower_first,
+    period_label,
+)
+from send_pressure.charts import choropleth
 from send_pressure.queries import ENGLAND, Store
-
-QUARTILE_BANDS = ["A (top quarter)", "B", "C", "D (bottom quarter)"]
-
-
-def rank_authorities(snapshot: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
-    """Rank LAs on one period's values.
-
-    ``snapshot``: LA rows of one indicator and period (columns area_code, value,
-    marker ...). Returns the same rows plus ``rank`` (competition ranking: ties share
-    the best place, the next place skips: 1, 2, 2, 4), ``tied`` (shares its place), ``ranked_of`` (how many LAs
-    were ranked) and ``quartile`` (A-D band; A = best quarter for the polarity, or
-    the highest values when polarity is neutral). Suppressed values, and City of
-    London and Isles of Scilly, get no rank and are left out of the count. An indicator the catalogue
-    marks not ``comparable`` (a size count) ranks nobody (``ranked_of`` 0).
-    """
-    out = snapshot.copy()
-    # Size counts are context, not performance: never ranked (catalogue ``comparable``).
-    rankable = out.value.notna() & ~out.area_code.isin(UNRANKED) & indicator.comparable
-    ascending = indicator.polarity == "lower_is_better"
-    # Rounded so that figures equal as published tie despite float noise in derived rates.
-    ranks = out.loc[rankable, "value"].round(9).rank(method="min", ascending=ascending)
-    out["rank"] = pd.Series(ranks, index=out.index).astype("Int64")
-    out["tied"] = out["rank"].map(out["rank"].value_counts()).fillna(0).gt(1)
-    n = int(rankable.sum())
-    out["ranked_of"] = n
-    # Quartile band from the rank: the first quarter of places is band A.
-    band = ((out["rank"] - 1) * 4 // max(n, 1)).clip(0, 3)
-    out["quartile"] = band.map(lambda b: QUARTILE_BANDS[int(b)] if pd.notna(b) else None)
-    return out
+from send_pressure.ranking import QUARTILE_BANDS, rank_authorities  # noqa: F401  (part of this module's API)
+from send_pressure.uncertainty import has_interval, intervals, small_number_note
 
 
 def growth_indicator(ind: Indicator) -> Indicator:
@@ -49,11 +32,17 @@ def growth_indicator(ind: Indicator) -> Indicator:
     return replace(
         ind,
         indicator_id=f"{ind.indicator_id}__change",
-        label=f"Change in {ind.label[0].lower()}{ind.label[1:]} on the previous period",
+        label=f"Change in {lower_first(ind.label)} on the previous period",
         unit="percent",
+        kind="rate",
+        decimals=None,  # the unit's (one place)
+        short_label="",  # '', so these three are made again from the new label
+        chart_title="",
+        sentence="",
         polarity="neutral",
+        additive=False,
         comparable=True,
-        not_comparable_because=None,
+        not_comparable_because="",
     )
 
 
@@ -113,10 +102,8 @@ def group_series(store: Store, indicator: Indicator, codes: list[str]) -> pd.Dat
         den = store.series(indicator.denominator_id, codes).assign(value=nil_as_zero)[["area_code", "year", "value"]]
         m = num.merge(den, on=["area_code", "year"], suffixes=("", "_den")).dropna()
         m = m[m.value_den > 0]
-        pooled = m.groupby("year").apply(
-            lambda d: d.value.sum() / d.value_den.sum() * indicator.scale, include_groups=False
-        )
-        g["pooled"] = g.year.map(pooled)
+        sums = m.groupby("year")[["value", "value_den"]].sum()
+        g["pooled"] = g.year.map(sums.value / sums.value_den * indicator.scale)
     g = g[g.year.isin(period_of) & (g.n > 0)].copy()
     g["time_period"] = g.year.map(period_of)
     g["method"] = GROUP_METHOD
@@ -138,8 +125,6 @@ def neighbour_figures(store: Store, indicator_id: str, la_code: str) -> pd.DataF
 def group_summary_text(row, unit: str, of: int) -> str:
     """'median 35.5% (range 3.2% to 85.1%; 10 of 10 neighbours)' for one :func:`group_series` row
     (``row`` None or without figures: 'not published')."""
-    from send_pressure.catalogue import format_value, has_value
-
     if row is None or not has_value(row.value):
         return "not published"
     f = lambda v: format_value(v, None, unit)  # noqa: E731
@@ -147,36 +132,50 @@ def group_summary_text(row, unit: str, of: int) -> str:
     return f"{GROUP_STATISTIC} {f(row.value)} ({spread}{int(row.n)} of {of} neighbours)"
 
 
+#: The role of each series of a benchmark frame (column ``role``): the chosen LA, its region, England, the
+#: statistical neighbours' median, and each neighbour's own figures. Pages, charts and briefings pick series
+#: by role, never by display name.
+ROLES = ("la", "region", "england", "neighbours", "neighbour")
+
+
 def benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     """Series of an LA beside its region, England, its statistical neighbours' median and each neighbour.
 
-    Returns long rows: area_code (None on the median rows), time_period, year, series (the LA's name, its
-    region's name, 'England', :data:`NEIGHBOURS`, or a neighbour's name), value, marker, source_id,
-    n_neighbours (how many of the neighbours had data; NaN for the other series), low / high (the
-    neighbours' range, on the median rows) and ``neighbour`` (True on each neighbour's own rows).
+    Returns long rows: area_code (None on the median rows), role (:data:`ROLES`), series (the display name:
+    the LA's name, its region's name, 'England', :data:`NEIGHBOURS`, or a neighbour's name), time_period, year,
+    value, marker, source_id, n_neighbours (how many of the neighbours had data; NaN for the other series) and
+    low / high (the neighbours' range, on the median rows). Series stay in order: LA, region, England,
+    neighbours' median, then each neighbour, within each year. Memoised on the store: filter the frame, never
+    modify it in place.
     """
+    return store.memo(("benchmarks", indicator_id, la_code), lambda: _benchmarks(store, indicator_id, la_code))
+
+
+def _benchmarks(store: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
     ind = store.indicators[indicator_id]
     la = store.local_authorities.set_index("new_la_code")
     obs = store.observations(indicator_id)
     # area_code travels with each row, so tables and CSVs can put data-quality flags beside the figure.
     cols = ["area_code", "time_period", "year", "value", "marker", "source_id"]
-    rows = [obs[obs.area_code == la_code][cols].assign(series=la.at[la_code, "la_name"])]
+    rows = [obs[obs.area_code == la_code][cols].assign(role="la", series=la.at[la_code, "la_name"])]
     region = region_series(store, ind, la.at[la_code, "region_code"])
-    rows.append(region.assign(series=la.at[la_code, "region_name"], area_code=la.at[la_code, "region_code"]))
-    rows.append(obs[obs.area_code == ENGLAND][cols].assign(series="England"))
+    rows.append(
+        region.assign(role="region", series=la.at[la_code, "region_name"], area_code=la.at[la_code, "region_code"])
+    )
+    rows.append(obs[obs.area_code == ENGLAND][cols].assign(role="england", series="England"))
     neighbours = store.neighbours(la_code).neighbour_code.tolist()
     if neighbours:
         g = group_series(store, ind, neighbours).rename(columns={"n": "n_neighbours"})
         rows.append(
             g.drop(columns=["method", "pooled"]).assign(
-                series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)
+                area_code=None, role="neighbours", series=NEIGHBOURS, marker=None, source_id=_source_by_year(obs, g)
             )
         )
         each = neighbour_figures(store, indicator_id, la_code)
-        rows.append(each[cols].assign(series=each.area_name, neighbour=True))
+        rows.append(each[cols].assign(role="neighbour", series=each.area_name))
     out = pd.concat(rows, ignore_index=True)
-    out["neighbour"] = out.get("neighbour", pd.Series(False, index=out.index)).fillna(False).astype(bool)
-    # Series stay in order: LA, region, England, neighbours' median, then each neighbour.
+    first = ["area_code", "role", "series", "time_period", "year", "value", "marker", "source_id"]
+    out = out[first + [c for c in out.columns if c not in first]]
     return out.sort_values("year", kind="stable").reset_index(drop=True)
 
 
@@ -231,9 +230,7 @@ INDEXED_COLUMNS = [
 ]
 
 
-def indexed_growth(
-    store: Store, area_codes: list[str], indicator_ids: tuple[str, ...] = ("high_needs_block", "ehc_plans")
-) -> pd.DataFrame:
+def indexed_growth(store: Store, area_codes: list[str], indicator_ids: tuple[str, ...]) -> pd.DataFrame:
     """Each indicator for each area indexed to 100 in the first year all of them have a figure.
 
     Years are matched on ``year`` (the calendar year a period ends in), so financial
@@ -289,28 +286,21 @@ def map_coverage(snapshot: pd.DataFrame, boundaries: pd.DataFrame) -> dict[str, 
     }
 
 
-_MAPS: dict = {}
-
-
 def map_figure(store: Store, indicator_id: str, time_period: str, title: str, regional: bool = False):
-    """The choropleth of one indicator and period, built once per store (a database file never changes).
+    """The choropleth of one indicator and period, built once per database (memoised on the store).
 
     ``regional``: every LA shaded with its region's figure (:func:`region_snapshot`; a size count's change).
     Building the figure (plotly validates ~570 kB of GeoJSON) is most of the cost of the map.
     """
-    from send_pressure.charts import choropleth
 
-    key = (store, indicator_id, time_period, title, regional)
-    if key not in _MAPS:
-        if len(_MAPS) > 64:
-            _MAPS.clear()
+    def build():
         ind = store.indicators[indicator_id]
         if regional:
             shown = ind if ind.comparable else growth_indicator(ind)
-            _MAPS[key] = choropleth(region_snapshot(store, ind, time_period), store.boundaries, shown, title)
-        else:
-            _MAPS[key] = choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
-    return _MAPS[key]
+            return choropleth(region_snapshot(store, ind, time_period), store.boundaries, shown, title)
+        return choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
+
+    return store.memo(("map", indicator_id, time_period, title, regional), build)
 
 
 def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
@@ -321,8 +311,6 @@ def pair_rows(store: Store, x_id: str, y_id: str) -> pd.DataFrame:
     source_id. There is deliberately no ``value`` column, so a table formats each
     indicator in its own unit.
     """
-    from send_pressure.catalogue import format_value
-
     rows = []
     for iid in dict.fromkeys((x_id, y_id)):
         period = store.latest_period(iid)
@@ -357,15 +345,11 @@ def ranking_table(
     Figure (as published, marker kept), Rank, Ranked of, Quartile, and from ``store`` (empty without one)
     Denominator, 95% interval, Compared with England and Small number (percentages with a published
     denominator) and Data quality (flags and footnotes); ordered by rank, unranked last."""
-    from send_pressure.uncertainty import has_interval, intervals, small_number_note
-
     ci = None
     if store is not None and has_interval(indicator) and len(ranked):
         ci = intervals(store, indicator, ranked.time_period.iloc[0]).set_index("area_code")
     flags = store.flag_text if store is not None else (lambda *_: "")
     notes = store.marker_note if store is not None else (lambda *_: "")
-    from send_pressure.catalogue import format_value
-
     region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
     out = pd.DataFrame(
         {
@@ -390,17 +374,15 @@ def ranking_table(
     return out.sort_values(["Rank", "Local authority"], na_position="last").reset_index(drop=True)
 
 
-def long_run_growth(store: Store, area_code: str, indicator_id: str = "ehc_plans") -> str | None:
+def long_run_growth(store: Store, area_code: str, indicator_id: str) -> str | None:
     """A sentence on growth since the first January with EHC plans, read from the long series.
 
     E.g. 'Counting statements of SEN and EHC plans together, England went from 240,183 in January 2015 to
-    638,745 in January 2025 (2.7 times as many).' Uses :data:`catalogue.LONG_SERIES` (statements and plans
+    638,745 in January 2025 (2.7 times as many).' Uses the indicator's ``long_series_id`` (statements and plans
     together), so the transfer from statements does not read as growth. None when the indicator has no long
     series or the area lacks either figure.
     """
-    from send_pressure.catalogue import LONG_SERIES, format_value
-
-    long_id = LONG_SERIES.get(indicator_id)
+    long_id = store.indicators[indicator_id].long_series_id
     if long_id is None or long_id not in store.indicators:
         return None
     plans = store.series(indicator_id, [ENGLAND])
@@ -412,18 +394,17 @@ def long_run_growth(store: Store, area_code: str, indicator_id: str = "ehc_plans
     if first.empty or first.value.iloc[0] <= 0 or last.year.iloc[0] <= first.year.iloc[0]:
         return None
     v0, v1 = first.value.iloc[0], last.value.iloc[0]
-    return (
-        f"Counting statements of SEN and EHC plans together, {store.area_name(area_code)} went from "
-        f"{format_value(v0, None, 'count')} in January {first.year.iloc[0]} to {format_value(v1, None, 'count')} "
-        f"in January {last.year.iloc[0]} ({v1 / v0:.1f} times as many)."
+    return narrative.long_run_sentence(
+        store.area_name(area_code),
+        (format_value(v0, None, "count"), f"January {first.year.iloc[0]}"),
+        (format_value(v1, None, "count"), f"January {last.year.iloc[0]}"),
+        v1 / v0,
     )
 
 
 def change_table(growth: pd.DataFrame, authorities: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     """A table of :func:`growth_snapshot` output for a size count: Local authority, Code, Region, the two
     figures (headed by their periods), Change (formatted) and Value (% change, number); no rank, by name."""
-    from send_pressure.catalogue import format_change, format_value, period_label
-
     region = dict(zip(authorities.new_la_code, authorities.region_name, strict=True))
     prev, now = period_label(growth.previous_period.iloc[0]), period_label(growth.time_period.iloc[0])
     fmt = lambda vs: [format_value(v, None, indicator.unit) for v in vs]  # noqa: E731

@@ -4,7 +4,7 @@ constituency names) is made safe for where it goes: Markdown, HTML or a CSV cell
 * :func:`md` - for ``st.markdown``, ``st.info``/``st.warning``, subheaders, button and link labels (all
   Markdown in Streamlit): the text shows exactly as typed and can never become a link, an image the browser
   fetches, LaTeX, an emoji or colour directive, HTML or a new block.
-* :func:`html` - for the HTML briefing (``send_pressure.briefing``).
+* HTML: the briefing's template escapes every value itself (Jinja2 autoescaping, ``send_pressure.briefing``).
 * :func:`csv_bytes` - every CSV the app offers for download: a text cell that a spreadsheet would run as a
   formula is made inert.
 
@@ -17,7 +17,7 @@ marker (``-`` means nil; see ``send_pressure.catalogue.MARKER_MEANINGS``) and a 
 
 from __future__ import annotations
 
-import html as _html
+import math
 import re
 
 import pandas as pd
@@ -68,17 +68,12 @@ def md(text: object) -> str:
     return text
 
 
-def html(text: object) -> str:
-    """``text`` escaped for HTML element content and quoted attribute values."""
-    return _html.escape(str(text), quote=True)
-
-
 def _is_number(text: str) -> bool:
+    # "-inf" and "-nan" parse as floats but a spreadsheet reads them as formulas: only finite numbers pass.
     try:
-        float(text.replace(",", ""))
+        return math.isfinite(float(text.replace(",", "")))
     except ValueError:
         return False
-    return True
 
 
 def csv_cell(value: object) -> object:

@@ -8,9 +8,9 @@ the link in a fresh browser shows the same view.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import MutableMapping, Sequence
 
+from send_pressure.catalogue import lead
 from send_pressure.queries import Store
 
 DEFAULT_LA = "E10000016"  # Kent: the largest caseload, a recognisable first view
@@ -98,17 +98,25 @@ class LinkState:
 RELEASE_KEY = "rel"
 
 
-#: The figure whose release a link records: the EHC plans caseload (its source follows the latest release).
-RELEASE_INDICATOR = "ehc_plans"
+#: The topic whose lead figure's release a link records: the EHC plans caseload (its source follows the latest
+#: release).
+RELEASE_TOPIC = "plans"
 
 
-@functools.lru_cache(maxsize=8)  # one database's sources never change; asked at every rerun
 def current_release(store: Store) -> str | None:
     """The release of the EHC plans figures in the database: the ``release_slug`` (e.g. '2025') of the source
-    the caseload indicator names, or that source's id when it has no slug; None when the database has neither."""
-    ind = store.indicators.get(RELEASE_INDICATOR)
+    the caseload indicator names, or that source's id when it has no slug; None when the database has neither.
+    Memoised on the store (asked at every rerun)."""
+    return store.memo(("current release",), lambda: _current_release(store))
+
+
+def _current_release(store: Store) -> str | None:
+    try:
+        ind = lead(store.indicators, RELEASE_TOPIC)
+    except KeyError:
+        return None
     s = store.sources.set_index("source_id")
-    if ind is None or ind.source_id not in s.index:
+    if ind.source_id not in s.index:
         return None
     slug = s.at[ind.source_id, "release_slug"]
     return slug if isinstance(slug, str) and slug else ind.source_id

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from send_pressure.catalogue import format_value, period_label
+from send_pressure import narrative
+from send_pressure.catalogue import Indicator, format_value, has_value, lead, marker_reason, period_label, period_words
 from send_pressure.profile import headline_table
 from send_pressure.queries import Store
 
@@ -153,35 +154,34 @@ def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
     return out.set_index("Indicator")
 
 
-def summary_sentence(figures: pd.DataFrame, la_name: str) -> str:
-    """One line in plain words, e.g. 'Kent issued 33.3% of new EHC plans within 20 weeks in 2024
-    (England 46.4%); 19,000 children and young people had an EHC plan in January 2025.'"""
+#: The topics whose lead figure the summary puts in words, in order: timeliness, caseload, refusals.
+SUMMARY_TOPICS = ("timeliness", "plans", "refusals")
+
+
+def summary_sentence(figures: pd.DataFrame, la_name: str, indicators: dict[str, Indicator]) -> str:
+    """One LA's figures for the :data:`SUMMARY_TOPICS` leads in plain words (:mod:`send_pressure.narrative`,
+    as on the other pages and in the briefing), e.g. 'In 2024, Kent issued 33.3% of new EHC plans within 20 weeks
+    (excluding exceptions), below England (46.4%). In January 2025, Kent maintained 19,000 EHC plans. ...'.
+
+    ``figures``: :func:`headline_figures`. Plain text: escape it for where it goes. Totals (``additive``) are
+    not set against England's total (they mostly reflect size); a missing figure says so with its marker's
+    meaning.
+    """
     f = figures.set_index("indicator_id")
-    parts = []
-    if "pct_within_20_weeks" in f.index:
-        r = f.loc["pct_within_20_weeks"]
-        if pd.notna(r.la_value):
-            parts.append(
-                f"{la_name} issued {r.LA} of new EHC plans within 20 weeks in {period_label(r.period)} "
-                f"(England {r.England})"
-            )
-        else:
-            parts.append(
-                f"{la_name}'s share of new EHC plans issued within 20 weeks in "
-                f"{period_label(r.period)} was not published ({r.LA})"
-            )
-    if "ehc_plans" in f.index and pd.notna(f.at["ehc_plans", "la_value"]):
-        r = f.loc["ehc_plans"]
-        year = str(r.period)[:4]
-        year = str(int(year) + 1) if len(str(r.period)) == 6 and year.isdigit() else year
-        parts.append(f"{r.LA} children and young people had an EHC plan in January {year}")
-    if "requests_refused_pct" in f.index and pd.notna(f.at["requests_refused_pct", "la_value"]):
-        r = f.loc["requests_refused_pct"]
-        parts.append(
-            f"{r.LA} of initial requests for an assessment were refused in {period_label(r.period)} "
-            f"(England {r.England})"
-        )
-    return ("; ".join(parts) + ".") if parts else ""
+    out = []
+    for topic in SUMMARY_TOPICS:
+        ind = lead(indicators, topic)
+        if ind.indicator_id not in f.index:
+            continue
+        r = f.loc[ind.indicator_id]
+        when = period_words(ind, r.period)
+        if not has_value(r.la_value):
+            out.append(narrative.not_published_sentence(ind, la_name, when, marker_reason(r.la_marker)))
+            continue
+        england = has_value(r.england) and not ind.additive
+        clauses = [narrative.versus("England", r.la_value, r.england, r.LA, r.England)] if england else []
+        out.append(narrative.figure_sentence(ind, la_name, when, r.LA, clauses))
+    return " ".join(out)
 
 
 def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:

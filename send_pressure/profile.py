@@ -7,7 +7,6 @@ England and statistical-neighbour figures for the same period. Nothing here draw
 
 from __future__ import annotations
 
-import functools
 import math
 
 import pandas as pd
@@ -22,19 +21,13 @@ from send_pressure.catalogue import (
     period_label,
     rank_text,
 )
-from send_pressure.compare import group_series, group_summary_text, rank_authorities, region_series
+from send_pressure.compare import group_series, group_summary_text, region_series
+from send_pressure.narrative import count_better, rank_basis
 from send_pressure.queries import ENGLAND, Store
 from send_pressure.uncertainty import has_interval, intervals, small_number_note
 
-#: Indicators shown on the profile besides those flagged ``headline`` in the catalogue.
-EXTRA_HEADLINES = ("pct_pupils_ehc_plan", "pct_pupils_sen_support")
-
-#: How 1st is chosen, by polarity.
-RANK_BASIS = {
-    "higher_is_better": "1st = highest (higher is better)",
-    "lower_is_better": "1st = lowest (lower is better)",
-    "neutral": "1st = highest (no better or worse)",
-}
+#: Catalogue topics whose indicators the profile shows besides those flagged ``headline``.
+EXTRA_TOPICS = ("pupils",)
 
 #: Columns of :func:`headline_table`, in order, with their meaning.
 COLUMNS = {
@@ -83,9 +76,9 @@ COLUMNS = {
 
 
 def headline_ids(store: Store) -> list[str]:
-    """The profile's indicators: catalogue headlines plus :data:`EXTRA_HEADLINES`, in catalogue order."""
-    inds = store.indicators
-    return [i for i, ind in inds.items() if ind.headline or i in EXTRA_HEADLINES]
+    """The profile's indicators: catalogue headlines plus the indicators of :data:`EXTRA_TOPICS`, in catalogue
+    order."""
+    return [i for i, ind in store.indicators.items() if ind.headline or ind.topic in EXTRA_TOPICS]
 
 
 def _value_at(obs: pd.DataFrame, code: str, period: str | None) -> tuple[float, str | None, str | None]:
@@ -116,7 +109,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         found = found[found.area_code == la_code]
         ci = found.iloc[0] if len(found) else None
     if latest is not None:
-        ranked = rank_authorities(store.snapshot(iid, latest), ind)
+        ranked = store.ranked(iid, latest)
         ranked_of = int(ranked.ranked_of.iloc[0]) if len(ranked) else 0
         mine = ranked[ranked.area_code == la_code]
         note = UNRANKED_NOTE if la_code in UNRANKED else ""
@@ -145,10 +138,10 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         g = group_series(store, ind, neighbours)
         g = g[g.time_period == latest]
         nb_row = g.iloc[0] if len(g) else None
-        if nb_row is not None and has_value(value) and ind.comparable and ind.polarity != "neutral":
+        if nb_row is not None:
             theirs = store.snapshot(iid, latest)
-            theirs = theirs[theirs.area_code.isin(neighbours)].value.dropna()
-            better = int((theirs > value).sum() if ind.polarity == "higher_is_better" else (theirs < value).sum())
+            better = count_better(ind, value, theirs[theirs.area_code.isin(neighbours)].value)
+            better = pd.NA if better is None else better
     nb = lambda col: float(nb_row[col]) if nb_row is not None and has_value(nb_row[col]) else math.nan  # noqa: E731
     fmt = lambda v: format_value(v, None, ind.unit) if has_value(v) else "not published"  # noqa: E731
     return {
@@ -168,7 +161,7 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
         "rank": rank,
         "ranked_of": ranked_of,
         "rank_text": rtext,
-        "rank_basis": RANK_BASIS.get(ind.polarity, "") if ind.comparable else "",
+        "rank_basis": rank_basis(ind) if ind.comparable else "",
         "quartile": quartile,
         "region_value": region_value,
         "england_value": england_value,
@@ -197,15 +190,14 @@ def _row(store: Store, ind: Indicator, la_code: str, region: str, neighbours: li
 def headline_table(store: Store, la_code: str) -> pd.DataFrame:
     """One row per profile indicator for one LA; columns as :data:`COLUMNS` (in that order).
 
-    Ranks use :func:`compare.rank_authorities` on the latest period (competition
+    Ranks are :meth:`Store.ranked` on the latest period (competition
     ranking, polarity-aware; neutral indicators high-to-low). Ties read 'joint 3rd'.
     Suppressed figures are unranked and out of the count; City of London and Isles
-    of Scilly are unranked with :data:`UNRANKED_NOTE`. Memoised per store and LA (a copy is returned).
+    of Scilly are unranked with :data:`UNRANKED_NOTE`. Memoised on the store, per LA (a copy is returned).
     """
-    return _headline_table(store, la_code).copy()
+    return store.memo(("headline table", la_code), lambda: _headline_table(store, la_code)).copy()
 
 
-@functools.lru_cache(maxsize=256)
 def _headline_table(store: Store, la_code: str) -> pd.DataFrame:
     la = store.local_authorities.set_index("new_la_code")
     region = la.at[la_code, "region_code"]
@@ -283,15 +275,14 @@ def neighbour_table(store: Store, la_code: str) -> pd.DataFrame:
 
     Rows: the LA first, then its neighbours closest first. Columns: 'Local authority', 'Closeness', then one
     column per :func:`headline_table` indicator headed '<label> (<period>)' with the figure as published
-    (marker kept), so each neighbour's own figure sits beside the group's median. Memoised per store and LA
-    (a copy is returned).
+    (marker kept), so each neighbour's own figure sits beside the group's median. Memoised on the store,
+    per LA (a copy is returned).
     """
-    return _neighbour_table(store, la_code).copy()
+    return store.memo(("neighbour table", la_code), lambda: _neighbour_table(store, la_code)).copy()
 
 
-@functools.lru_cache(maxsize=256)
 def _neighbour_table(store: Store, la_code: str) -> pd.DataFrame:
-    table = _headline_table(store, la_code)
+    table = headline_table(store, la_code)
     nb = store.neighbours(la_code)
     codes = [la_code, *nb.neighbour_code]
     out = pd.DataFrame(

@@ -2,9 +2,18 @@
 
 :class:`Store` opens the DuckDB file read-only, so a build can swap in a new file
 while the dashboard runs; every method returns a pandas DataFrame (or plain
-values) and is memoised, because the data in one file never change.
-:func:`current_store` hands out the store of the file now at a path, opening a new
-one when a build has replaced the file and retiring the old one.
+values). :func:`current_store` hands out the store of the file now at a path,
+opening a new one when a build has replaced the file and retiring the old one.
+
+Caching policy (the only one in the app): whatever is computed from a database file
+is memoised on the :class:`Store` of that file, because the data in one file never
+change: attributes with ``functools.cached_property``, everything keyed (queries by
+indicator or area, rankings, benchmark frames, figures, tables, sentences) with
+:meth:`Store.memo`. A store is one file identity (device, inode, modification time,
+size: :func:`file_identity`), so its memo is keyed by the database file; when a build
+replaces the file, :func:`current_store` opens a new store with an empty memo and the
+old one, with everything computed from it, is dropped. Nothing derived from the data
+is cached anywhere else (no module-level ``lru_cache`` or dict keyed by a store).
 """
 
 from __future__ import annotations
@@ -12,19 +21,48 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 
-from send_pressure.catalogue import Indicator, load_catalogue
+from send_pressure.catalogue import Indicator, load_catalogue, period_label
+from send_pressure.ranking import rank_authorities
 
 ENGLAND = "E92000001"
+#: How many results one store memoises (:meth:`Store.memo`) before dropping the least recently used.
+MEMO_ENTRIES = 4096
+T = TypeVar("T")
 
 #: Columns of every observation frame the store returns.
 OBS = (
     "indicator_id, geographic_level, area_code, breakdown_topic, breakdown, time_period, year, value, marker, source_id"
 )
+
+
+#: Columns of every frame :meth:`Store.breakdown_rows` returns, in this order.
+BREAKDOWN_ROW_COLUMNS = [
+    "measure_id",
+    "label",
+    "unit",
+    "geographic_level",
+    "area_code",
+    "area_name",
+    "breakdown_topic",
+    "breakdown",
+    "time_period",
+    "period",
+    "year",
+    "value",
+    "marker",
+    "source_id",
+    "release",
+]
+#: Areas the breakdown files publish beside the regions (some files give Inner and Outer London, not London).
+SUB_REGIONS = {"E13000001": "Inner London", "E13000002": "Outer London"}
 
 
 class DatabaseMissing(RuntimeError):
@@ -65,6 +103,9 @@ class Store:
                 "(or `python -m etl build --source-dir ../shared/data/sources` offline)."
             )
         self._lock = threading.Lock()
+        self._memo: OrderedDict[tuple, object] = OrderedDict()
+        self._memo_lock = threading.Lock()
+        self._building: dict[tuple, threading.Lock] = {}
         self._active = 0
         self._retired = False
         self._con: duckdb.DuckDBPyConnection | None = self._open()
@@ -117,6 +158,36 @@ class Store:
         if self._retired and self._active == 0 and self._con is not None:
             self._con.close()
             self._con = None
+
+    # --- memo ------------------------------------------------------------------------------------
+
+    def memo(self, key: tuple, build: Callable[[], T]) -> T:
+        """``build()`` computed once for this database file and ``key``, then the same object every time.
+
+        ``key`` names everything ``build`` reads besides the database (what it is, indicator, area, period ...),
+        as hashable values. The result is shared between sessions and threads: never modify it. Callers asking
+        for the same key at once wait for one computation; the least recently used of :data:`MEMO_ENTRIES`
+        entries are dropped. An exception from ``build`` is raised to the caller and nothing is kept.
+        """
+        with self._memo_lock:
+            if key in self._memo:
+                self._memo.move_to_end(key)
+                return self._memo[key]
+            building = self._building.setdefault(key, threading.Lock())
+        with building:
+            with self._memo_lock:
+                if key in self._memo:
+                    return self._memo[key]
+            try:
+                value = build()
+            finally:
+                with self._memo_lock:
+                    self._building.pop(key, None)
+            with self._memo_lock:
+                self._memo[key] = value
+                while len(self._memo) > MEMO_ENTRIES:
+                    self._memo.popitem(last=False)
+        return value
 
     # --- reference -------------------------------------------------------------------------------
 
@@ -191,19 +262,19 @@ class Store:
             return "England"
         return self._area_names.get(code, code)
 
-    @functools.lru_cache(maxsize=512)  # noqa: B019  (the store lives as long as the app)
     def neighbours(self, la_code: str) -> pd.DataFrame:
         """The LA's statistical neighbours: neighbour_code, la_name, rank (1-10), closeness, version."""
-        return self.query(
-            """SELECT s.neighbour_code, l.la_name, s.rank, s.closeness, s.version
-               FROM statistical_neighbour s JOIN local_authority l ON l.new_la_code = s.neighbour_code
-               WHERE s.new_la_code = ? ORDER BY s.rank""",
-            [la_code],
-        )
+        sql = """SELECT s.neighbour_code, l.la_name, s.rank, s.closeness, s.version
+                 FROM statistical_neighbour s JOIN local_authority l ON l.new_la_code = s.neighbour_code
+                 WHERE s.new_la_code = ? ORDER BY s.rank"""
+        return self.memo(("neighbours", la_code), lambda: self.query(sql, [la_code]))
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019
     def constituencies(self) -> pd.DataFrame:
         """pcon_code, pcon_name, mp_name, party, new_la_code, la_name (one row per constituency x LA)."""
+        return self._constituencies
+
+    @functools.cached_property
+    def _constituencies(self) -> pd.DataFrame:
         return self.query(
             """SELECT c.*, l.la_name FROM constituency c JOIN local_authority l USING (new_la_code)
                ORDER BY c.pcon_name, l.la_name"""
@@ -214,12 +285,12 @@ class Store:
         """new_la_code, name, geometry (GeoJSON text)."""
         return self.query("SELECT * FROM boundary")
 
-    @functools.lru_cache(maxsize=64)  # noqa: B019
     def notes_for(self, area_code: str | None = None) -> pd.DataFrame:
         """Data-quality notes (source_id, area_code, time_period, indicator_id, note) for an area, or all."""
         if area_code is None:
-            return self.query("SELECT * FROM data_note ORDER BY source_id")
-        return self.query("SELECT * FROM data_note WHERE area_code = ? ORDER BY source_id", [area_code])
+            return self.memo(("notes",), lambda: self.query("SELECT * FROM data_note ORDER BY source_id"))
+        sql = "SELECT * FROM data_note WHERE area_code = ? ORDER BY source_id"
+        return self.memo(("notes", area_code), lambda: self.query(sql, [area_code]))
 
     @functools.cached_property
     def flags(self) -> pd.DataFrame:
@@ -265,12 +336,15 @@ class Store:
 
     # --- observations ----------------------------------------------------------------------------
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019
     def observations(self, indicator_id: str) -> pd.DataFrame:
         """Headline (Total) rows of one indicator for every area and period, ordered by year.
 
-        Columns: OBS plus ``area_name``. Suppressed cells keep value NaN and their marker.
+        Columns: OBS plus ``area_name``. Suppressed cells keep value NaN and their marker. Memoised: filter the
+        frame, never modify it in place.
         """
+        return self.memo(("observations", indicator_id), lambda: self._observations(indicator_id))
+
+    def _observations(self, indicator_id: str) -> pd.DataFrame:
         df = self.query(
             f"""SELECT {OBS} FROM observation
                 WHERE indicator_id = ? AND breakdown_topic = 'Total' AND breakdown = 'Total'
@@ -283,9 +357,8 @@ class Store:
     def periods(self, indicator_id: str) -> list[str]:
         """The indicator's time periods with at least one published figure, oldest first (periods in which
         every area is a marker, e.g. before a measure was collected, are not offered)."""
-        return list(self._periods(indicator_id))
+        return list(self.memo(("periods", indicator_id), lambda: self._periods(indicator_id)))
 
-    @functools.lru_cache(maxsize=256)  # noqa: B019  (every page asks for them at every rerun)
     def _periods(self, indicator_id: str) -> tuple[str, ...]:
         obs = self.observations(indicator_id)
         return tuple(dict.fromkeys(obs[obs.value.notna()].sort_values("year").time_period))
@@ -304,6 +377,15 @@ class Store:
         """All areas of one level for one period (columns as :meth:`observations`)."""
         obs = self.observations(indicator_id)
         return obs[(obs.time_period == time_period) & (obs.geographic_level == level)].reset_index(drop=True)
+
+    def ranked(self, indicator_id: str, time_period: str) -> pd.DataFrame:
+        """Every LA of one period ranked on the indicator (:func:`send_pressure.ranking.rank_authorities`:
+        columns as :meth:`snapshot` plus rank, tied, ranked_of, quartile), computed once per database for every
+        page and briefing. Shared: filter it, never modify it in place."""
+        return self.memo(
+            ("ranked", indicator_id, time_period),
+            lambda: rank_authorities(self.snapshot(indicator_id, time_period), self.indicators[indicator_id]),
+        )
 
     def wide(self, indicator_ids: list[str], level: str = "Local authority") -> pd.DataFrame:
         """Latest period of each indicator side by side, one row per area.
@@ -329,6 +411,95 @@ class Store:
                 ORDER BY year, breakdown""",
             [indicator_id, area_code, topic],
         )
+
+    # --- every published cell of the EHC plans releases (breakdown_value, measure) ---------------------
+
+    @functools.cached_property
+    def measures(self) -> pd.DataFrame:
+        """The measure catalogue (table ``measure``): one row per published column of the EHC plans releases'
+        data files, ordered by dataset and id. Columns: measure_id ('requests.request_outcome_six_weeks'),
+        publication, dataset, file_name, column_name, topic, label, unit ('count', 'percent', 'weeks'),
+        numerator_id, denominator_id, indicator_id (the headline indicator it feeds, or None), definition,
+        time_identifier, source_id."""
+        return self.query("SELECT * FROM measure ORDER BY dataset, measure_id")
+
+    def breakdown_topics(self, measure_id: str) -> list[str]:
+        """The breakdown topics a measure is published by ('Total' first, then alphabetical)."""
+        return list(self._breakdown_topics(measure_id))
+
+    @functools.lru_cache(maxsize=512)  # noqa: B019
+    def _breakdown_topics(self, measure_id: str) -> tuple[str, ...]:
+        topics = self.query(
+            "SELECT DISTINCT breakdown_topic FROM breakdown_value WHERE measure_id = ? ORDER BY 1", [measure_id]
+        ).breakdown_topic
+        return tuple(sorted(topics, key=lambda t: (t != "Total", t)))
+
+    def breakdown_rows(
+        self,
+        measure_ids: list[str] | None = None,
+        dataset: str | None = None,
+        area_codes: list[str] | None = None,
+        topic: str | None = None,
+        periods: list[str] | None = None,
+    ) -> pd.DataFrame:
+        """Published cells of the EHC plans releases (table ``breakdown_value``) with what a page shows beside them.
+
+        Select by ``measure_ids`` and/or ``dataset`` (a data file, e.g. 'caseload'; at least one of the two),
+        optionally ``area_codes`` (LA new_la_code, E12 region, E13 Inner/Outer London, E92000001), breakdown
+        ``topic`` ('Total' for the headline rows, 'Sex', 'Age when plan started' ...; None: all) and
+        ``time_period`` values. Returns :data:`BREAKDOWN_ROW_COLUMNS`, ordered by measure, area, year, topic and
+        breakdown: ``label``/``unit`` from the catalogue, ``area_name``, ``period`` as publications print it
+        ('2024/25' for the January 2025 snapshot), ``value`` (NaN when withheld) and ``marker`` (the published
+        symbol, else None), ``source_id`` and ``release`` (the source's release label) to cite.
+        Raises ValueError when neither ``measure_ids`` nor ``dataset`` is given.
+        """
+        if not measure_ids and not dataset:
+            raise ValueError("breakdown_rows needs measure_ids or a dataset")
+        key = (
+            tuple(measure_ids or ()),
+            dataset,
+            tuple(area_codes) if area_codes is not None else None,
+            topic,
+            tuple(periods) if periods is not None else None,
+        )
+        return self._breakdown_rows(*key).copy()
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019
+    def _breakdown_rows(self, measure_ids, dataset, area_codes, topic, periods) -> pd.DataFrame:
+        where, params = [], []
+        if measure_ids:
+            where.append(f"b.measure_id IN ({', '.join('?' * len(measure_ids))})")
+            params += list(measure_ids)
+        if dataset:
+            # Ids are '<dataset>.<column>': a prefix range lets DuckDB skip other measures' row groups.
+            where.append("b.measure_id >= ? AND b.measure_id < ?")
+            params += [f"{dataset}.", f"{dataset}/"]
+        if area_codes is not None:
+            if not area_codes:
+                return pd.DataFrame(columns=BREAKDOWN_ROW_COLUMNS)
+            where.append(f"b.area_code IN ({', '.join('?' * len(area_codes))})")
+            params += list(area_codes)
+        if topic is not None:
+            where.append("b.breakdown_topic = ?")
+            params.append(topic)
+        if periods is not None:
+            if not periods:
+                return pd.DataFrame(columns=BREAKDOWN_ROW_COLUMNS)
+            where.append(f"b.time_period IN ({', '.join('?' * len(periods))})")
+            params += list(periods)
+        df = self.query(
+            f"""SELECT b.measure_id, m.label, m.unit, b.geographic_level, b.area_code, b.breakdown_topic,
+                       b.breakdown, b.time_period, b.year, b.value, b.marker, b.source_id, s.release
+                FROM breakdown_value b JOIN measure m USING (measure_id) JOIN source s ON s.source_id = b.source_id
+                WHERE {" AND ".join(where)}
+                ORDER BY b.measure_id, b.area_code, b.year, b.breakdown_topic <> 'Total', b.breakdown_topic,
+                         b.breakdown""",
+            params,
+        )
+        names = {**self._area_names, **SUB_REGIONS, ENGLAND: "England"}
+        df["area_name"] = df.area_code.map(names).fillna(df.area_code)
+        df["period"] = df.time_period.map(period_label)
+        return df[BREAKDOWN_ROW_COLUMNS]
 
     @functools.cached_property
     def _area_names(self) -> dict[str, str]:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from send_pressure import charts, compare
-from send_pressure.catalogue import format_change, format_value, period_label
+from send_pressure.catalogue import format_change, format_value, lead, period_label
 from send_pressure.citation import long_date
 from send_pressure.queries import ENGLAND, Store
 
@@ -36,14 +36,15 @@ STATIC_DIR = ROOT / "static" / "share"
 SERVED_AT = "app/static/share"
 #: Open Graph's recommended image size.
 CARD_WIDTH, CARD_HEIGHT = 1200, 630
-#: Views with a card per local authority: url path -> (page title, indicator on the card).
+#: Views with a card per local authority: url path -> (page title, catalogue topic whose lead figure is on the card).
 LA_VIEWS = {
-    "profile": ("Local authority profile", "pct_within_20_weeks"),
-    "delays": ("Assessment delays", "pct_within_20_weeks"),
-    "requests": ("Requests and assessments", "requests_refused_pct"),
-    "funding": ("High needs funding", "high_needs_block_per_ehc_plan"),
+    "profile": ("Local authority profile", "timeliness"),
+    "delays": ("Assessment delays", "timeliness"),
+    "requests": ("Requests and assessments", "refusals"),
+    "funding": ("High needs funding", "funding"),
 }
-OVERVIEW_INDICATOR = "ehc_plans"
+#: The topic whose lead figure (the EHC plans caseload) is on the overview's card.
+OVERVIEW_TOPIC = "plans"
 STAMP_FILE = ".built"
 
 
@@ -82,7 +83,7 @@ def _source_text(store: Store, frame: pd.DataFrame) -> str:
 
 def overview_card(store: Store) -> Card | None:
     """England's EHC plan caseload: latest figure and change on the period before."""
-    ind = store.indicators[OVERVIEW_INDICATOR]
+    ind = lead(store.indicators, OVERVIEW_TOPIC)
     series = store.series(ind.indicator_id, [ENGLAND]).assign(series="England")
     latest, previous = compare.change(series)
     if latest is None:
@@ -105,19 +106,20 @@ def overview_card(store: Store) -> Card | None:
 
 def la_card(store: Store, view: str, la_code: str) -> Card | None:
     """A local authority's card for ``view`` (see :data:`LA_VIEWS`): its latest figure against England."""
-    page, iid = LA_VIEWS[view]
-    ind = store.indicators[iid]
+    page, topic = LA_VIEWS[view]
+    ind = lead(store.indicators, topic)
+    iid = ind.indicator_id
     la_name = store.area_name(la_code)
     rows = compare.benchmarks(store, iid, la_code)
-    own = rows[(rows.series == la_name) & rows.value.notna()].sort_values("year")
+    own = rows[(rows.role == "la") & rows.value.notna()].sort_values("year")
     if own.empty:
         return None
     last = own.iloc[-1]
-    eng = rows[(rows.series == "England") & (rows.time_period == last.time_period) & rows.value.notna()]
+    eng = rows[(rows.role == "england") & (rows.time_period == last.time_period) & rows.value.notna()]
     takeaway = f"{ind.label}, {period_label(last.time_period)}: {la_name} {format_value(last.value, None, ind.unit)}"
     if len(eng):
         takeaway += f"; England {format_value(eng.value.iloc[0], None, ind.unit)}"
-    fig = charts.trend(rows, ind, f"{ind.label}: {la_name} against benchmarks", highlight=la_name)
+    fig = charts.trend(rows, ind, f"{ind.chart_title}: {la_name} against benchmarks")
     return Card(
         f"{view}-{la_code}",
         f"{page}: {la_name}",

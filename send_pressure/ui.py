@@ -5,9 +5,18 @@ text summary with the latest figures, the source and period caption, a data tabl
 (markers kept), stamped image downloads and copyable link and citation, so no page can forget them.
 
 Reruns are cheap: what does not depend on the session (figures, tables, sentences,
-download data) is built once per process and database through :func:`shared`, and
-reused by every session that shows the same view; charts and tables are converted for the
-browser once and replayed (:func:`drawn`).
+download data) is built once per database file through :func:`shared`, and reused by
+every session that shows the same view. Two mechanisms, both tied to the database file:
+
+- values (frames, figures, tables, sentences) are memoised on the file's store
+  (:meth:`send_pressure.queries.Store.memo`, the app's one caching policy: see
+  :mod:`send_pressure.queries`); a rebuilt file gets a new store with an empty memo;
+- finished chart and table elements are replayed (:func:`drawn`): Streamlit converts a
+  figure to JSON, or a frame to Arrow, at every call, and only its own
+  ``st.cache_resource`` can record elements and replay them in later runs. That cache is
+  keyed by the file's identity (the same test that opens a new store) and emptied when
+  :func:`store` first hands out the store of a new file, so it lives exactly as long as
+  the memo it draws from.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from send_pressure import charts, compare
 from send_pressure.catalogue import MARKER_MEANINGS, Indicator, format_value, period_label
 from send_pressure.escaping import csv_bytes, md
 from send_pressure.links import LinkState
-from send_pressure.queries import DatabaseMissing, Store, current_store
+from send_pressure.queries import ENGLAND, DatabaseMissing, Store, current_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DB_PATH = Path(os.environ.get("SEND_DB", ROOT / "data" / "send.duckdb"))
@@ -72,27 +81,20 @@ def store() -> Store:
     :func:`send_pressure.queries.current_store`. Stops the page with instructions when the
     database is missing.
     """
-    global _last_store
     try:
         db = current_store(DB_PATH)
     except DatabaseMissing as e:
         st.error(f"**The database is not built yet.** {e}")
         st.stop()
-    if db is not _last_store:  # a new file: drop the figures memoised for the old one (they hold its store)
-        for memo in (_benchmarks, _chart_rows, _benchmark_figure, _citation, _figures_line, _breaks, _stale_notices):
-            memo.cache_clear()
-        _last_store = db
+    # Once per store (its memo): the first run on a new file drops the elements drawn from the old one.
+    db.memo(("drawn elements dropped",), _drawn.clear)
     return db
 
 
-_last_store: Store | None = None
-
-
-@functools.lru_cache(maxsize=4)
 def _stale_notices(db: Store) -> list[str]:
     from send_pressure.freshness import stale_notices
 
-    return stale_notices(db.sources)
+    return db.memo(("stale notices",), lambda: stale_notices(db.sources))
 
 
 def link_state() -> LinkState:
@@ -124,11 +126,10 @@ def record_rows(frame: pd.DataFrame) -> None:
     _record_periods(_periods(_Same(frame)))
 
 
-@functools.lru_cache(maxsize=256)
 def _periods(frame: _Same) -> dict[str, list[str]]:
     from send_pressure.freshness import shown_periods
 
-    return shown_periods(frame.obj)
+    return store().memo(("shown periods", frame), lambda: shown_periods(frame.obj))
 
 
 def _record_periods(periods: dict[str, list[str]]) -> None:
@@ -190,32 +191,26 @@ def period_picker(state: LinkState, indicator_id: str, key: str = "period", labe
 T = TypeVar("T")
 
 
-def _database(db: Store) -> tuple:
-    """What tells one database from another for the shared caches: its path and file identity (device, inode,
-    modification time, size), the same test that makes :func:`store` open a replaced file, so nothing computed
-    from the old file is served from the new one."""
-    return str(db.db_path), db.identity
-
-
-@st.cache_resource(show_spinner=False, max_entries=2048, hash_funcs={Store: _database})
-def _shared(db: Store, key: tuple, _build: Callable[[], T]) -> T:
-    return _build()
-
-
 def shared(key: tuple, build: Callable[..., T], /, *args, **kwargs) -> T:
-    """``build(*args, **kwargs)`` computed once per process for the current database and ``key``, then reused by
-    every session.
+    """``build(*args, **kwargs)`` computed once for the current database file and ``key``, then reused by every
+    session (:meth:`send_pressure.queries.Store.memo` of the current store).
 
     For what does not depend on the session: figures, the frames behind them, tables, sentences. ``key`` must
     name everything ``build`` reads besides the database (what it is, indicator, area, period, title ...), as
     plain strings or numbers. The result is shared between sessions and threads: never modify it. Sessions that
-    ask for the same key at once wait for one computation (Streamlit's cache lock); the least recently used of
-    2,048 entries are dropped.
+    ask for the same key at once wait for one computation; the least recently used entries are dropped. A
+    rebuilt database file gets a new store, so nothing computed from the old file is served from the new one.
     """
-    # Keyword arguments: for positional ones Streamlit reads the function's signature at every call.
-    return _shared(db=store(), key=key, _build=functools.partial(build, *args, **kwargs))
+    return store().memo(("shared", *key), functools.partial(build, *args, **kwargs))
 
 
+def _database(db: Store) -> tuple:
+    """What tells one database file from another for :func:`drawn`: its path and file identity (device, inode,
+    modification time, size), the same test that makes :func:`store` open a new store for a replaced file."""
+    return str(db.db_path), db.identity
+
+
+# Keyword arguments below: for positional ones Streamlit reads the function's signature at every call.
 @st.cache_resource(show_spinner=False, max_entries=1024, hash_funcs={Store: _database})
 def _drawn(db: Store, key: tuple, _draw: Callable[[], None]) -> None:
     _draw()
@@ -223,13 +218,15 @@ def _drawn(db: Store, key: tuple, _draw: Callable[[], None]) -> None:
 
 def drawn(key: tuple, draw: Callable[..., object], /, *args, **kwargs) -> None:
     """Draw the elements ``draw(*args, **kwargs)`` makes (e.g. ``st.plotly_chart``, ``st.dataframe``) once per
-    process for the current database and ``key``; later runs, in any session, replay the finished elements.
+    process for the current database file and ``key``; later runs, in any session, replay the finished elements.
 
     Streamlit converts a figure to JSON, or a frame to Arrow, at every call, even for an unchanged one (a map
-    costs about 40 ms a run); a replayed element skips that. Like :func:`shared`: ``key`` must name everything
-    the elements show (use :func:`identity` for an object from :func:`shared`), and ``draw`` must make no
-    widgets and read nothing from the session. Elements land where the call is (inside a column or expander).
-    The least recently used of 1,024 entries are dropped.
+    costs about 40 ms a run); a replayed element skips that. The values drawn come from :func:`shared` (the
+    store's memo); this keeps only the elements made from them, dropped when a new database file is first seen
+    (see the module docstring). Like :func:`shared`: ``key`` must name everything the elements show (use
+    :func:`identity` for an object from :func:`shared`), and ``draw`` must make no widgets and read nothing
+    from the session. Elements land where the call is (inside a column or expander). The least recently used
+    of 1,024 entries are dropped.
     """
     _drawn(db=store(), key=key, _draw=functools.partial(draw, *args, **kwargs))
 
@@ -375,30 +372,26 @@ class _Same:
         return isinstance(other, _Same) and other.obj is self.obj
 
 
-@functools.lru_cache(maxsize=256)
 def _shown_table(data: _Same, ind: Indicator | None, db: Store) -> tuple:
-    return _display_table(data.obj, ind)
+    """:func:`_display_table` of ``data``, memoised on ``db`` for that very frame."""
+    return db.memo(("shown table", data, ind and ind.indicator_id), lambda: _display_table(data.obj, ind))
 
 
-@functools.lru_cache(maxsize=1024)
 def _chart_tables(frame: _Same, ind: Indicator, db: Store, periods: tuple[str, ...]) -> tuple:
     """(source caption, latest-figures sentence, download rows, table shown, source -> periods drawn, period
     span) of a chart's frame: computed once for a frame that comes from :func:`shared` (the same object at every
-    rerun), every time for a frame built in the run. ``periods``: the period labels the chart draws (the
-    caption's span)."""
+    rerun; memoised on ``db``), every time for a frame built in the run. ``periods``: the period labels the
+    chart draws (the caption's span)."""
     from send_pressure.freshness import shown_periods
 
-    rows = frame.obj
-    caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
-    data = tidy_for_download(rows, ind)
-    return (
-        caption,
-        charts.describe(rows, ind),
-        data,
-        _display_table(data, ind),
-        shown_periods(rows),
-        charts.period_span(rows),
-    )
+    def build() -> tuple:
+        rows = frame.obj
+        caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
+        data = tidy_for_download(rows, ind)
+        table = _display_table(data, ind)
+        return caption, charts.describe(rows, ind), data, table, shown_periods(rows), charts.period_span(rows)
+
+    return db.memo(("chart tables", frame, ind.indicator_id, periods), build)
 
 
 def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str, period: str) -> None:
@@ -512,11 +505,12 @@ def view_citation(source_ids, page_title: str, url: str) -> str:
     return _citation(store(), tuple(s for s in source_ids if s), page_title, url, date.today())
 
 
-@functools.lru_cache(maxsize=4096)
 def _citation(db: Store, source_ids: tuple[str, ...], page_title: str, url: str, accessed) -> str:
     from send_pressure.citation import citation
 
-    return citation(db, source_ids, page_title, url, accessed)
+    return db.memo(
+        ("citation", source_ids, page_title, url, accessed), lambda: citation(db, source_ids, page_title, url, accessed)
+    )
 
 
 def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...] = ()) -> str:
@@ -538,65 +532,50 @@ def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...
     return text
 
 
-@functools.lru_cache(maxsize=1024)
-def _figures_line(db: Store, shown: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
-    from send_pressure.freshness import figures_line
-
-    return figures_line(db.sources, {sid: list(periods) for sid, periods in shown})
-
-
-@st.cache_data(show_spinner="Preparing the briefing…", max_entries=32)
-def _briefing_html(la_code: str, db_identity: tuple) -> str:
+def briefing_html_cached(la_code: str) -> str:
+    """The LA's scrutiny briefing as HTML (send_pressure.briefing), dated today; memoised on the store, per LA
+    and date."""
     from datetime import date
 
     from send_pressure.briefing import briefing_html
 
-    return briefing_html(store(), la_code, date.today())
-
-
-@st.cache_data(show_spinner="Preparing the PDF…", max_entries=32)
-def _briefing_pdf(la_code: str, db_identity: tuple) -> bytes:
-    from send_pressure.briefing import briefing_pdf
-
-    return briefing_pdf(_briefing_html(la_code, db_identity))
-
-
-def briefing_html_cached(la_code: str) -> str:
-    """The LA's scrutiny briefing as HTML (send_pressure.briefing), cached per LA and database file."""
-    return _briefing_html(la_code, store().identity)
+    db, today = store(), date.today()
+    return db.memo(("briefing html", la_code, today), lambda: briefing_html(db, la_code, today))
 
 
 def briefing_pdf_cached(la_code: str) -> bytes:
-    """The briefing as PDF; raises RuntimeError when the PDF engine cannot load."""
-    return _briefing_pdf(la_code, store().identity)
+    """The briefing as PDF (memoised like :func:`briefing_html_cached`); raises RuntimeError when the PDF engine
+    cannot load."""
+    from datetime import date
+
+    from send_pressure.briefing import briefing_pdf
+
+    key = ("briefing pdf", la_code, date.today())
+    return store().memo(key, lambda: briefing_pdf(briefing_html_cached(la_code)))
 
 
-def _is_total(ind: Indicator) -> bool:
-    """A count or £ total (not a rate): an LA's line would be flattened beside region and England totals."""
-    return ind.unit in ("count", "gbp") and not ind.numerator_id
-
-
-@functools.lru_cache(maxsize=2048)
-def _benchmarks(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    return compare.benchmarks(db, indicator_id, la_code)
-
-
-@functools.lru_cache(maxsize=2048)
 def _chart_rows(db: Store, indicator_id: str, la_code: str) -> pd.DataFrame:
-    rows = _benchmarks(db, indicator_id, la_code)
-    if _is_total(db.indicators[indicator_id]):
-        keep = rows.series.isin([db.area_name(la_code), compare.NEIGHBOURS]) | rows.neighbour
-        rows = rows[keep].reset_index(drop=True)
-    # Flags and publisher footnotes travel with the rows, so the chart's hover shows them beside the point.
-    return db.attach_flags(rows.assign(area_code=rows.area_code.fillna("")), indicator_id)
+    """The benchmark rows a trend draws: for totals (``additive``) only the LA and its neighbours (median and
+    each), whose lines the region and England totals would flatten; with each figure's flags and footnotes."""
+
+    def build() -> pd.DataFrame:
+        rows = compare.benchmarks(db, indicator_id, la_code)
+        if db.indicators[indicator_id].additive:
+            rows = rows[rows.role.isin(["la", "neighbours", "neighbour"])].reset_index(drop=True)
+        # Flags and publisher footnotes travel with the rows, so the chart's hover shows them beside the point.
+        return db.attach_flags(rows.assign(area_code=rows.area_code.fillna("")), indicator_id)
+
+    return db.memo(("chart rows", indicator_id, la_code), build)
 
 
-@functools.lru_cache(maxsize=2048)
 def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
-    rows = _chart_rows(db, indicator_id, la_code)
-    return charts.trend(
-        rows, db.indicators[indicator_id], title, highlight=db.area_name(la_code), breaks=breaks_for(indicator_id, db)
-    )
+    """The trend of :func:`_chart_rows`, memoised on the store per indicator, LA and title."""
+
+    def build():
+        rows = _chart_rows(db, indicator_id, la_code)
+        return charts.trend(rows, db.indicators[indicator_id], title, breaks=breaks_for(indicator_id, db))
+
+    return db.memo(("benchmark figure", indicator_id, la_code, title), build)
 
 
 def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
@@ -605,27 +584,45 @@ def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
     return _breaks(db or store(), indicator_id)
 
 
-@functools.lru_cache(maxsize=256)
 def _breaks(db: Store, indicator_id: str) -> pd.DataFrame:
-    b = db.series_breaks
-    return b[b.indicator_id == indicator_id]
+    def build() -> pd.DataFrame:
+        b = db.series_breaks
+        return b[b.indicator_id == indicator_id]
+
+    return db.memo(("breaks", indicator_id), build)
 
 
-@functools.lru_cache(maxsize=512)
+def _figures_line(db: Store, shown: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    from send_pressure.freshness import figures_line
+
+    return db.memo(
+        ("figures line", shown), lambda: figures_line(db.sources, {sid: list(periods) for sid, periods in shown})
+    )
+
+
 def _areas_rows(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str) -> pd.DataFrame:
-    frames = []
-    for iid in indicator_ids:
-        rows = db.series(iid, list(area_codes)).assign(indicator_id=iid)
-        frames.append(rows.assign(series=rows.area_name if by == "area" else db.indicators[iid].label))
-    return pd.concat(frames, ignore_index=True)
+    def build() -> pd.DataFrame:
+        frames = []
+        for iid in indicator_ids:
+            rows = db.series(iid, list(area_codes)).assign(indicator_id=iid)
+            if by == "area":  # one line per area: England drawn in its role's style
+                rows = rows.assign(series=rows.area_name, role=rows.area_code.map({ENGLAND: "england"}))
+            else:
+                rows = rows.assign(series=db.indicators[iid].label)
+            frames.append(rows)
+        return pd.concat(frames, ignore_index=True)
+
+    return db.memo(("areas rows", indicator_ids, area_codes, by), build)
 
 
-@functools.lru_cache(maxsize=512)
 def _areas_figure(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str, title: str,
                   highlight: str | None):  # fmt: skip
-    rows = _areas_rows(db, indicator_ids, area_codes, by)
-    breaks = db.series_breaks[db.series_breaks.indicator_id.isin(indicator_ids)]
-    return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight, breaks=breaks)
+    def build():
+        rows = _areas_rows(db, indicator_ids, area_codes, by)
+        breaks = db.series_breaks[db.series_breaks.indicator_id.isin(indicator_ids)]
+        return charts.trend(rows, db.indicators[indicator_ids[-1]], title, highlight=highlight, breaks=breaks)
+
+    return db.memo(("areas figure", indicator_ids, area_codes, by, title, highlight), build)
 
 
 def areas_chart(
@@ -650,11 +647,11 @@ def areas_chart(
 
 
 def benchmarks(indicator_id: str, la_code: str) -> pd.DataFrame:
-    """:func:`send_pressure.compare.benchmarks` for the current database, memoised (a database never changes).
+    """:func:`send_pressure.compare.benchmarks` for the current database (memoised on its store).
 
     The frame is shared between reruns: filter it, never modify it in place.
     """
-    return _benchmarks(store(), indicator_id, la_code)
+    return compare.benchmarks(store(), indicator_id, la_code)
 
 
 def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summary: str | None = None) -> None:
@@ -667,7 +664,7 @@ def benchmark_chart(indicator_id: str, la_code: str, title: str, key: str, summa
     """
     db = store()
     ind = db.indicators[indicator_id]
-    if _is_total(ind):
+    if ind.additive:
         note = "Region and England totals are far larger, so only the neighbours' median is drawn beside it."
         summary = f"{summary} {note}" if summary else note
     fig = _benchmark_figure(db, indicator_id, la_code, title)

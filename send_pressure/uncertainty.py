@@ -14,6 +14,7 @@ import pandas as pd
 
 from etl.aggregates import nil_as_zero
 from send_pressure.catalogue import Indicator, format_value
+from send_pressure.narrative import judgement
 from send_pressure.queries import ENGLAND, Store
 
 #: z for a two-sided 95% interval.
@@ -45,18 +46,15 @@ def has_interval(ind: Indicator) -> bool:
     return ind.unit == "percent" and bool(ind.numerator_id) and bool(ind.denominator_id)
 
 
-def comparison(low: float, high: float, england: float, polarity: str) -> str:
+def comparison(low: float, high: float, england: float, ind: Indicator) -> str:
     """'significantly better' / 'significantly worse' / 'similar' to England (England outside the LA's
-    interval or not); for a neutral indicator 'significantly higher' / 'significantly lower'; '' if unknown."""
+    interval or not); for a neutral indicator 'significantly higher' / 'significantly lower'
+    (:func:`send_pressure.narrative.judgement`); '' if unknown."""
     if not all(np.isfinite([low, high, england])):
         return ""
     if low <= england <= high:
         return "similar"
-    above = low > england
-    if polarity == "neutral":
-        return "significantly higher" if above else "significantly lower"
-    better = above == (polarity == "higher_is_better")
-    return "significantly better" if better else "significantly worse"
+    return f"significantly {judgement(ind, low > england)}"
 
 
 def intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
@@ -64,8 +62,13 @@ def intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
 
     Columns: area_code, numerator, denominator (published counts, '-' read as 0), low, high (percent),
     small (denominator under :data:`SMALL_N`), vs_england, interval (display text, e.g. '30.9% to 35.8%').
-    Empty when the indicator has no published numerator and denominator.
+    Empty when the indicator has no published numerator and denominator. Computed once per database for
+    every authority, page and briefing (memoised on the store): filter the frame, never modify it in place.
     """
+    return store.memo(("intervals", ind.indicator_id, time_period), lambda: _intervals(store, ind, time_period))
+
+
+def _intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
     cols = ["area_code", "numerator", "denominator", "low", "high", "small", "vs_england", "interval"]
     if not has_interval(ind):
         return pd.DataFrame(columns=cols)
@@ -84,7 +87,7 @@ def intervals(store: Store, ind: Indicator, time_period: str) -> pd.DataFrame:
     eng = store.series(ind.indicator_id, [ENGLAND])
     eng = eng[eng.time_period == time_period].value
     england = float(eng.iloc[0]) if len(eng) and pd.notna(eng.iloc[0]) else float("nan")
-    out["vs_england"] = [comparison(lo, hi, england, ind.polarity) for lo, hi in zip(out.low, out.high, strict=True)]
+    out["vs_england"] = [comparison(lo, hi, england, ind) for lo, hi in zip(out.low, out.high, strict=True)]
     out["interval"] = [
         f"{format_value(lo, None, 'percent')} to {format_value(hi, None, 'percent')}" if pd.notna(lo) else ""
         for lo, hi in zip(out.low, out.high, strict=True)

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from etl.catalogue import by_id
 from send_pressure import briefing
 from send_pressure.briefing import GroupRank, briefing_html, briefing_pdf, group_rank, scrutiny_questions
 from send_pressure.catalogue import format_value, ordinal
@@ -71,7 +72,7 @@ def test_kent_sentence_matches_database(store):
     gr = group_rank(store, store.indicators["pct_within_20_weeks"], "E10000016", "2024")
     expected = f"In 2024, Kent issued {kent:.1f}% of new EHC plans within 20 weeks"  # previous year follows in brackets
     assert expected in page
-    assert f"{word} England ({eng:.1f}%) and {gr.text('higher_is_better')}." in page
+    assert f"{word} England ({eng:.1f}%) and {gr.text(store.indicators['pct_within_20_weeks'])}." in page
 
 
 def test_group_rank_against_sql(store):
@@ -89,7 +90,7 @@ def test_group_rank_against_sql(store):
 
 def test_scilly_is_not_ranked_in_its_group(store):
     gr = group_rank(store, store.indicators["pct_within_20_weeks"], "E06000053", "2024")
-    assert gr.rank is None and gr.text("higher_is_better") == ""
+    assert gr.rank is None and gr.text(store.indicators["pct_within_20_weeks"]) == ""
     page = briefing_html(store, "E06000053", TODAY, charts=False)
     assert "too small to compare fairly" in page
 
@@ -111,14 +112,15 @@ def test_ordinals(n, text):
 
 
 def test_group_rank_text_ties_and_missing():
-    assert (
-        GroupRank(3, 11, 11, True).text("higher_is_better") == "joint 3rd of the 11 authorities in its comparison group"
+    higher, lower, neutral = (
+        by_id()[i] for i in ("pct_within_20_weeks", "requests_refused_pct", "pct_pupils_ehc_plan")
     )
-    assert GroupRank(8, 9, 11, False).text("lower_is_better") == (
+    assert GroupRank(3, 11, 11, True).text(higher) == "joint 3rd of the 11 authorities in its comparison group"
+    assert GroupRank(8, 9, 11, False).text(lower) == (
         "8th of the 9 authorities in its comparison group with a published figure"
     )
-    assert GroupRank(2, 11, 11, False).text("neutral") == "2nd highest of the 11 authorities in its comparison group"
-    assert GroupRank(None, 9, 11, False).text("higher_is_better") == ""
+    assert GroupRank(2, 11, 11, False).text(neutral) == "2nd highest of the 11 authorities in its comparison group"
+    assert GroupRank(None, 9, 11, False).text(higher) == ""
 
 
 def test_marker_sentence_says_not_published(store):

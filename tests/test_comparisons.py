@@ -87,7 +87,7 @@ def test_england_statements_and_plans_january_2015(con):
 def test_growth_sentence_counts_statements(store):
     from send_pressure.compare import long_run_growth
 
-    text = long_run_growth(store, ENGLAND)
+    text = long_run_growth(store, ENGLAND, "ehc_plans")
     assert "240,183 in January 2015 to 638,745 in January 2025 (2.7 times as many)" in text
 
 
@@ -324,15 +324,18 @@ def test_england_and_regions_page(db_path):
 
 
 def test_wilson_interval_known_values():
+    from etl.catalogue import by_id
     from send_pressure.uncertainty import comparison, wilson
+
+    higher, lower = by_id()["pct_within_20_weeks"], by_id()["pct_over_1_year"]  # higher / lower is better
 
     # Textbook Wilson 95% intervals: 1/1 -> 20.65% to 100%; 0/10 -> 0% to 27.75%; 50/100 -> 40.38% to 59.62%.
     for (k, n), (lo, hi) in {(1, 1): (20.65, 100.0), (0, 10): (0.0, 27.75), (50, 100): (40.38, 59.62)}.items():
         low, high = wilson(k, n)
         assert (round(float(low), 2), round(float(high), 2)) == (lo, hi)
-    assert comparison(40.0, 60.0, 50.0, "higher_is_better") == "similar"
-    assert comparison(40.0, 45.0, 50.0, "higher_is_better") == "significantly worse"
-    assert comparison(40.0, 45.0, 50.0, "lower_is_better") == "significantly better"
+    assert comparison(40.0, 60.0, 50.0, higher) == "similar"
+    assert comparison(40.0, 45.0, 50.0, higher) == "significantly worse"
+    assert comparison(40.0, 45.0, 50.0, lower) == "significantly better"
 
 
 def test_birmingham_2014_rests_on_one_plan(db_path):

@@ -55,7 +55,7 @@ def test_funding_shows_kents_high_needs_block(db_path):
 def test_funding_growth_is_indexed(db_path, store):
     from send_pressure.compare import indexed_growth
 
-    g = indexed_growth(store, [KENT, "E92000001"])
+    g = indexed_growth(store, [KENT, "E92000001"], ("high_needs_block", "ehc_plans"))
     base = g[g.year == g.year.min()]
     assert (base.value.round(6) == 100).all() and len(base) == 4
     kent_hnb = g[(g.area_code == KENT) & (g.indicator_id == "high_needs_block") & (g.time_period == "2023-24")]

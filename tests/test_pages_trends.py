@@ -15,6 +15,8 @@ import pytest
 from helpers import open_page
 from streamlit.testing.v1 import AppTest
 
+from etl.catalogue import INDICATORS
+
 KENT = "E10000016"
 
 
@@ -36,7 +38,9 @@ def test_overview_tiles_show_england_figures(db_path):
     value, delta = metrics["% of initial requests refused"]
     assert value == "25.2%"
     assert delta.endswith("pp")
-    assert len(at.metric) == 7
+    # One tile per headline indicator of the catalogue (eight today), the block per EHC plan among them.
+    assert len(at.metric) == sum(i.headline for i in INDICATORS) == 8
+    assert metrics["High needs block per EHC plan"][0].startswith("£")
 
 
 def test_overview_biggest_changes_round_trip(db_path):

@@ -3,9 +3,11 @@ from one view, or one database, to another."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import duckdb
+import pytest
 from helpers import open_page
 
 from send_pressure import ui
@@ -28,17 +30,32 @@ def test_shared_builds_once_per_key(db_path):
 
 
 def test_a_rebuilt_database_has_its_own_entries(db_path, tmp_path):
-    """A new build (same path, new build time) is a new Store with a new cache key; the file itself is a copy
+    """A new build (same path, new build time) is a new Store with its own memo; the file itself is a copy
     of the test database whose build time is moved on, as a rebuild would."""
     copy = tmp_path / "send.duckdb"
     shutil.copy(db_path, copy)
     with duckdb.connect(str(copy)) as con:
         con.execute("UPDATE build_info SET built_at = built_at + INTERVAL 1 DAY")
     old, new = Store(db_path), Store(copy)
-    assert ui._database(old) != ui._database(new)
-    assert ui._shared(old, ("test_rebuilt",), lambda: "old") == "old"
-    assert ui._shared(new, ("test_rebuilt",), lambda: "new") == "new"
-    assert ui._shared(old, ("test_rebuilt",), lambda: "again") == "old"
+    assert old.identity != new.identity
+    assert old.memo(("test_rebuilt",), lambda: "old") == "old"
+    assert new.memo(("test_rebuilt",), lambda: "new") == "new"
+    assert old.memo(("test_rebuilt",), lambda: "again") == "old"
+
+
+def test_memo_keeps_nothing_from_a_failed_build(store):
+    def fail():
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        store.memo(("test_failed",), fail)
+    assert store.memo(("test_failed",), lambda: "built") == "built"
+
+
+def test_store_ranks_once(store):
+    """Every page and briefing gets the same ranking object for an indicator and period."""
+    period = store.latest_period("pct_within_20_weeks")
+    assert store.ranked("pct_within_20_weeks", period) is store.ranked("pct_within_20_weeks", period)
 
 
 def test_chart_tables_are_reused_only_for_the_same_frame(db_path, store):
@@ -80,3 +97,23 @@ def test_charts_drawn_once_are_replayed_unchanged(db_path):
     charts = [e.proto.spec for e in first.get("plotly_chart")]
     assert charts and charts == [e.proto.spec for e in again.get("plotly_chart")]
     assert [t.value.equals(u.value) for t, u in zip(first.table, again.table, strict=True)] == [True] * len(first.table)
+
+
+def test_drawn_elements_are_dropped_with_the_database_file(db_path, tmp_path, monkeypatch):
+    """The replayed elements (ui.drawn) are emptied once, when ui.store first hands out the store of a new file,
+    and not at every run on the same file."""
+    cleared = []
+    monkeypatch.setattr(ui, "_drawn", type("Drawn", (), {"clear": lambda self: cleared.append(1)})())
+    copy = tmp_path / "send.duckdb"
+    shutil.copy(db_path, copy)
+    monkeypatch.setattr(ui, "DB_PATH", copy)
+    first = ui.store()
+    assert ui.store() is first and cleared == [1]
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copy(db_path, rebuilt)
+    with duckdb.connect(str(rebuilt)) as con:
+        con.execute("UPDATE build_info SET built_at = built_at + INTERVAL 1 DAY")
+    os.replace(rebuilt, copy)  # as a build publishes: same path, new file identity
+    assert ui.store() is not first
+    ui.store()
+    assert cleared == [1, 1]

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import freshness, ui
+from send_pressure import freshness, narrative, ui
 from send_pressure.catalogue import MARKER_MEANINGS, UNRANKED_NOTE
 from send_pressure.escaping import csv_bytes
 
@@ -136,17 +136,19 @@ st.download_button(
 )
 
 st.header("Definitions")
-inds = pd.DataFrame([vars(i) for i in store.indicators.values()])
 titles = dict(zip(src.source_id, src.title, strict=True))
 labels = {i.indicator_id: i.label for i in store.indicators.values()}
-polarity = {"higher_is_better": "higher is better", "lower_is_better": "lower is better", "neutral": "neither"}
-defs = ui.shared(
-    ("definitions",),
-    lambda: pd.DataFrame(
+
+
+def definitions() -> pd.DataFrame:
+    """One row per indicator: its unit, which way is better (``narrative``), definition, source and method."""
+    ind_list = list(store.indicators.values())
+    inds = pd.DataFrame([vars(i) for i in ind_list])
+    return pd.DataFrame(
         {
             "Indicator": inds.label,
-            "Unit": inds.unit.map({"count": "number", "percent": "%", "gbp": "£", "rate_per_1000": "per 1,000"}),
-            "Better is": inds.polarity.map(polarity),
+            "Unit": [i.short_unit for i in ind_list],
+            "Which is better": [narrative.polarity_words(i) for i in ind_list],
             "Definition": inds.definition,
             "Source": inds.source_id.map(titles),
             "Time period": inds.time_identifier,
@@ -165,9 +167,10 @@ defs = ui.shared(
                 for c, why in zip(inds.comparable, inds.not_comparable_because, strict=True)
             ],
         }
-    ),
-)
-table("definitions", lambda: defs, hide_index=True, width="stretch")
+    )
+
+
+table("definitions", definitions, hide_index=True, width="stretch")
 st.markdown(
     "Regional and England rates a source does not publish (SEND Tribunal regions) are computed by the build from "
     "the region's total numerator and denominator, counting '-' (nil) as zero, never an average of rates. "

@@ -3,8 +3,8 @@ and a sortable table with ranks and quartiles."""
 
 import streamlit as st
 
-from send_pressure import charts, compare, ui
-from send_pressure.catalogue import UNRANKED_NOTE, format_value, period_label
+from send_pressure import charts, compare, narrative, ui
+from send_pressure.catalogue import UNRANKED_NOTE, format_value, lead, period_label
 from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
@@ -15,7 +15,7 @@ options = ui.shared(("indicators with figures",), lambda: [i for i in store.indi
 st.title("Compare and map")
 c1, c2 = st.columns(2)
 with c1:
-    ind = ui.indicator_picker(state, options, key="ind", default="pct_within_20_weeks")
+    ind = ui.indicator_picker(state, options, key="ind", default=lead(store.indicators, "timeliness").indicator_id)
 with c2:
     period = ui.period_picker(state, ind.indicator_id, key="period")
 ui.show_notices(state)
@@ -45,7 +45,11 @@ else:
         f"it. The map and table show each authority's change from {period_label(prev)} to {period_label(period)} "
         "instead (a percentage, comparable between large and small authorities)."
     )
-ranked = ui.shared(("ranked", ind.indicator_id, period), compare.rank_authorities, snap, shown_ind)
+ranked = (
+    store.ranked(ind.indicator_id, period)
+    if ind.comparable
+    else ui.shared(("ranked growth", ind.indicator_id, period), compare.rank_authorities, snap, shown_ind)
+)
 
 # Map.
 title = f"{shown_ind.label}, {period_label(period)}"
@@ -88,8 +92,8 @@ if cover["several_shapes"]:
 st.header(f"All local authorities: {title}")
 if ind.comparable:
     st.caption(
-        f"Click a column heading to sort. Rank 1 = {'lowest' if ind.polarity == 'lower_is_better' else 'highest'} "
-        f"value{'' if ind.polarity != 'neutral' else ' (no better or worse for this indicator)'}; ties share a place. "
+        f"Click a column heading to sort. Rank 1 = {narrative.first_place(ind)} value "
+        f"({narrative.polarity_words(ind)} for this indicator); ties share a place. "
         "Where the publisher gives the denominator, the 95% interval (Wilson) shows how far chance alone could move "
         "the figure, 'Compared with England' says whether England lies outside it (significantly better or worse) "
         "and 'Small number' marks figures resting on fewer than 10 cases: their rank means little. " + UNRANKED_NOTE
@@ -106,7 +110,7 @@ st.dataframe(
     table,
     hide_index=True,
     width="stretch",
-    column_config={"Value": st.column_config.NumberColumn(format="%.1f" if shown_ind.unit != "count" else "%d")},
+    column_config={"Value": st.column_config.NumberColumn(format=f"%.{shown_ind.decimals}f")},
 )
 
 # Scatter.
@@ -117,8 +121,9 @@ with c1:
 with c2:
     # A different indicator up the side (the same one on both axes says nothing).
     others = [o for o in options if o != ind.indicator_id]
+    caseload = lead(store.indicators, "plans").indicator_id
     ind2 = ui.indicator_picker(
-        state, others, key="ind2", label="Up the side", default="ehc_plans" if "ehc_plans" in others else others[0]
+        state, others, key="ind2", label="Up the side", default=caseload if caseload in others else others[0]
     )
 highlight = None
 if st.toggle("Highlight a local authority", value=bool(st.query_params.get("la")), key="w_highlight"):

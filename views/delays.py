@@ -3,18 +3,22 @@
 import pandas as pd
 import streamlit as st
 
-from send_pressure import charts, compare, ui, uncertainty
-from send_pressure.catalogue import UNRANKED_NOTE, format_value, marker_reason, period_label, rank_text
+from send_pressure import charts, compare, narrative, ui, uncertainty
+from send_pressure.catalogue import (
+    UNRANKED_NOTE,
+    format_value,
+    in_topic,
+    lead,
+    marker_reason,
+    period_label,
+    period_words,
+    rank_text,
+)
 from send_pressure.escaping import md
 from send_pressure.uncertainty import small_number_note
 
-MEASURES = ["pct_within_20_weeks", "pct_within_20_weeks_incl_exceptions", "pct_over_1_year"]
-#: How the summary sentence reads for each measure ("In 2024, Kent issued 33.3% of new EHC plans ...").
-PHRASES = {
-    "pct_within_20_weeks": "of new EHC plans within 20 weeks (excluding exceptions)",
-    "pct_within_20_weeks_incl_exceptions": "of new EHC plans within 20 weeks (including exceptions)",
-    "pct_over_1_year": "of new EHC plans more than a year after the request (excluding exceptions)",
-}
+#: The page shows the timeliness topic's rates (20 weeks, more than a year; with and without exceptions).
+TOPIC = "timeliness"
 
 st.title("Assessment delays")
 st.markdown(
@@ -28,7 +32,8 @@ c1, c2, c3 = st.columns([2, 3, 1])
 with c1:
     la = ui.la_picker(state)
 with c2:
-    ind = ui.indicator_picker(state, MEASURES, label="Measure", default=MEASURES[0])
+    measures = [i.indicator_id for i in in_topic(store.indicators, TOPIC, "rate")]
+    ind = ui.indicator_picker(state, measures, label="Measure", default=lead(store.indicators, TOPIC).indicator_id)
 with c3:
     period = ui.period_picker(state, ind.indicator_id, label="Year")
 ui.show_notices(state)
@@ -39,38 +44,32 @@ la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("Assessment delays", la_name, ind.label, period_label(period))
 region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
 bench = ui.benchmarks(ind.indicator_id, la)
-at_period = bench[bench.time_period == period].set_index("series")
+# One row per role (LA, region, England, neighbours' median) in the chosen year; each neighbour is listed below.
+at_period = bench[(bench.time_period == period) & (bench.role != "neighbour")].set_index("role")
 
 
-def _fig(series: str) -> str:
-    """The figure of one benchmark series in the chosen year, as published (marker or 'not published')."""
-    if series not in at_period.index:
+def _fig(role: str) -> str:
+    """The figure of one benchmark role in the chosen year, as published (marker or 'not published')."""
+    if role not in at_period.index:
         return "not published"
-    return format_value(at_period.at[series, "value"], at_period.at[series, "marker"], ind.unit)
+    return format_value(at_period.at[role, "value"], at_period.at[role, "marker"], ind.unit)
 
 
-def _value(series: str) -> float | None:
-    v = at_period.at[series, "value"] if series in at_period.index else None
+def _value(role: str) -> float | None:
+    v = at_period.at[role, "value"] if role in at_period.index else None
     return None if v is None or v != v else float(v)
 
 
 # --- summary sentence -------------------------------------------------------------------------------
-own, eng = _value(la_name), _value("England")
+own, eng = _value("la"), _value("england")
+when = period_words(ind, period)
 if own is None:
-    marker = at_period.at[la_name, "marker"] if la_name in at_period.index else None
-    st.markdown(
-        f"**{la_md} has no published figure for {period_label(period)}** "
-        f"({store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or 'not in the publication'})."
-    )
+    marker = at_period.at["la", "marker"] if "la" in at_period.index else None
+    reason = store.marker_note(ind.indicator_id, la, period) or marker_reason(marker) or "not in the publication"
+    st.markdown(f"**{md(narrative.not_published_sentence(ind, la_name, when, reason))}**")
 else:
-    side = ""
-    if eng is not None:
-        word = "above" if own > eng else "below" if own < eng else "the same as"
-        side = f", {word} England ({format_value(eng, None, ind.unit)})"
-    st.markdown(
-        f"**In {period_label(period)}, {la_md} issued {format_value(own, None, ind.unit)} "
-        f"{PHRASES[ind.indicator_id]}{side}.**"
-    )
+    side = [narrative.versus("England", own, eng, _fig("la"), _fig("england"))] if eng is not None else []
+    st.markdown(f"**{md(narrative.figure_sentence(ind, la_name, when, _fig('la'), side))}**")
 
 n_total = len(store.neighbours(la))
 group = ui.shared(
@@ -85,16 +84,14 @@ pooled = (
     else ""
 )
 st.markdown(
-    f"{md(region_name)}: {_fig(region_name)} · England: {_fig('England')} · statistical neighbours: "
+    f"{md(region_name)}: {_fig('region')} · England: {_fig('england')} · statistical neighbours: "
     f"{compare.group_summary_text(nb_row, ind.unit, n_total)}{pooled}."
 )
 each = ui.shared(("neighbour figures", ind.indicator_id, la), compare.neighbour_figures, store, ind.indicator_id, la)
 each = each[each.time_period == period]
-if len(each) and own is not None:
-    better = each.value > own if ind.polarity == "higher_is_better" else each.value < own
-    st.markdown(
-        f"**{int(better.sum())} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**"
-    )
+better = narrative.count_better(ind, own, each.value)
+if len(each) and better is not None:
+    st.markdown(f"**{better} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**")
 with st.expander(f"Each neighbour's figure, {period_label(period)}"):
     st.dataframe(
         pd.DataFrame(
@@ -111,7 +108,7 @@ with st.expander(f"Each neighbour's figure, {period_label(period)}"):
 ui.benchmark_chart(
     ind.indicator_id,
     la,
-    f"{ind.label}: {la_name} against benchmarks",
+    f"{ind.chart_title}: {la_name} against benchmarks",
     key=f"delays_trend_{ind.indicator_id}_{la}",
     summary=(
         f"Thick line: {la_md}. A break in a line and a grey column mean no published figure (hover for the reason). "
@@ -122,10 +119,7 @@ ui.benchmark_chart(
 
 # --- ranking ---------------------------------------------------------------------------------------
 st.header(f"All local authorities, {period_label(period)}")
-ranked = ui.shared(
-    ("ranked", ind.indicator_id, period),
-    lambda: compare.rank_authorities(store.snapshot(ind.indicator_id, period), ind),
-)
+ranked = store.ranked(ind.indicator_id, period)
 cases = ui.shared(
     ("interval denominators", ind.indicator_id, period),
     lambda: uncertainty.intervals(store, ind, period).set_index("area_code").denominator,
@@ -133,7 +127,6 @@ cases = ui.shared(
 few = ranked[ranked.area_code.map(cases) < uncertainty.SMALL_N].dropna(subset=["value"])
 national = store.snapshot(ind.indicator_id, period, "National")
 england = national.value.iloc[0] if len(national) and national.value.notna().iloc[0] else None
-best = "highest" if ind.polarity == "higher_is_better" else "lowest"
 own_row = ranked[ranked.area_code == la]
 if len(own_row) and own_row["rank"].notna().iloc[0]:
     place = rank_text(own_row["rank"].iloc[0], int(own_row.ranked_of.iloc[0]), bool(own_row.tied.iloc[0]))
@@ -141,7 +134,8 @@ if len(own_row) and own_row["rank"].notna().iloc[0]:
     small = small_number_note(cases.get(la, float("nan")))
     st.markdown(
         f"**{la_md} ranks {place}** local authorities in {period_label(period)} "
-        f"(1st = {best} percentage; tied authorities share a place)" + (f", {small}." if small else ".")
+        f"(1st = {narrative.first_place(ind)} figure, {narrative.polarity_words(ind)}; tied "
+        "authorities share a place)" + (f", {small}." if small else ".")
     )
 else:
     st.markdown(f"**{la_md} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
@@ -154,7 +148,8 @@ ui.chart_block(
     ind,
     key=f"delays_rank_{ind.indicator_id}_{period}",
     summary=(
-        f"Bars are ordered best to worst; the dashed line is England. {la_md} is highlighted. The chart draws "
+        f"Bars are ordered {narrative.ranking_order(ind)}; the dashed line is England. {la_md} is "
+        "highlighted. The chart draws "
         f"every authority with a figure ({int(ranked.value.notna().sum())}), including City of London or Isles of "
         "Scilly when they have one, but they are not ranked."
         + (

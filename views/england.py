@@ -4,7 +4,7 @@ regional map."""
 import streamlit as st
 
 from send_pressure import charts, compare, ui
-from send_pressure.catalogue import LONG_SERIES, LONG_SERIES_NOTE, format_value, period_label
+from send_pressure.catalogue import LONG_SERIES_NOTE, format_value, period_label
 from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
@@ -24,7 +24,7 @@ st.header("England over time")
 cols = st.columns(2)
 for i, iid in enumerate(headlines):
     ind = inds[iid]
-    long_id = LONG_SERIES.get(iid)
+    long_id = ind.long_series_id
     with cols[i % 2]:
         if long_id in inds:
             # Caseloads: statements and plans together is the series that means the same thing over time.
@@ -44,7 +44,9 @@ for i, iid in enumerate(headlines):
                            highlight=ind.label)  # fmt: skip
 
 st.header("Regions side by side")
-options = headlines + [i for i in ("statements_and_ehc_plans",) if i in inds and i not in headlines]
+# Also the long series behind a headline (statements and plans together), for growth across the transfer.
+longs = [inds[i].long_series_id for i in headlines]
+options = headlines + [i for i in longs if i in inds and i not in headlines]
 ind = ui.indicator_picker(state, options, key="ind", default=options[0])
 ui.page_title("England and regions", ind.label)
 ui.show_notices(state)

@@ -4,14 +4,16 @@ against growth of plans."""
 import streamlit as st
 
 from send_pressure import charts, compare, freshness, ui
-from send_pressure.catalogue import format_value, period_label
+from send_pressure.catalogue import format_value, lead, period_label
 from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
 store = ui.store()
 state = ui.link_state()
 inds = store.indicators
-hnb, per_plan, plans = inds["high_needs_block"], inds["high_needs_block_per_ehc_plan"], inds["ehc_plans"]
+# The funding topic's lead is the block per EHC plan; its numerator and denominator are the block and the plans.
+per_plan = lead(inds, "funding")
+hnb, plans = inds[per_plan.numerator_id], inds[per_plan.denominator_id]
 
 st.title("High needs funding")
 st.markdown(
@@ -66,7 +68,9 @@ else:
 st.header(f"{md(region_name)} and England: high needs block allocation")
 wider = ui.shared(
     ("funding region series", region_code),
-    lambda: store.series(hnb.indicator_id, [region_code, ENGLAND]).pipe(lambda w: w.assign(series=w.area_name)),
+    lambda: store.series(hnb.indicator_id, [region_code, ENGLAND]).pipe(
+        lambda w: w.assign(series=w.area_name, role=w.area_code.map({ENGLAND: "england", region_code: "region"}))
+    ),
 )
 fig = ui.shared(
     ("funding region trend", region_code),
@@ -93,9 +97,10 @@ st.markdown(
     "per-pupil figure."
 )
 bench = ui.benchmarks(per_plan.indicator_id, la_code)
-last = bench[(bench.year == bench.year.max()) & ~bench.neighbour].set_index("series")
-parts = [f"{s}: {format_value(v, None, 'gbp')}" for s, v in last.value.items() if v == v]
-nb = last.n_neighbours.get(compare.NEIGHBOURS) if "n_neighbours" in last else None
+last = bench[(bench.year == bench.year.max()) & (bench.role != "neighbour")]
+parts = [f"{s}: {format_value(v, None, per_plan.unit)}" for s, v in zip(last.series, last.value, strict=True) if v == v]
+median = last[last.role == "neighbours"]
+nb = median.n_neighbours.iloc[0] if len(median) else None
 summary = (
     (
         f"In {period_label(last.time_period.iloc[0])}: "

@@ -99,7 +99,10 @@ figures = shared(
 )
 for f in figures.values():
     record_rows(f.assign(time_period=f.period))
-sentences = shared(("mp sentences", code), lambda: [mp.summary_sentence(f, md(name)) for name, f in figures.items()])
+sentences = shared(
+    ("mp sentences", code),
+    lambda: [md(mp.summary_sentence(f, name, store().indicators)) for name, f in figures.items()],
+)
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
 st.table(shared(("mp table", code), mp.combined_table, figures))
 st.markdown("**Full profiles** (trends, rankings and benchmarks):")

@@ -4,23 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from send_pressure import charts, compare, ui
-from send_pressure.catalogue import LONG_SERIES, UNRANKED_NOTE, format_change, format_value, period_label
+from send_pressure.catalogue import UNRANKED_NOTE, format_change, format_value, lead, period_label
 from send_pressure.escaping import md
 from send_pressure.queries import ENGLAND
 
-#: The England tiles, in reading order: the pressure from request to plan, then appeals and funding.
-TILES = [
-    "ehc_plans",
-    "initial_requests",
-    "requests_refused_pct",
-    "new_ehc_plans",
-    "pct_within_20_weeks",
-    "tribunal_appeal_rate",
-    "high_needs_block",
-]
-#: Indicators offered for "biggest changes" (published for every LA in two periods or more).
-CHANGE_OPTIONS = TILES + ["pct_over_1_year", "tribunal_appeals", "high_needs_block_per_ehc_plan"]
-DELTA_COLOUR = {"lower_is_better": "inverse", "neutral": "off", "higher_is_better": "normal"}
+#: The colour of a tile's change, by whether a rise is better (``Indicator.better_than``): None is neither.
+DELTA_COLOUR = {True: "normal", False: "inverse", None: "off"}
 
 st.title("SEND in England: the latest official figures")
 st.markdown(
@@ -32,11 +21,15 @@ st.markdown(
 store = ui.store()
 state = ui.link_state()
 inds = store.indicators
+#: The England tiles: the catalogue's headline indicators, in its order (request to plan, appeals, funding).
+tiles = [i for i, ind in inds.items() if ind.headline]
+#: Indicators offered for "biggest changes": those with two periods or more.
+change_options = ui.shared(("indicators with changes",), lambda: [i for i in inds if len(store.periods(i)) > 1])
 
 # One row of columns per four tiles, so on a narrow screen the tiles stack in reading order.
-rows = [st.columns(4) for _ in range(0, len(TILES), 4)]
+rows = [st.columns(4) for _ in range(0, len(tiles), 4)]
 lines = []
-for i, iid in enumerate(TILES):
+for i, iid in enumerate(tiles):
     ind = inds[iid]
     series = ui.shared(("england series", iid), store.series, iid, [ENGLAND])
     ui.record_rows(series)
@@ -53,13 +46,13 @@ for i, iid in enumerate(TILES):
             ind.label,
             shown,
             delta=format_change(delta, ind.unit),
-            delta_color=DELTA_COLOUR.get(ind.polarity, "off"),
+            delta_color=DELTA_COLOUR[ind.better_than(1, 0)],
             label_visibility="collapsed",
         )
         since = f"; change on {period_label(previous.time_period)}" if previous is not None else ""
         st.caption(f"England, {period_label(latest.time_period)}{since}")
         # A caseload's line counts statements of SEN before 2019, so the transfer to plans does not read as growth.
-        long_id = LONG_SERIES.get(iid)
+        long_id = ind.long_series_id
         line = ui.shared(("england series", long_id), store.series, long_id, [ENGLAND]) if long_id in inds else series
         if long_id in inds:
             st.caption("Line: statements of SEN and EHC plans together before 2019.")
@@ -85,7 +78,7 @@ with st.expander("Data table: the lines in the tiles"):
     ui.data_table(tiles, "overview_tiles")
 
 st.header("Biggest changes since the previous period")
-ind = ui.indicator_picker(state, CHANGE_OPTIONS, default="ehc_plans")
+ind = ui.indicator_picker(state, change_options, default=lead(inds, "plans").indicator_id)
 ui.page_title("Overview", ind.label)
 ui.show_notices(state)
 changes = ui.shared(("biggest changes", ind.indicator_id), compare.biggest_changes, store, ind.indicator_id)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from send_pressure import profile, ui
 from send_pressure.briefing import pdf_engine_problem
-from send_pressure.catalogue import LONG_SERIES, LONG_SERIES_NOTE, UNRANKED, UNRANKED_NOTE, period_label
+from send_pressure.catalogue import LONG_SERIES_NOTE, UNRANKED, UNRANKED_NOTE, period_label
 from send_pressure.escaping import csv_bytes, md
 
 store = ui.store()
@@ -72,10 +72,12 @@ for i, row in enumerate(table.itertuples()):
             else None
         )
         # Over time, a caseload is drawn with statements of SEN before 2019 (the same thing, counted whole).
-        long_id = LONG_SERIES.get(ind.indicator_id, ind.indicator_id)
+        long_id = ind.long_series_id if ind.long_series_id in inds else ind.indicator_id
         if long_id != ind.indicator_id:
             summary = f"{summary or ''} {LONG_SERIES_NOTE}".strip()
-        ui.benchmark_chart(long_id, la_code, inds[long_id].label, key=f"profile_{ind.indicator_id}", summary=summary)
+        ui.benchmark_chart(
+            long_id, la_code, inds[long_id].chart_title, key=f"profile_{ind.indicator_id}", summary=summary
+        )
 
 st.header("Statistical neighbours")
 nbrs = store.neighbours(la_code)

@@ -4,11 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from send_pressure import charts, compare, ui
-from send_pressure.catalogue import format_change, format_value, period_label
+from send_pressure.catalogue import format_change, format_value, in_topic, lead, period_label
 from send_pressure.escaping import md
 from send_pressure.freshness import break_sentences
-
-PATH = ["initial_requests", "requests_decided_to_assess", "ehc_needs_assessments", "assessments_plan_issued"]
 
 st.title("Requests and assessments")
 st.markdown(
@@ -32,10 +30,12 @@ st.caption(
 
 # --- initial requests -------------------------------------------------------------------------------
 st.header("Initial requests for an EHC needs assessment")
-req = inds["initial_requests"]
+#: The steps from request to plan (catalogue topic 'request_path'); the first is the request itself.
+path_steps = [i.indicator_id for i in in_topic(inds, "request_path")]
+req = inds[path_steps[0]]
 bench = ui.benchmarks(req.indicator_id, la)
-own = ui.shared(("benchmark series", req.indicator_id, la), lambda: bench[bench.series == la_name])
-eng = bench[bench.series == "England"]
+own = ui.shared(("benchmark series", req.indicator_id, la), lambda: bench[bench.role == "la"])
+eng = bench[bench.role == "england"]
 latest, previous = compare.change(own.dropna(subset=["value"]))
 e_latest, e_previous = compare.change(eng.dropna(subset=["value"]))
 
@@ -79,7 +79,10 @@ st.header("From request to plan, year by year")
 
 
 def _path() -> pd.DataFrame:
-    path = pd.concat([store.series(iid, [la]).assign(series=inds[iid].label) for iid in PATH], ignore_index=True)
+    path = pd.concat(
+        [store.series(iid, [la]).assign(series=inds[iid].short_label) for iid in path_steps],
+        ignore_index=True,
+    )
     # Years in which at least two of the steps are published, so there is a path to compare.
     steps = path[path.value.notna()].groupby("time_period").series.nunique()
     return path[path.time_period.isin(steps[steps >= 2].index)]
@@ -103,11 +106,11 @@ ui.chart_block(
 
 # --- refusals ----------------------------------------------------------------------------------------
 st.header("Requests refused")
-ref = inds["requests_refused_pct"]
+ref = lead(inds, "refusals")
 ui.benchmark_chart(
     ref.indicator_id,
     la,
-    f"{ref.label}: {la_name} against benchmarks",
+    f"{ref.chart_title}: {la_name} against benchmarks",
     key=f"requests_refused_{la}",
     summary=f"{ref.definition} Statistical neighbours: the median of the ten most similar authorities' own "
     "figures; each one is in the legend and the data table.",
@@ -115,8 +118,10 @@ ui.benchmark_chart(
 
 # --- tribunal appeals --------------------------------------------------------------------------------
 st.header("SEND Tribunal appeals")
+rate = lead(inds, "tribunal")  # the appeal rate; its numerator is the appeals count
+app = inds[rate.numerator_id]
 breaks = break_sentences(
-    store.series_breaks, ["tribunal_appeals", "appealable_decisions", "tribunal_appeal_rate"], lambda i: inds[i].label
+    store.series_breaks, [i.indicator_id for i in in_topic(inds, "tribunal")], lambda i: inds[i].label
 )
 st.warning(
     " ".join(
@@ -128,9 +133,8 @@ st.warning(
     ),
     icon="⚠️",
 )
-app = inds["tribunal_appeals"]
 app_rows = ui.benchmarks(app.indicator_id, la)
-app_own = ui.shared(("benchmark series", app.indicator_id, la), lambda: app_rows[app_rows.series == la_name])
+app_own = ui.shared(("benchmark series", app.indicator_id, la), lambda: app_rows[app_rows.role == "la"])
 a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
 app_summary = None
 if a_latest is not None:
@@ -157,11 +161,10 @@ ui.chart_block(
     key=f"requests_appeals_{la}",
     summary=app_summary,
 )
-rate = inds["tribunal_appeal_rate"]
 ui.benchmark_chart(
     rate.indicator_id,
     la,
-    f"{rate.label}: {la_name} against benchmarks",
+    f"{rate.chart_title}: {la_name} against benchmarks",
     key=f"requests_appeal_rate_{la}",
     summary=rate.definition,
 )

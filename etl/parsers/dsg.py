@@ -69,7 +69,7 @@ def open_ods(path: Path) -> CalamineWorkbook:
 
     Several DfE ODS files (all four per-year DSG files) lack the OpenDocument ``mimetype`` zip entry, which
     calamine rejects. When it is missing, the zip is rewritten in memory with a stored ``mimetype`` entry
-    first; the file on disk is never changed.
+    first (members stored, not compressed again); the file on disk is never changed.
 
     Raises :class:`SourceFormatError` naming the file when it is not a zip, is truncated or corrupt, or
     calamine cannot read it.
@@ -85,7 +85,7 @@ def open_ods(path: Path) -> CalamineWorkbook:
                 with zipfile.ZipFile(out, "w") as repacked:
                     repacked.writestr(zipfile.ZipInfo("mimetype"), ODS_MIMETYPE, compress_type=zipfile.ZIP_STORED)
                     for info in archive.infolist():
-                        repacked.writestr(info, archive.read(info.filename))
+                        repacked.writestr(info, archive.read(info.filename), compress_type=zipfile.ZIP_STORED)
                 data = out.getvalue()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise SourceFormatError(f"{path.name}: not a readable ODS (zip) file ({exc})") from exc

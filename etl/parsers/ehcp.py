@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from etl import breakdowns
 from etl.catalogue import by_id
 from etl.model import (
     LOCAL_AUTHORITY,
@@ -262,9 +263,10 @@ _PERCENT_IDS = {i.indicator_id for i in by_id().values() if i.unit == "percent"}
 def parse_release(path: Path, source: Source, resolve) -> Parsed:
     """Parse an EHCP release in the person-level EES layout (reporting year 2025 and later).
 
-    Reads from the zip at ``path`` only the members ``data/<stem>.csv`` named in :data:`RELEASE_2025` and
-    :data:`PRIMARY_NEED_FILES` (other members are ignored; stems and column names match case-insensitively and a
-    duplicated column name is tolerated). Returns :class:`Parsed` with
+    Reads every ``data/*.csv`` member of the zip at ``path`` once (:func:`etl.breakdowns.read_release`); the
+    headline figures come from the members ``data/<stem>.csv`` named in :data:`RELEASE_2025` and
+    :data:`PRIMARY_NEED_FILES` (stems and column names match case-insensitively and a duplicated column name is
+    tolerated). Returns :class:`Parsed` with
 
     * ``observations`` (:data:`OBS_COLUMNS`): one row per published non-empty cell. ``time_period`` as published
       (``202425`` = January 2025 snapshot -> ``year`` 2025; calendar year ``2024`` -> 2024). Counts are people or
@@ -276,6 +278,7 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
       LA rows read.
     * ``notes``: Inner/Outer London rows dropped, optional files or columns missing, columns this parser does
       not know. Keys as :func:`etl.model.make_note`. (Footnoted publisher errors: ``etl/corrections.py``.)
+    * ``tables['breakdown_cells']``: every cell of every data file of the zip (:func:`etl.breakdowns.read_release`).
 
     Raises :class:`SourceFormatError` (naming the file and what is missing) if the zip is unreadable, a required
     member or column is absent, or a period / geographic level is not recognised; FileNotFoundError if ``path``
@@ -294,6 +297,8 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
     with _open_zip(path) as zf:
         members = _data_members(zf, path)
         guidance = data_guidance(zf)
+        shared: dict = {}  # every file is read once, for all its cells, then its headline columns taken here
+        cells = breakdowns.read_release(zf, path, source, guidance, shared)
         for stem, columns in plan.items():
             member = next((members[s] for s in (stem, *FILE_ALIASES.get(stem, ())) if s in members), None)
             if member is None:
@@ -305,14 +310,13 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
                 )
             if stem in PRIMARY_NEED_FILES:
                 columns = {c: PRIMARY_NEED_FILES[stem] for c in PRIMARY_NEEDS}
-            data = zf.read(member)
             where = f"{path.name}:{member} ({_release(source)})"
-            found, layout_notes = resolve_columns(stem, _header(data, where), list(columns), where)
+            header = shared[member][0] if member in shared else _header(zf.read(member), where)
+            found, layout_notes = resolve_columns(stem, header, list(columns), where)
             check_definitions(stem, found, guidance.get(PurePosixPath(member).name.lower(), {}), where)
             notes += [make_note(None, None, text, PRIMARY_NEED_FILES.get(stem)) for text in layout_notes]
             columns = {found[c]: i for c, i in columns.items() if c in found}
-            df = _read_member(zf, member, path, GEO_COLUMNS + BREAKDOWN_COLUMNS, list(columns), data=data)
-            df = _clean_codes(_add_year(df, f"{path.name}:{member}"))
+            df = _member_table(zf, member, path, GEO_COLUMNS + BREAKDOWN_COLUMNS, list(columns), shared)
             df, dropped = _drop_sub_regions(df)
             for code, tp in dropped:
                 notes.append(
@@ -327,7 +331,8 @@ def parse_release(path: Path, source: Source, resolve) -> Parsed:
             la_frames.append(_ees_la(df))
             frames.append(_long_2025(df, stem, columns, keep_topics))
     obs = _finish(frames)
-    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)}, notes=notes)
+    tables = {"ees_la": _distinct(la_frames), breakdowns.TABLE: cells}
+    return Parsed(observations=_to_frame(obs), tables=tables, notes=notes)
 
 
 def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
@@ -342,7 +347,7 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
       means January of that year and is relabelled to the 2025-release convention (``2018`` -> ``201718``, year
       2018); flow measures keep their calendar year. Percentages (0-100) are rounded to 4 dp to remove the
       published float noise (``57.900000000000`` -> 57.9). Marker ``z`` is kept with value NaN.
-    * ``tables['ees_la']``: as :func:`parse_release`.
+    * ``tables['ees_la']``, ``tables['breakdown_cells']``: as :func:`parse_release`.
     * ``notes``: none (footnoted publisher errors are declared in ``etl/corrections.py``).
 
     Raises :class:`SourceFormatError` if the zip is unreadable or a file/column is missing (FileNotFoundError if
@@ -354,28 +359,48 @@ def parse_release_2022(path: Path, source: Source, resolve) -> Parsed:
     frames, la_frames = [], []
     with _open_zip(path) as zf:
         members = _data_members(zf, path)
+        shared: dict = {}  # as in parse_release: each file read once
+        cells = breakdowns.read_release(zf, path, source, data_guidance(zf), shared)
         for stem, columns in _group(RELEASE_2022).items():
             member = members.get(stem.lower())
             if member is None:
                 raise SourceFormatError(f"{path.name}: data/{stem}.csv is missing (members: {sorted(members)})")
             extra = ["characteristic_age"] if stem in AGE_FILTER_2022 else []
-            df = _read_member(zf, member, path, GEO_COLUMNS + extra, list(columns))
+            # January files come relabelled (2018 -> 201718) from the shared read, which relabels the same files.
+            df = _member_table(zf, member, path, GEO_COLUMNS + extra, list(columns), shared, stem in JANUARY_FILES_2022)
             if stem in AGE_FILTER_2022:
                 df = df.filter(pc.equal(df["characteristic_age"], AGE_FILTER_2022[stem]))
-            if stem in JANUARY_FILES_2022:
-                df = _relabel_january(df, f"{path.name}:{member}")
-            df = _clean_codes(_add_year(df, f"{path.name}:{member}"))
             df = _set(df, "breakdown_topic", pa.repeat(pa.scalar(TOTAL), df.num_rows))
             df = _set(df, "breakdown", pa.repeat(pa.scalar(TOTAL), df.num_rows))
             la_frames.append(_ees_la(df))
             frames.append(_melt(df, columns))
     obs = _finish(frames)
-    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames)})
+    return Parsed(observations=_to_frame(obs), tables={"ees_la": _distinct(la_frames), breakdowns.TABLE: cells})
 
 
 # --------------------------------------------------------------------------------------------------------------
 # Reading
 # --------------------------------------------------------------------------------------------------------------
+
+
+def _member_table(
+    zf: _ZipReader, member: str, path: Path, keys: list[str], values: list[str], shared: dict, january: bool = False
+) -> pa.Table:
+    """The ``keys`` and ``values`` columns of one member with ``year`` added and codes tidied (``january``:
+    calendar-year January snapshots relabelled, 2018 -> 201718).
+
+    Taken from ``shared`` (the tables :func:`etl.breakdowns.read_release` read) when it holds the member, else
+    read here (:func:`_read_member`: same checks, same errors).
+    """
+    wanted = list(dict.fromkeys([*keys, *values, "year"]))
+    table = shared[member][1] if member in shared else None
+    usable = table is not None and set(wanted) <= set(table.column_names)
+    if usable and (not january or table["time_identifier"][0].as_py() == "Academic year"):
+        return table.select(wanted)
+    df = _read_member(zf, member, path, keys, values)
+    if january:
+        df = _relabel_january(df, f"{path.name}:{member}")
+    return _clean_codes(_add_year(df, f"{path.name}:{member}"))
 
 
 def _group(mapping: dict[tuple[str, str], str]) -> dict[str, dict[str, str]]:
