@@ -1,16 +1,20 @@
 """Benchmark (not a test): the dashboard served the production way (scripts/serve.sh: app processes behind
 nginx) under 1, 10, 25 and 50 simulated browsers.
 
-Each simulated browser (the websocket load tool st_load.py, by default ../shared/tools/st_load.py beside
-this checkout) opens every page twice, with a think time of about 3 s between pages (uniform 0.5x-1.5x),
-all on the same link's views (one LA) unless --la names several (session i gets the i-th). Levels run one
-after the other against the same servers, after a warm-up visit of every page on every process (so the
-single-session level is not a cold start). Per level it prints: page loads, errors, p50/p95/max page time
+Each simulated browser (the websocket load tool st_load.py, by default ../shared/tools/st_load.py beside this
+checkout) opens every page twice, with a think time of about 3 s between pages (uniform 0.5x-1.5x), all on the
+same link's views (one LA) unless --la names several (session i gets the i-th). Levels run one after the other
+against the same servers, after a warm-up visit of every page on every process (so the single-session level is
+not a cold start). First, per page, one session straight to the first app process visits every page --page-cycles
+times without pause: the median server CPU-seconds of a warm load of each page (the tool's server_cpu_s; the
+first visit is left out) and the payload of the first and of later visits (later ones are smaller when the
+browser's message cache holds the big elements). Per level it prints: page loads, errors, p50/p95/max page time
 (rerun sent -> script finished, as the browser sees it), loads/s, server CPU-seconds per load (all app
 processes), the load tool's own CPU (it runs on the same machine), peak RSS of each app process, and the
 machine's load average (the machine may be shared).
 
     .venv/bin/python benchmarks/load_benchmark.py [--db data/send.duckdb] [--port 8630] [--sessions 1,10,25,50]
+        [--page-cycles 4]
 
 Target on the 2-core reference machine: 50 sessions, 0 errors, p95 <= 3x the single-session median of the
 same run. Only loopback addresses are used; every level is bounded in sessions, cycles and time.
@@ -92,13 +96,14 @@ def main() -> None:
     p.add_argument("--think", type=float, default=3.0, help="mean pause between pages, seconds (default 3)")
     p.add_argument("--ramp", type=float, default=3.0, help="session starts spread over this many seconds")
     p.add_argument("--deadline", type=float, default=600.0, help="seconds per level after which no load starts")
+    p.add_argument("--page-cycles", type=int, default=4, help="visits of every page for the per-page costs (0: none)")
     p.add_argument("--la", default="E10000016", help="LA code(s) for the LA pages, comma-separated")
     p.add_argument("--st-load", type=Path, default=ST_LOAD, help="path of st_load.py")
     p.add_argument("--json", type=Path, help="write every level's summary here")
     args = p.parse_args()
     levels = [int(x) for x in args.sessions.split(",")]
-    if not all(1 <= n <= 200 for n in levels) or not 1 <= args.cycles <= 10:
-        p.error("sessions 1..200 per level, cycles 1..10")
+    if not all(1 <= n <= 200 for n in levels) or not 1 <= args.cycles <= 10 or not 0 <= args.page_cycles <= 20:
+        p.error("sessions 1..200 per level, cycles 1..10, page cycles 0..20")
     if not args.st_load.exists():
         p.error(f"no load tool at {args.st_load} (give --st-load)")
     if not args.db.exists():
@@ -117,7 +122,7 @@ def main() -> None:
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
-    rows = []
+    rows, pages = [], []
     try:
         wait_healthy(f"{base}/_stcore/health", serve)
         pids = app_pids(serve.pid)
@@ -127,6 +132,8 @@ def main() -> None:
             direct = [f"http://127.0.0.1:{port + i}" for i in range(1, workers + 1)]
             warm = argparse.Namespace(**{**vars(args), "cycles": 1, "think": 0.0, "ramp": 0.0})
             st_load(warm, direct, workers, [], Path(tmp) / "warm.json")
+            if args.page_cycles > 1:
+                pages = page_costs(args, direct[0], pids[0], Path(tmp) / "pages.json")
             for n in levels:
                 cpu0 = {pid: cpu_seconds(pid) for pid in pids}
                 load0 = os.getloadavg()[0]
@@ -160,7 +167,39 @@ def main() -> None:
                 os.killpg(serve.pid, signal.SIGKILL)
     verdict(rows)
     if args.json:
-        args.json.write_text(json.dumps({"workers": workers, "levels": rows}, indent=1))
+        args.json.write_text(json.dumps({"workers": workers, "pages": pages, "levels": rows}, indent=1))
+
+
+def page_costs(args: argparse.Namespace, url: str, pid: int, out: Path) -> list[dict]:
+    """One session on one app process, every page ``--page-cycles`` times without pause: per page, the median
+    server CPU-seconds of its warm loads (the first visit left out), and the mean payload KB and elements
+    (new_element/add_block deltas) of the first and of later visits. Printed as a table."""
+    solo = argparse.Namespace(**{**vars(args), "cycles": args.page_cycles, "think": 0.0, "ramp": 0.0})
+    loads = [r for r in st_load(solo, [url], 1, [pid], out)["loads"] if r["status"] == "ok"]
+    pages = []
+    for page in dict.fromkeys(r["page"] for r in loads):
+        first = [r for r in loads if r["page"] == page and r["cycle"] == 0]
+        later = [r for r in loads if r["page"] == page and r["cycle"] > 0]
+        cpu = sorted(r["server_cpu_s"] for r in later if r["server_cpu_s"] is not None)
+        pages.append(
+            {
+                "page": page,
+                "warm_cpu_s": cpu[len(cpu) // 2] if cpu else None,
+                "first_kb": sum(r["bytes"] for r in first) / 1024 / len(first) if first else None,
+                "later_kb": sum(r["bytes"] for r in later) / 1024 / len(later) if later else None,
+                "elements": first[0]["deltas"] if first else None,
+            }
+        )
+    print(f"{'page':<24} {'warm CPU s':>10} {'KB first':>9} {'KB later':>9} {'elements':>8}")
+    for r in pages:
+        print(
+            f"{r['page']:<24} {fmt(r['warm_cpu_s'], 3):>10} {fmt(r['first_kb'], 0):>9} {fmt(r['later_kb'], 0):>9} "
+            f"{r['elements'] if r['elements'] is not None else '-':>8}"
+        )
+    cpus = [r["warm_cpu_s"] for r in pages if r["warm_cpu_s"] is not None]
+    if cpus:
+        print(f"# mean warm CPU s per page load over {len(cpus)} pages: {sum(cpus) / len(cpus):.3f}")
+    return pages
 
 
 def fmt(v, digits: int = 2) -> str:

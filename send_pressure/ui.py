@@ -6,15 +6,25 @@ text summary with the latest figures, the source and period caption, a data tabl
 
 Reruns are cheap: what does not depend on the session (figures, tables, sentences,
 download data) is built once per database file through :func:`shared`, and reused by
-every session that shows the same view. It is memoised on the file's store
-(:meth:`send_pressure.queries.Store.memo`, the app's one caching policy: see
-:mod:`send_pressure.queries`), so a rebuilt database starts afresh.
+every session that shows the same view. Two mechanisms, both tied to the database file:
+
+- values (frames, figures, tables, sentences) are memoised on the file's store
+  (:meth:`send_pressure.queries.Store.memo`, the app's one caching policy: see
+  :mod:`send_pressure.queries`); a rebuilt file gets a new store with an empty memo;
+- finished chart and table elements are replayed (:func:`drawn`): Streamlit converts a
+  figure to JSON, or a frame to Arrow, at every call, and only its own
+  ``st.cache_resource`` can record elements and replay them in later runs. That cache is
+  keyed by the file's identity (the same test that opens a new store) and emptied when
+  :func:`store` first hands out the store of a new file, so it lives exactly as long as
+  the memo it draws from.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import os
+import weakref
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
@@ -79,10 +89,19 @@ def store() -> Store:
     database is missing.
     """
     try:
-        return current_store(DB_PATH)
+        db = current_store(DB_PATH)
     except DatabaseMissing as e:
         st.error(f"**The database is not built yet.** {e}")
         st.stop()
+    # Once per store (its memo): the first run on a new file drops the elements drawn from the old one.
+    db.memo(("drawn elements dropped",), _drawn.clear)
+    return db
+
+
+def _stale_notices(db: Store) -> list[str]:
+    from send_pressure.freshness import stale_notices
+
+    return db.memo(("stale notices",), lambda: stale_notices(db.sources))
 
 
 def link_state() -> LinkState:
@@ -91,13 +110,12 @@ def link_state() -> LinkState:
     Also stamps the link with the data release it shows (``rel``), noting when a shared
     link was made with an older release than the database now holds.
     """
-    from send_pressure.freshness import stale_notices
     from send_pressure.links import record_release
 
     st.session_state[_SHOWN] = {}  # a new page run: no figures drawn yet
     state = LinkState(store(), st.query_params, st.session_state)
     record_release(state)
-    for notice in stale_notices(store().sources):
+    for notice in _stale_notices(store()):
         st.warning(notice, icon="⏳")
     return state
 
@@ -109,13 +127,23 @@ _SHOWN = "_figures_shown"
 def record_rows(frame: pd.DataFrame) -> None:
     """Note the sources and periods of rows drawn on this page (needs source_id, time_period, year).
 
-    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows.
+    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows. A frame from
+    :func:`shared` is read once, not at every rerun.
     """
+    _record_periods(_periods(_Same(frame)))
+
+
+def _periods(frame: _Same) -> dict[str, list[str]]:
     from send_pressure.freshness import shown_periods
 
+    return store().memo(("shown periods", frame), lambda: shown_periods(frame.obj))
+
+
+def _record_periods(periods: dict[str, list[str]]) -> None:
+    """Add source_id -> periods (:func:`send_pressure.freshness.shown_periods`) to those drawn on this page."""
     shown = st.session_state.setdefault(_SHOWN, {})
-    for sid, periods in shown_periods(frame).items():
-        shown[sid] = list(dict.fromkeys([*shown.get(sid, []), *periods]))
+    for sid, p in periods.items():
+        shown[sid] = list(dict.fromkeys([*shown.get(sid, []), *p]))
 
 
 def _shown_sources() -> dict[str, list[str]]:
@@ -170,7 +198,7 @@ def period_picker(state: LinkState, indicator_id: str, key: str = "period", labe
 T = TypeVar("T")
 
 
-def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
+def shared(key: tuple, build: Callable[..., T], /, *args, **kwargs) -> T:
     """``build(*args, **kwargs)`` computed once for the current database file and ``key``, then reused by every
     session (:meth:`send_pressure.queries.Store.memo` of the current store).
 
@@ -181,6 +209,47 @@ def shared(key: tuple, build: Callable[..., T], *args, **kwargs) -> T:
     rebuilt database file gets a new store, so nothing computed from the old file is served from the new one.
     """
     return store().memo(("shared", *key), functools.partial(build, *args, **kwargs))
+
+
+def _database(db: Store) -> tuple:
+    """What tells one database file from another for :func:`drawn`: its path and file identity (device, inode,
+    modification time, size), the same test that makes :func:`store` open a new store for a replaced file."""
+    return str(db.db_path), db.identity
+
+
+# Keyword arguments below: for positional ones Streamlit reads the function's signature at every call.
+@st.cache_resource(show_spinner=False, max_entries=1024, hash_funcs={Store: _database})
+def _drawn(db: Store, key: tuple, _draw: Callable[[], None]) -> None:
+    _draw()
+
+
+def drawn(key: tuple, draw: Callable[..., object], /, *args, **kwargs) -> None:
+    """Draw the elements ``draw(*args, **kwargs)`` makes (e.g. ``st.plotly_chart``, ``st.dataframe``) once per
+    process for the current database file and ``key``; later runs, in any session, replay the finished elements.
+
+    Streamlit converts a figure to JSON, or a frame to Arrow, at every call, even for an unchanged one (a map
+    costs about 40 ms a run); a replayed element skips that. The values drawn come from :func:`shared` (the
+    store's memo); this keeps only the elements made from them, dropped when a new database file is first seen
+    (see the module docstring). Like :func:`shared`: ``key`` must name everything the elements show (use
+    :func:`identity` for an object from :func:`shared`), and ``draw`` must make no widgets and read nothing
+    from the session. Elements land where the call is (inside a column or expander). The least recently used
+    of 1,024 entries are dropped.
+    """
+    _drawn(db=store(), key=key, _draw=functools.partial(draw, *args, **kwargs))
+
+
+_identities: dict[int, int] = {}
+_next_identity = itertools.count()
+
+
+def identity(obj: object) -> int:
+    """A number naming ``obj`` (a figure, a frame) for as long as it lives, for :func:`drawn` keys: unlike
+    ``id()`` it is never reused by a later object, so a key made from it never shows another object."""
+    number = _identities.get(id(obj))
+    if number is None:
+        number = _identities.setdefault(id(obj), next(_next_identity))
+        weakref.finalize(obj, _identities.pop, id(obj), None)
+    return number
 
 
 def source_caption(frame: pd.DataFrame, shown: list[str] | None = None) -> str:
@@ -273,16 +342,22 @@ def _display_table(data: pd.DataFrame, ind: Indicator | None) -> tuple[pd.DataFr
     return pa.Table.from_pandas(table, preserve_index=False), note
 
 
-def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None, table=None) -> None:
-    """The rows behind a chart (from :func:`tidy_for_download`) as a table (``table``: its
-    :func:`_display_table`, when already made), with a CSV download (formula-like text made inert)."""
-    table, note = _display_table(data, ind) if table is None else table
+def _draw_table(table: pd.DataFrame | pa.Table, note: str) -> None:
     if isinstance(table, pa.Table):
         st.dataframe(table, hide_index=True, width="stretch")
     else:
         st.table(table)
     if note:
         st.caption(note)
+
+
+def data_table(data: pd.DataFrame, key: str, ind: Indicator | None = None, table=None) -> None:
+    """The rows behind a chart (from :func:`tidy_for_download`) as a table (``table``: its
+    :func:`_display_table`, when already made), with a CSV download (formula-like text made inert).
+
+    For ``data`` from :func:`shared` the table is made and converted for the browser once, then replayed."""
+    table = _shown_table(_Same(data), ind, store()) if table is None else table
+    drawn(("data table", identity(table[0])), _draw_table, *table)
     st.download_button(
         "Download CSV",
         lambda: csv_bytes(data),  # written only when clicked
@@ -309,21 +384,29 @@ class _Same:
         return isinstance(other, _Same) and other.obj is self.obj
 
 
+def _shown_table(data: _Same, ind: Indicator | None, db: Store) -> tuple:
+    """:func:`_display_table` of ``data``, memoised on ``db`` for that very frame."""
+    return db.memo(("shown table", data, ind and ind.indicator_id), lambda: _display_table(data.obj, ind))
+
+
 def _chart_tables(frame: _Same, ind: Indicator, db: Store, periods: tuple[str, ...]) -> tuple:
-    """(source caption, latest-figures sentence, download rows, table shown) of a chart's frame: computed once
-    for a frame that comes from :func:`shared` (the same object at every rerun; memoised on ``db``), every time
-    for a frame built in the run. ``periods``: the period labels the chart draws (the caption's span)."""
+    """(source caption, latest-figures sentence, download rows, table shown, source -> periods drawn, period
+    span) of a chart's frame: computed once for a frame that comes from :func:`shared` (the same object at every
+    rerun; memoised on ``db``), every time for a frame built in the run. ``periods``: the period labels the
+    chart draws (the caption's span)."""
+    from send_pressure.freshness import shown_periods
 
     def build() -> tuple:
         rows = frame.obj
         caption = source_caption(rows, list(periods) or None) if "source_id" in rows else ""
         data = tidy_for_download(rows, ind)
-        return caption, charts.describe(rows, ind), data, _display_table(data, ind)
+        table = _display_table(data, ind)
+        return caption, charts.describe(rows, ind), data, table, shown_periods(rows), charts.period_span(rows)
 
     return db.memo(("chart tables", frame, ind.indicator_id, periods), build)
 
 
-def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str) -> None:
+def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption: str, period: str) -> None:
     """Copyable link and citation for the view, a share card link when one exists, and stamped images."""
     from send_pressure import export
 
@@ -343,7 +426,6 @@ def _share_box(fig, frame: pd.DataFrame, key: str, url_path: str | None, caption
         st.caption(f"Chart images are not available on this server ({problem}) The CSV has every figure.")
         return
     source = caption.replace("*", "")
-    period = charts.period_span(frame)
 
     def image(fmt: str) -> bytes:
         stamped = export.stamped(fig, period, source, link)
@@ -377,25 +459,26 @@ def chart_block(
     under it when the page gives no ``summary`` of its own; ``alt`` (plain text) replaces that sentence in the
     accessible name where it does not fit the chart (bars of categories, not areas). ``url_path``: the page's
     path, for links when the browser's address is unknown. Pass ``fig`` and ``frame`` from :func:`shared` so
-    that the tables are built once, not at every rerun.
+    that the tables are built once, and the chart and table drawn once (:func:`drawn`), not at every rerun.
     """
     title = charts.chart_title(fig)
     periods = tuple(charts.periods_shown(fig) or ())
-    caption, latest, data, table = _chart_tables(_Same(frame), ind, store(), periods)
+    caption, latest, data, table, drawn_periods, span = _chart_tables(_Same(frame), ind, store(), periods)
     st.markdown(f'<p class="chart-title">{escape(title)}</p>', unsafe_allow_html=True)
-    st.plotly_chart(
-        fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=f"Chart: {title}. {alt or latest}".strip()
-    )
-    if "source_id" in frame:
-        record_rows(frame)
+    alt = f"Chart: {title}. {alt or latest}".strip()
+    chart = functools.partial(st.plotly_chart, fig, width="stretch", config=PLOTLY_CONFIG, key=f"chart_{key}", alt=alt)
+    drawn(("chart", identity(fig), key, alt), chart)
+    _record_periods(drawn_periods)
     if caption:
         st.caption(caption)
     if summary or latest:  # a page's own summary already gives the latest figure in words
         st.markdown(summary or latest)
     with st.expander(f"Data table: {title}"):
         data_table(data, key, ind, table)
-    with st.expander("Share: copy link or citation, download the chart"):
-        _share_box(fig, frame, key, url_path, caption)
+    # Filled only once opened (a rerun): about ten elements per chart that most readers never open.
+    with st.expander("Share: copy link or citation, download the chart", key=f"share_{key}", on_change="rerun") as box:
+        if box.open:
+            _share_box(fig, frame, key, url_path, caption, span)
 
 
 def share_card_url(url_path: str | None) -> str | None:
@@ -438,9 +521,15 @@ def view_citation(source_ids, page_title: str, url: str) -> str:
     """The citation of a view (``send_pressure.citation``): its sources, release, file, today's date and link."""
     from datetime import date
 
+    return _citation(store(), tuple(s for s in source_ids if s), page_title, url, date.today())
+
+
+def _citation(db: Store, source_ids: tuple[str, ...], page_title: str, url: str, accessed) -> str:
     from send_pressure.citation import citation
 
-    return citation(store(), [s for s in source_ids if s], page_title, url, date.today())
+    return db.memo(
+        ("citation", source_ids, page_title, url, accessed), lambda: citation(db, source_ids, page_title, url, accessed)
+    )
 
 
 def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...] = ()) -> str:
@@ -451,10 +540,8 @@ def cite_this(page_title: str, url_path: str | None = None, also: tuple[str, ...
     :func:`record_rows`) plus ``also``: reference tables that are not observation rows (MP look-up,
     statistical neighbours).
     """
-    from send_pressure.freshness import figures_line
-
     shown = _shown_sources()
-    lines = figures_line(store().sources, shown)
+    lines = _figures_line(store(), tuple((sid, tuple(periods)) for sid, periods in shown.items()))
     if lines:
         st.caption("**Figures on this page.** " + " ".join(lines))
     text = view_citation([*shown, *also], page_title, current_view_url(url_path))
@@ -514,9 +601,24 @@ def _benchmark_figure(db: Store, indicator_id: str, la_code: str, title: str):
 
 def breaks_for(indicator_id: str, db: Store | None = None) -> pd.DataFrame:
     """The ``series_break`` rows of one indicator (for :func:`send_pressure.charts.trend`), from ``db`` or the
-    current database."""
-    b = (db or store()).series_breaks
-    return b[b.indicator_id == indicator_id]
+    current database. Shared between reruns: never modify it."""
+    return _breaks(db or store(), indicator_id)
+
+
+def _breaks(db: Store, indicator_id: str) -> pd.DataFrame:
+    def build() -> pd.DataFrame:
+        b = db.series_breaks
+        return b[b.indicator_id == indicator_id]
+
+    return db.memo(("breaks", indicator_id), build)
+
+
+def _figures_line(db: Store, shown: tuple[tuple[str, tuple[str, ...]], ...]) -> list[str]:
+    from send_pressure.freshness import figures_line
+
+    return db.memo(
+        ("figures line", shown), lambda: figures_line(db.sources, {sid: list(periods) for sid, periods in shown})
+    )
 
 
 def _areas_rows(db: Store, indicator_ids: tuple[str, ...], area_codes: tuple[str, ...], by: str) -> pd.DataFrame:

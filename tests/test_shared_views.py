@@ -3,6 +3,7 @@ from one view, or one database, to another."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import duckdb
@@ -74,3 +75,45 @@ def test_each_authority_keeps_its_own_charts(db_path):
         assert set(la_table.Series) == {name}
         at = open_page("views/requests.py", la=code)
         assert any(f"{name} received" in m.value for m in at.markdown)
+
+
+def test_identity_is_never_reused():
+    """A number from ui.identity names one object; a later object (even at the same address) gets a new one."""
+
+    class Thing:
+        pass
+
+    first = Thing()
+    number = ui.identity(first)
+    assert ui.identity(first) == number
+    del first
+    assert all(ui.identity(Thing()) != number for _ in range(100))
+
+
+def test_charts_drawn_once_are_replayed_unchanged(db_path):
+    """The second run of a page replays its charts and tables (ui.drawn): the same figures as the first run."""
+    first = open_page("views/funding.py", la=KENT)
+    again = open_page("views/funding.py", la=KENT)
+    charts = [e.proto.spec for e in first.get("plotly_chart")]
+    assert charts and charts == [e.proto.spec for e in again.get("plotly_chart")]
+    assert [t.value.equals(u.value) for t, u in zip(first.table, again.table, strict=True)] == [True] * len(first.table)
+
+
+def test_drawn_elements_are_dropped_with_the_database_file(db_path, tmp_path, monkeypatch):
+    """The replayed elements (ui.drawn) are emptied once, when ui.store first hands out the store of a new file,
+    and not at every run on the same file."""
+    cleared = []
+    monkeypatch.setattr(ui, "_drawn", type("Drawn", (), {"clear": lambda self: cleared.append(1)})())
+    copy = tmp_path / "send.duckdb"
+    shutil.copy(db_path, copy)
+    monkeypatch.setattr(ui, "DB_PATH", copy)
+    first = ui.store()
+    assert ui.store() is first and cleared == [1]
+    rebuilt = tmp_path / "rebuilt.duckdb"
+    shutil.copy(db_path, rebuilt)
+    with duckdb.connect(str(rebuilt)) as con:
+        con.execute("UPDATE build_info SET built_at = built_at + INTERVAL 1 DAY")
+    os.replace(rebuilt, copy)  # as a build publishes: same path, new file identity
+    assert ui.store() is not first
+    ui.store()
+    assert cleared == [1, 1]

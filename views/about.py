@@ -12,6 +12,12 @@ state = ui.link_state()
 ui.show_notices(state)
 
 
+def table(name: str, frame, **options) -> None:
+    """``st.dataframe(frame(), **options)`` made and converted for the browser once per process (``ui.drawn``):
+    nothing on this page depends on the reader."""
+    ui.drawn(("about", name), lambda: st.dataframe(frame(), **options))
+
+
 def titles_of(source_ids: list[str]) -> list[str]:
     """Source titles with their release, for ids of the source table (unknown ids as given)."""
     s = store.sources.set_index("source_id")
@@ -38,12 +44,13 @@ for notice in freshness.missing_notices(src):
     st.info(notice)
 
 st.subheader("New periods")
-added = freshness.new_periods(store)
+added = ui.shared(("new periods",), freshness.new_periods, store)
 if added.empty:
     st.markdown("No release added periods that older releases did not have.")
 else:
-    st.dataframe(
-        added.rename(columns={"indicator": "Indicator", "periods": "New periods", "release": "Release"}),
+    table(
+        "new periods",
+        lambda: added.rename(columns={"indicator": "Indicator", "periods": "New periods", "release": "Release"}),
         hide_index=True,
         width="stretch",
     )
@@ -51,13 +58,17 @@ else:
 st.subheader("Series breaks")
 if store.series_breaks.empty:
     st.markdown("No method change is recorded for the figures loaded.")
-for line in freshness.break_sentences(
-    store.series_breaks, list(store.series_breaks.indicator_id), lambda i: store.indicators[i].label
+for line in ui.shared(
+    ("break sentences",),
+    freshness.break_sentences,
+    store.series_breaks,
+    list(store.series_breaks.indicator_id),
+    lambda i: store.indicators[i].label,
 ):
     st.markdown(f"- {line}")
 
 st.subheader("Revised figures (old → new, biggest change first)")
-revised = freshness.revised_figures(store, limit=100)
+revised = ui.shared(("revised figures", 100), freshness.revised_figures, store, limit=100)
 if revised.empty:
     st.markdown("No figure is printed differently by two loaded releases.")
 else:
@@ -65,8 +76,9 @@ else:
         "Figures the newest release prints differently from the release before it; the dashboard shows the "
         "newest. Rows marked *new method* are counted differently on each side of a series break."
     )
-    st.dataframe(
-        revised.assign(
+    table(
+        "revised figures",
+        lambda: revised.assign(
             change=revised.change.map(lambda c: "" if pd.isna(c) else f"{c:+.0%}"),
             series_break=revised.series_break.map({True: "new method", False: ""}),
         ).rename(
@@ -92,10 +104,13 @@ st.markdown(
     "Each known publisher error is checked against every file: it applies only where the error is still printed, "
     "and is *retired* once the newest release no longer has it."
 )
-st.dataframe(
-    corr.assign(applied_to=corr.applied_to.fillna("").str.split(", ").map(lambda ids: "; ".join(titles_of(ids))))[
-        ["status", "description", "applied_to"]
-    ].rename(columns={"status": "Status", "description": "Error and what the build does", "applied_to": "Found in"}),
+table(
+    "publisher errors",
+    lambda: corr.assign(
+        applied_to=corr.applied_to.fillna("").str.split(", ").map(lambda ids: "; ".join(titles_of(ids)))
+    )[["status", "description", "applied_to"]].rename(
+        columns={"status": "Status", "description": "Error and what the build does", "applied_to": "Found in"}
+    ),
     hide_index=True,
     width="stretch",
 )
@@ -114,40 +129,48 @@ for r in src[src.status != "not loaded"].itertuples():
         )
 st.download_button(
     "Download the source list (CSV)",
-    csv_bytes(src),
+    ui.shared(("sources csv",), csv_bytes, src),
     file_name="sources.csv",
     mime="text/csv",
     key="dl_sources",
 )
 
 st.header("Definitions")
-inds = pd.DataFrame([vars(i) for i in store.indicators.values()])
 titles = dict(zip(src.source_id, src.title, strict=True))
 labels = {i.indicator_id: i.label for i in store.indicators.values()}
-defs = pd.DataFrame(
-    {
-        "Indicator": inds.label,
-        "Unit": [i.short_unit for i in store.indicators.values()],
-        "Which is better": [narrative.polarity_words(i) for i in store.indicators.values()],
-        "Definition": inds.definition,
-        "Source": inds.source_id.map(titles),
-        "Time period": inds.time_identifier,
-        "How rates are computed": [
-            f"{labels.get(n, n)} ÷ {labels.get(d, d)} × {s:g}"
-            + (" (computed by this build)" if dv else " (as published)")
-            if isinstance(n, str)
-            else ("as published" if u in ("percent", "rate_per_1000") else "")
-            for n, d, s, dv, u in zip(
-                inds.numerator_id, inds.denominator_id, inds.scale, inds.derived, inds.unit, strict=True
-            )
-        ],
-        "Headline": inds.headline.map({True: "yes", False: ""}),
-        "Comparable across authorities": [
-            "yes" if c else f"no: {why}" for c, why in zip(inds.comparable, inds.not_comparable_because, strict=True)
-        ],
-    }
-)
-st.dataframe(defs, hide_index=True, width="stretch")
+
+
+def definitions() -> pd.DataFrame:
+    """One row per indicator: its unit, which way is better (``narrative``), definition, source and method."""
+    ind_list = list(store.indicators.values())
+    inds = pd.DataFrame([vars(i) for i in ind_list])
+    return pd.DataFrame(
+        {
+            "Indicator": inds.label,
+            "Unit": [i.short_unit for i in ind_list],
+            "Which is better": [narrative.polarity_words(i) for i in ind_list],
+            "Definition": inds.definition,
+            "Source": inds.source_id.map(titles),
+            "Time period": inds.time_identifier,
+            "How rates are computed": [
+                f"{labels.get(n, n)} ÷ {labels.get(d, d)} × {s:g}"
+                + (" (computed by this build)" if dv else " (as published)")
+                if isinstance(n, str)
+                else ("as published" if u in ("percent", "rate_per_1000") else "")
+                for n, d, s, dv, u in zip(
+                    inds.numerator_id, inds.denominator_id, inds.scale, inds.derived, inds.unit, strict=True
+                )
+            ],
+            "Headline": inds.headline.map({True: "yes", False: ""}),
+            "Comparable across authorities": [
+                "yes" if c else f"no: {why}"
+                for c, why in zip(inds.comparable, inds.not_comparable_because, strict=True)
+            ],
+        }
+    )
+
+
+table("definitions", definitions, hide_index=True, width="stretch")
 st.markdown(
     "Regional and England rates a source does not publish (SEND Tribunal regions) are computed by the build from "
     "the region's total numerator and denominator, counting '-' (nil) as zero, never an average of rates. "
@@ -172,8 +195,9 @@ st.markdown(
     "Authorities that no longer exist keep their figures up to their last year; successors start in their first "
     "year. Figures are not added across a reorganisation."
 )
-st.dataframe(
-    pd.DataFrame(
+table(
+    "reorganisations",
+    lambda: pd.DataFrame(
         {
             "Year": succ.year,
             "Change": succ.kind,
@@ -193,8 +217,10 @@ st.markdown(
     "A marker replaces a figure the publisher did not print. It is shown as itself, never as zero; in charts "
     "the line breaks and a grey column carries the marker's meaning on hover."
 )
-st.dataframe(
-    pd.DataFrame({"Marker": list(MARKER_MEANINGS), "Meaning": list(MARKER_MEANINGS.values())}), hide_index=True
+table(
+    "markers",
+    lambda: pd.DataFrame({"Marker": list(MARKER_MEANINGS), "Meaning": list(MARKER_MEANINGS.values())}),
+    hide_index=True,
 )
 
 st.subheader("SEND Tribunal: collection and method changes")
@@ -218,31 +244,36 @@ st.markdown(
     "- **breakdown_sum**: a breakdown (e.g. by primary need) whose parts do not add up to the headline;\n"
     "- **plans_without_requests**: 0 initial requests published in a year with new EHC plans."
 )
-st.dataframe(
-    flags.groupby("rule").size().rename("Flags").reset_index().rename(columns={"rule": "Check"}), hide_index=True
+table(
+    "flags by check",
+    lambda: flags.groupby("rule").size().rename("Flags").reset_index().rename(columns={"rule": "Check"}),
+    hide_index=True,
 )
-with st.expander(f"All {len(flags):,} flags"):
-    st.dataframe(
-        flags.assign(
-            area=flags.area_code.map(store.area_name),
-            indicator=flags.indicator_id.map(lambda i: labels.get(i, i)),
-        )[["indicator", "area", "time_period", "rule", "explanation"]],
-        hide_index=True,
-        width="stretch",
-    )
-    st.download_button(
-        "Download the flags (CSV)",
-        lambda: flags.to_csv(index=False).encode("utf-8"),
-        file_name="data_flags.csv",
-        mime="text/csv",
-        key="dl_flags",
-        on_click="ignore",
-    )
+# Filled only once opened (a rerun): the full list is about 2,900 rows, most of this page's weight.
+with st.expander(f"All {len(flags):,} flags", key="all_flags", on_change="rerun") as all_flags:
+    if all_flags.open:
+        st.dataframe(
+            flags.assign(
+                area=flags.area_code.map(store.area_name),
+                indicator=flags.indicator_id.map(lambda i: labels.get(i, i)),
+            )[["indicator", "area", "time_period", "rule", "explanation"]],
+            hide_index=True,
+            width="stretch",
+        )
+        st.download_button(
+            "Download the flags (CSV)",
+            lambda: flags.to_csv(index=False).encode("utf-8"),
+            file_name="data_flags.csv",
+            mime="text/csv",
+            key="dl_flags",
+            on_click="ignore",
+        )
 
 st.subheader("Publisher errors the build corrected or withheld, and notes on computed figures")
 notes = store.notes_for()
-st.dataframe(
-    notes.assign(source=notes.source_id.map(titles), area=notes.area_code.map(store.area_name))[
+table(
+    "data notes",
+    lambda: notes.assign(source=notes.source_id.map(titles), area=notes.area_code.map(store.area_name))[
         ["source", "area", "time_period", "note"]
     ].drop_duplicates(subset=["source", "note", "area"]),
     hide_index=True,

@@ -72,7 +72,10 @@ else:
     st.markdown(f"**{md(narrative.figure_sentence(ind, la_name, when, _fig('la'), side))}**")
 
 n_total = len(store.neighbours(la))
-group = compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist())
+group = ui.shared(
+    ("neighbour group", ind.indicator_id, la),
+    lambda: compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist()),
+)
 group = group[group.time_period == period]
 nb_row = group.iloc[0] if len(group) else None
 pooled = (
@@ -84,7 +87,7 @@ st.markdown(
     f"{md(region_name)}: {_fig('region')} · England: {_fig('england')} · statistical neighbours: "
     f"{compare.group_summary_text(nb_row, ind.unit, n_total)}{pooled}."
 )
-each = compare.neighbour_figures(store, ind.indicator_id, la)
+each = ui.shared(("neighbour figures", ind.indicator_id, la), compare.neighbour_figures, store, ind.indicator_id, la)
 each = each[each.time_period == period]
 better = narrative.count_better(ind, own, each.value)
 if len(each) and better is not None:

@@ -28,7 +28,8 @@ for i, iid in enumerate(headlines):
     with cols[i % 2]:
         if long_id in inds:
             # Caseloads: statements and plans together is the series that means the same thing over time.
-            summary = f"{compare.long_run_growth(store, ENGLAND, iid) or ''} {LONG_SERIES_NOTE}".strip()
+            growth = ui.shared(("long run growth", ENGLAND, iid), compare.long_run_growth, store, ENGLAND, iid)
+            summary = f"{growth or ''} {LONG_SERIES_NOTE}".strip()
             ui.areas_chart(
                 (long_id, iid),
                 (ENGLAND,),
@@ -70,7 +71,7 @@ state.notices.clear()
 if period is None:
     st.stop()
 shown = ind if ind.comparable else compare.growth_indicator(ind)
-snap = compare.region_snapshot(store, ind, period)
+snap = ui.shared(("region snapshot", ind.indicator_id, period), compare.region_snapshot, store, ind, period)
 if snap.empty:
     st.info(f"{ind.label} has no regional figures for {period_label(period)}.")
     st.stop()
@@ -88,7 +89,12 @@ summary = (
     )
     + charts.map_legend_sentence(shown)
 )
-table = snap.drop_duplicates("region_code").assign(area_code=lambda d: d.region_code, area_name=lambda d: d.region_name)
+table = ui.shared(
+    ("region map rows", ind.indicator_id, period),
+    lambda: snap.drop_duplicates("region_code").assign(
+        area_code=lambda d: d.region_code, area_name=lambda d: d.region_name
+    ),
+)
 ui.chart_block(fig, table, shown, key=f"regions_map_{ind.indicator_id}", summary=summary)
 
-ui.cite_this(sorted({inds[i].source_id for i in options}), "England and regions", "england")
+ui.cite_this("England and regions", "england")

@@ -33,7 +33,7 @@ for i, iid in enumerate(tiles):
     ind = inds[iid]
     series = ui.shared(("england series", iid), store.series, iid, [ENGLAND])
     ui.record_rows(series)
-    lines.append(series.assign(series=ind.label, indicator_id=iid))
+    lines.append(ui.shared(("england series labelled", iid), series.assign, series=ind.label, indicator_id=iid))
     latest, previous = compare.change(series)
     with rows[i // 4][i % 4], st.container(border=True):
         st.markdown(f"**{ind.label}**", help=ind.definition)
@@ -74,7 +74,8 @@ st.caption(
 )
 
 with st.expander("Data table: the lines in the tiles"):
-    ui.data_table(ui.tidy_for_download(pd.concat(lines, ignore_index=True)), "overview_tiles")
+    tiles = ui.shared(("overview tiles table",), lambda: ui.tidy_for_download(pd.concat(lines, ignore_index=True)))
+    ui.data_table(tiles, "overview_tiles")
 
 st.header("Biggest changes since the previous period")
 ind = ui.indicator_picker(state, change_options, default=lead(inds, "plans").indicator_id)

@@ -34,13 +34,15 @@ st.markdown(
     "and one legend click away on every chart."
 )
 shown = ui.shared(("profile table", la_code), profile.display_table, table, store.sources)
-st.dataframe(
+ui.drawn(
+    ("profile table", ui.identity(shown)),
+    st.dataframe,
     shown,
     hide_index=True,
     width="stretch",
     column_config={"Data quality": st.column_config.TextColumn(width="medium")},
 )
-ui.record_rows(table.assign(time_period=table.latest_period))
+ui.record_rows(ui.shared(("profile rows", la_code), lambda: table.assign(time_period=table.latest_period)))
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
 # The CSV keeps the published figure and marker beside the formatted text.
@@ -87,7 +89,10 @@ else:
         f"{nbrs.version.iloc[0]}), closest first, each with its own latest figures: the headline table's "
         "neighbour median and range are read from these."
     )
-    st.dataframe(profile.neighbour_table(store, la_code), hide_index=True, width="stretch")
+    ui.drawn(
+        ("neighbour table", la_code),
+        lambda: st.dataframe(profile.neighbour_table(store, la_code), hide_index=True, width="stretch"),
+    )
 
 st.header("Data-quality flags for this authority")
 mine = store.flags[store.flags.area_code == la_code]
