@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -534,35 +535,12 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
         con = duckdb.connect(str(tmp))
         try:
             con.execute(SCHEMA.read_text())
-            order = [
-                "source",
-                "region",
-                "local_authority",
-                "la_succession",
-                "indicator",
-                "observation",
-                "statistical_neighbour",
-                "constituency",
-                "boundary",
-                "data_note",
-                "series_break",
-                "revision",
-                "new_period",
-                "correction",
-                "data_flag",
-            ]
-            for name in order:
-                frame = getattr(tables, name)
-                con.register("frame", frame)
-                cols = ", ".join(frame.columns)
-                try:
-                    con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM frame")
-                except ConstraintException as exc:  # e.g. a source that lists the same row twice
-                    raise BuildError(
-                        f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})"
-                    ) from exc
-                con.unregister("frame")
-            breakdowns.write(con, tables.breakdown_tables)
+            # The every-cell tables (millions of rows) go in on a second connection while the others are written:
+            # DuckDB appends to different tables in parallel and releases the GIL. Leaving the block waits for it.
+            with ThreadPoolExecutor(max_workers=1) as writer:
+                cells = writer.submit(_write_cells, con, tables.breakdown_tables)
+                _write_tables(con, tables)
+                cells.result()
             built_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
             con.execute("CHECKPOINT")
@@ -571,3 +549,39 @@ def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
         os.replace(tmp, db_path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _write_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
+    """Insert every table but the every-cell ones; a duplicated key raises BuildError naming the table."""
+    order = [
+        "source",
+        "region",
+        "local_authority",
+        "la_succession",
+        "indicator",
+        "observation",
+        "statistical_neighbour",
+        "constituency",
+        "boundary",
+        "data_note",
+        "series_break",
+        "revision",
+        "new_period",
+        "correction",
+        "data_flag",
+    ]
+    for name in order:
+        frame = getattr(tables, name)
+        con.register("frame", frame)
+        cols = ", ".join(frame.columns)
+        try:
+            con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM frame")
+        except ConstraintException as exc:  # e.g. a source that lists the same row twice
+            raise BuildError(f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})") from exc
+        con.unregister("frame")
+
+
+def _write_cells(con: duckdb.DuckDBPyConnection, cells: breakdowns.Breakdowns) -> None:
+    """Write the every-cell tables on a connection of their own to the same database (closed when done)."""
+    with con.cursor() as cursor:
+        breakdowns.write(cursor, cells)
