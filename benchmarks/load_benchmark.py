@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from browsing import free_port_run  # noqa: E402  (the serving tests' port search)
 
 PAGES = ["/", "/england", "/delays?la={la}", "/requests?la={la}", "/funding?la={la}", "/profile?la={la}", "/compare"]
-PAGES += ["/mp?pcon=E14001063", "/about", "/guide", "/accessibility"]  # Aldershot: in the default LA's region
+PAGES += ["/journey?la={la}", "/explore?la={la}", "/about", "/guide", "/accessibility"]
+PAGES += ["/mp?pcon=E14001063"]  # Aldershot: in the default LA's region
 
 
 def cpu_seconds(pid: int) -> float:
