@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ST_LOAD = ROOT.parent / "shared" / "tools" / "st_load.py"
 sys.path.insert(0, str(ROOT / "tests"))
 
-from browsing import free_port_run  # noqa: E402  (the serving tests' port search)
+from browsing import free_port_run, start_serve  # noqa: E402  (the serving tests' port search and start)
 
 PAGES = ["/", "/england", "/delays?la={la}", "/requests?la={la}", "/funding?la={la}", "/profile?la={la}", "/compare"]
 PAGES += ["/journey?la={la}", "/explore?la={la}", "/about", "/guide", "/accessibility"]
@@ -112,16 +112,7 @@ def main() -> None:
     workers = args.workers or os.cpu_count() or 2
     port = args.port or free_port_run(workers)
 
-    env = {**os.environ, "SEND_DB": str(args.db.resolve()), "SEND_WORKERS": str(workers)}
-    env["SEND_LISTEN_ADDRESS"] = "127.0.0.1"
-    serve = subprocess.Popen(
-        ["bash", str(ROOT / "scripts" / "serve.sh"), str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    serve = start_serve(args.db.resolve(), workers, port)
     base = f"http://127.0.0.1:{port}"
     rows, pages = [], []
     try:

@@ -36,6 +36,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from etl.catalogue import PLACEMENT_GROUPS
 from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, REGIONAL, TOTAL, Source
 from etl.model import SourceFormatError as LayoutError
 
@@ -189,23 +190,9 @@ JANUARY_FILES = frozenset({"sen2_age_caseload", "sen2_estab_caseload"})
 #: per dataset, by our column name. ``None`` for a side the file does not publish as one column. Each pair was
 #: checked against the published national figures (tests/test_breakdowns.py).
 PERCENT_PARTS: dict[str, dict[str, tuple[str | None, str | None]]] = {
-    "caseload": {
-        "mainstream_total_pc": ("mainstream_total", "ehcplans"),
-        "special_total_pc": ("special_total", "ehcplans"),
-        "ap_pru_total_pc": ("ap_pru_total", "ehcplans"),
-        "fe_total_pc": ("fe_total", "ehcplans"),
-        "ed_elsewhere_pc": ("ed_elsewhere", "ehcplans"),
-        "nm_early_years_pc": ("nm_early_years", "ehcplans"),
-        "placement_unknown_pc": ("placement_unknown", "ehcplans"),
-    },
-    "newplans": {
-        "mainstream_total_pc": ("mainstream_total", "new_ehc_plans"),
-        "special_total_pc": ("special_total", "new_ehc_plans"),
-        "ap_pru_total_pc": ("ap_pru_total", "new_ehc_plans"),
-        "fe_total_pc": ("fe_total", "new_ehc_plans"),
-        "ed_elsewhere_pc": ("ed_elsewhere", "new_ehc_plans"),
-        "nm_early_years_pc": ("nm_early_years", "new_ehc_plans"),
-        "placement_unknown_pc": ("placement_unknown", "new_ehc_plans"),
+    **{
+        stem: {f"{group}_pc": (group, total) for group in PLACEMENT_GROUPS}
+        for stem, total in (("caseload", "ehcplans"), ("newplans", "new_ehc_plans"))
     },
     **{
         stem: {

@@ -732,19 +732,19 @@ class ColumnGroup:
 
 _NEEDS = ("asd", "slcn", "semh", "mld", "sld", "pd", "spld", "hi", "pmld", "vi", "msi", "oth", "need_unknown")
 #: Placement groups that add up to the total (mainstream, special, AP, FE, elsewhere, early years, unknown).
-_PLACEMENTS = ("mainstream_total", "special_total", "ap_pru_total", "fe_total", "ed_elsewhere", "nm_early_years",
-               "placement_unknown")  # fmt: skip
+PLACEMENT_GROUPS = ("mainstream_total", "special_total", "ap_pru_total", "fe_total", "ed_elsewhere", "nm_early_years",
+                    "placement_unknown")  # fmt: skip
 
 #: Column groups of the releases' data files that split a total (measure ids of the ``measure`` table).
 BREAKDOWN_GROUPS: tuple[ColumnGroup, ...] = (
     ColumnGroup("need", "ehc_plans", "primary need", "sen_needs_all_plans.ehc_plans",
                 tuple(f"sen_needs_all_plans.number_{n}" for n in _NEEDS)),
     ColumnGroup("placement", "ehc_plans", "placement type", "caseload.ehcplans",
-                tuple(f"caseload.{p}" for p in _PLACEMENTS)),
+                tuple(f"caseload.{p}" for p in PLACEMENT_GROUPS)),
     ColumnGroup("new_need", "new_ehc_plans", "primary need", "sen_need_newplans.ehc_plans",
                 tuple(f"sen_need_newplans.number_{n}" for n in _NEEDS)),
     ColumnGroup("new_placement", "new_ehc_plans", "placement type", "newplans.new_ehc_plans",
-                tuple(f"newplans.{p}" for p in _PLACEMENTS)),
+                tuple(f"newplans.{p}" for p in PLACEMENT_GROUPS)),
     ColumnGroup("request_outcome", "initial_requests", "decision", "requests.requests_received_in_year",
                 tuple(f"requests.{c}" for c in ("requests_decided_to_assess", "requests_decided_not_to_assess",
                                                 "requests_decision_not_made", "requests_withdrawn"))),

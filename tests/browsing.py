@@ -109,6 +109,21 @@ def start_app(db_path: Path, port: int) -> subprocess.Popen:
     raise RuntimeError(f"the dashboard did not start on port {port}")
 
 
+def start_serve(db_path: Path, workers: int, port: int) -> subprocess.Popen:
+    """``scripts/serve.sh port`` (nginx on 127.0.0.1:``port``, ``workers`` app processes on the ports after it) over
+    ``db_path``, in its own process group (stop it with ``os.killpg``); its output is piped. Returns at once:
+    the caller waits for ``/_stcore/health``."""
+    env = {**os.environ, "SEND_DB": str(db_path), "SEND_WORKERS": str(workers), "SEND_LISTEN_ADDRESS": "127.0.0.1"}
+    return subprocess.Popen(
+        ["bash", str(ROOT / "scripts" / "serve.sh"), str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
 def settle(page) -> None:
     """Wait until Streamlit has finished running the page script and drawn every element (no skeleton
     placeholders, no running-status widget) for a second in a row."""

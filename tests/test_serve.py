@@ -20,7 +20,7 @@ from email.message import Message
 from pathlib import Path
 
 import pytest
-from browsing import free_port_run
+from browsing import free_port_run, start_serve
 from helpers import ROOT
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
@@ -51,15 +51,7 @@ def _our_cookie(headers: Message) -> str | None:
 def served(db_path: Path):
     """serve.sh on a free port with two app processes; yields (base URL, the script's process)."""
     port = free_port_run(WORKERS)
-    env = {**os.environ, "SEND_DB": str(db_path), "SEND_WORKERS": str(WORKERS), "SEND_LISTEN_ADDRESS": "127.0.0.1"}
-    proc = subprocess.Popen(
-        ["bash", str(ROOT / "scripts" / "serve.sh"), str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    proc = start_serve(db_path, WORKERS, port)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180
     while True:
