@@ -55,10 +55,14 @@ def _steps(store: Store) -> tuple[JourneyStep, ...]:
 
 
 def years(store: Store) -> list[int]:
-    """Calendar years in which the first step (initial requests) is published, oldest first."""
-    first = steps(store)[0].counts[0]
-    obs = store.observations(first)
-    return sorted({int(y) for y in obs[obs.value.notna()].year})
+    """Calendar years in which the first step (initial requests) is published, oldest first (memoised on the
+    store)."""
+
+    def build() -> tuple[int, ...]:
+        obs = store.observations(steps(store)[0].counts[0])
+        return tuple(sorted({int(y) for y in obs[obs.value.notna()].year}))
+
+    return list(store.memo(("journey years",), build))
 
 
 def _measures(step: JourneyStep) -> list[tuple[str, bool]]:

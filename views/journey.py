@@ -48,13 +48,14 @@ st.header(f"{la_md} in {year}")
 flow = ui.shared(("journey flow", la, year), journey.flow_frame, rows, year)
 count = inds[journey.steps(store)[0].counts[0]]
 fig = ui.shared(("journey flow chart", la, year), charts.flow, flow, count, f"The EHC plan journey: {la_name}, {year}")
+flow_words = ui.shared(("journey flow sentence", la, year), journey.flow_sentence, rows, la_name, year)
 ui.chart_block(
     fig,
     flow,
     count,
     key=f"journey_flow_{la}_{year}",
-    alt=journey.flow_sentence(rows, la_name, year),
-    summary=md(journey.flow_sentence(rows, la_name, year))
+    alt=flow_words,
+    summary=md(flow_words)
     + " Hatched bars (↳) are part of the step above them: those that left the path there (refused, withdrawn,"
     " appealed) or, for annual reviews, the meetings held. A step with no published figure has no bar and says why.",
     url_path="journey",
