@@ -112,8 +112,9 @@ def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
     """Each headline indicator's latest published figure for an LA beside England and its statistical neighbours.
 
     Columns: indicator_id, indicator, unit, period (as published), la_value, la_marker, england,
-    neighbours (the median of the neighbours' own figures for the same period), source_id, and display
-    strings ``LA``, ``England``, ``Neighbours``. The period is the newest one the indicator has for any area,
+    neighbours (the median of the neighbours' own figures for the same period), source_id, flag (the build's
+    data-quality flag and the publisher's note on the LA figure, '' when none), and display strings ``LA``,
+    ``England``, ``Neighbours``. The period is the newest one the indicator has for any area,
     so a suppressed or missing LA figure shows as such rather than an older year. Built from the profile page's
     :func:`send_pressure.profile.headline_table`, so both pages show the same figures.
     """
@@ -130,6 +131,7 @@ def headline_figures(store: Store, la_code: str) -> pd.DataFrame:
             "england": t.england_value,
             "neighbours": t.neighbours_value,
             "source_id": t.source_id,
+            "flag": t.flag,
             "LA": t.latest,
             "England": [format_value(v, None, u) for v, u in zip(t.england_value, t.unit, strict=True)],
             "Neighbours": [
@@ -153,6 +155,9 @@ def display_table(figures: pd.DataFrame, la_name: str) -> pd.DataFrame:
     )
     return out.set_index("Indicator")
 
+
+#: Beside an LA figure that a data-quality flag or a publisher's note concerns (as on the profile).
+FLAG_MARK = "⚠"
 
 #: The topics whose lead figure the summary puts in words, in order: timeliness, caseload, refusals.
 SUMMARY_TOPICS = ("timeliness", "plans", "refusals")
@@ -188,6 +193,7 @@ def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One compact table for all the LAs serving a constituency (``figures``: LA name -> :func:`headline_figures`).
 
     Rows: headline indicators. Columns: Period, England, then per LA '<name>' and '<name>: neighbours (median)'.
+    An LA figure with a data-quality flag is marked ``⚠`` (the flags are listed by :func:`flag_notes`).
     """
     out = None
     for la_name, f in figures.items():
@@ -196,7 +202,7 @@ def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:
                 "Indicator": f.indicator,
                 "Period": f.period.map(period_label),
                 "England": f.England,
-                la_name: f.LA,
+                la_name: [f"{v} {FLAG_MARK}" if flag else v for v, flag in zip(f.LA, f.flag, strict=True)],
                 f"{la_name}: neighbours (median)": f.Neighbours,
             }
         )
@@ -205,3 +211,15 @@ def combined_table(figures: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame()
     order = list(next(iter(figures.values())).indicator)  # outer merges sort their keys: keep catalogue order
     return out.set_index("Indicator").reindex(order)
+
+
+def flag_notes(figures: dict[str, pd.DataFrame]) -> list[str]:
+    """'Kent, New EHC plans issued (2024): As published; looks implausible because ...' for each flagged LA
+    figure of :func:`combined_table` (``figures``: LA name -> :func:`headline_figures`). Plain text: escape it
+    for where it goes."""
+    return [
+        f"{la_name}, {r.indicator} ({period_label(r.period)}): {r.flag}"
+        for la_name, f in figures.items()
+        for r in f.itertuples()
+        if r.flag
+    ]

@@ -105,3 +105,15 @@ def test_stale_release_link_shows_notice(db_path, lookup):
         for n in notices
     ), notices
     assert at.query_params["rel"] in ("2025", ["2025"])
+
+
+def test_flagged_figure_is_marked_and_explained(db_path, lookup):
+    """Kent's new EHC plans rose from 1,976 (2023) to 2,890 (2024) in the 2025 release's newplans.csv: the
+    build flags the jump, and the MP page marks the figure and says why, as the profile does."""
+    at = open_page("views/mp.py", pcon=lookup["Canterbury"]["pcon_code"])
+    table = at.table[0].value
+    assert table.loc["New EHC plans issued", "Kent"] == "2,890 ⚠"
+    text = _text(at)
+    assert "Data-quality flags" in text
+    assert "Kent, New EHC plans issued (2024): As published; looks implausible because" in text
+    assert "from 1,976 in 2023 to 2,890 in 2024" in text

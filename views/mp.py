@@ -105,6 +105,12 @@ sentences = shared(
 )
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
 st.table(shared(("mp table", code), mp.combined_table, figures))
+flags = shared(("mp flags", code), mp.flag_notes, figures)
+if flags:
+    st.markdown(
+        f"**{mp.FLAG_MARK} Data-quality flags.** These figures are shown as published, never changed:\n"
+        + "\n".join(f"- {md(n)}" for n in flags)
+    )
 st.markdown("**Full profiles** (trends, rankings and benchmarks):")
 links = st.columns(max(len(figures), 3))
 for col, (la_code, name) in zip(links, zip(las.new_la_code, las.la_name, strict=True), strict=False):
