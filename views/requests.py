@@ -40,6 +40,19 @@ latest, previous = compare.change(own.dropna(subset=["value"]))
 e_latest, e_previous = compare.change(eng.dropna(subset=["value"]))
 
 
+def own_trend(rows, ind, key: str, summary: str | None) -> None:
+    """The LA's own line (``rows``: its benchmark rows, role 'la') over time, with the indicator's series breaks."""
+    fig = ui.shared(
+        ("own trend", ind.indicator_id, la),
+        charts.trend,
+        rows,
+        ind,
+        f"{ind.label}: {la_name}",
+        breaks=ui.breaks_for(ind.indicator_id),
+    )
+    ui.chart_block(fig, rows, ind, key=key, summary=summary)
+
+
 def _pct_change(now, before) -> str:
     if now is None or before is None or not before.value:
         return ""
@@ -54,21 +67,7 @@ if latest is not None:
         f"{period_label(latest.time_period)}, {_pct_change(latest, previous)} "
         f"(England: {format_value(e_latest.value, None, req.unit)}, {_pct_change(e_latest, e_previous)})."
     )
-ui.chart_block(
-    ui.shared(
-        ("requests trend", la),
-        charts.trend,
-        own,
-        req,
-        f"{req.label}: {la_name}",
-        highlight=la_name,
-        breaks=ui.breaks_for(req.indicator_id),
-    ),
-    own,
-    req,
-    key=f"requests_initial_{la}",
-    summary=summary,
-)
+own_trend(own, req, key=f"requests_initial_{la}", summary=summary)
 st.caption(
     "Counts are shown for the authority alone: region and England totals are far larger and would flatten the "
     "line. Compare authorities with the refusal rate below, or on the Compare and map page."
@@ -146,21 +145,7 @@ if a_latest is not None:
         f"{format_value(a_latest.value, None, app.unit)} appeals registered against {la_md} in "
         f"{period_label(a_latest.time_period)}{since}."
     )
-ui.chart_block(
-    ui.shared(
-        ("appeals trend", la),
-        charts.trend,
-        app_own,
-        app,
-        f"{app.label}: {la_name}",
-        highlight=la_name,
-        breaks=ui.breaks_for(app.indicator_id),
-    ),
-    app_own,
-    app,
-    key=f"requests_appeals_{la}",
-    summary=app_summary,
-)
+own_trend(app_own, app, key=f"requests_appeals_{la}", summary=app_summary)
 ui.benchmark_chart(
     rate.indicator_id,
     la,
