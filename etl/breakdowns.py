@@ -337,7 +337,11 @@ def read_release(
             continue
         keys = [*_KEYS, *(c for c in _NAMES if c in lower), *dims]
         try:
-            table = ehcp._read_member(zf, member, path, keys, measures, data=data)
+            table = ehcp._read_member(zf, member, path, keys, measures, data=data, check_values=False)
+            # Each column's cells as indexes into its distinct texts: one hash pass serves the NaN check (the
+            # same error _read_member gives) and the parsing below.
+            encoded = {h: pc.dictionary_encode(table[h]) for h in measures}
+            ehcp._reject_non_finite(table, list(measures), f"{path.name}:{member}", _dictionaries(encoded))
             if dataset in JANUARY_FILES:
                 table = ehcp._relabel_january(table, where)
             table = ehcp._clean_codes(ehcp._add_year(table, where))
@@ -355,7 +359,7 @@ def read_release(
         for h, ours in measures.items():
             mid = f"{dataset}.{ours}"
             try:
-                cells = _cells(table[h], row_ids, len(catalogue), f"{where}, column {h}")
+                cells = _cells(encoded[h], row_ids, len(catalogue), f"{where}, column {h}")
             except LayoutError as exc:
                 notes.append(f"data/{file_name}, column {h} is not loaded: {exc}")
                 continue
@@ -462,15 +466,20 @@ def _rows(table: pa.Table, dims: list[str], dataset: str, row_ids: pa.Array) -> 
     )
 
 
-def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
+def _dictionaries(encoded: dict[str, pa.ChunkedArray]) -> dict[str, pa.Array]:
+    """Column -> its distinct texts, from its dictionary-encoded cells (every chunk shares one dictionary)."""
+    return {h: e.chunk(0).dictionary if e.num_chunks else pa.array([], pa.string()) for h, e in encoded.items()}
+
+
+def _cells(encoded: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
     """The non-empty cells of one published column (:data:`CELL_COLUMNS`); None when it holds only text.
 
-    Each distinct text of the column is parsed once (a column has a few thousand), then spread to the cells
-    by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column of
-    numbers.
+    ``encoded``: the column's cells dictionary-encoded (``pc.dictionary_encode``: one dictionary for all
+    chunks). Each distinct text of the column is parsed once (a column has a few thousand), then spread to the
+    cells by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column
+    of numbers.
     """
-    # One hash pass gives each cell its distinct text's index (a column has a few thousand distinct texts).
-    encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
+    encoded = encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
     text = pc.utf8_trim_whitespace(encoded.dictionary)
     is_number = pc.match_substring_regex(text, _NUMBER)
     texts = set(pc.filter(text, pc.invert(is_number)).to_pylist()) - {""}
@@ -700,19 +709,30 @@ def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld:
     near = pc.and_(
         pc.equal(rows["breakdown_topic"], TOTAL), pc.is_in(rows["area_code"], pa.array(sorted(set(targets.area_code))))
     )
-    frame = rows.filter(near).select(["row_id", "dataset", "area_code", "time_period", "source_id"]).to_pandas()
+    # A few thousand rows: plain Python objects merge faster than Arrow-backed strings.
+    frame = pd.DataFrame(
+        rows.filter(near).select(["row_id", "dataset", "area_code", "time_period", "source_id"]).to_pydict()
+    )
     hits = targets.merge(frame, on=["dataset", "area_code", "time_period", "source_id"])
     if hits.empty:
         return cells, []
-    mask = None
-    for measure_no, group in hits.groupby("measure_no"):
-        one = pc.and_(
-            pc.equal(cells["measure_no"], pa.scalar(measure_no, pa.int16())),
-            pc.is_in(cells["row_id"], value_set=pa.array(group.row_id.astype("int32"), pa.int32())),
-        )
-        mask = one if mask is None else pc.or_(mask, one)
-    cells = cells.set_column(2, "value", pc.if_else(mask, pa.scalar(None, pa.float64()), cells["value"]))
-    cells = cells.set_column(3, "marker", pc.if_else(mask, pa.scalar("w"), cells["marker"]))
+    # The cells of the few rows concerned (an array lookup per cell, no hashing), then their measures.
+    concerned = np.zeros(pc.max(rows["row_id"]).as_py() + 1, dtype=bool)
+    concerned[hits.row_id.to_numpy()] = True
+    row_ids = cells["row_id"].to_numpy()
+    mask = concerned[row_ids]
+    keys = hits.row_id.to_numpy(np.int64) * 65536 + hits.measure_no.to_numpy(np.int64)
+    mask[mask] = np.isin(row_ids[mask].astype(np.int64) * 65536 + cells["measure_no"].to_numpy()[mask], keys)
+    # Rewritten only in the few chunks (one per published column) that hold such a cell.
+    batches, start = [], 0
+    for batch in cells.to_batches():
+        held, start = mask[start : start + batch.num_rows], start + batch.num_rows
+        if held.any():
+            held = pa.array(held)
+            value = pc.if_else(held, pa.scalar(None, pa.float64()), batch["value"])
+            batch = batch.set_column(2, "value", value).set_column(3, "marker", pc.if_else(held, "w", batch["marker"]))
+        batches.append(batch)
+    cells = pa.Table.from_batches(batches, schema=cells.schema)
     notes = [
         {
             "source_id": h.source_id,
