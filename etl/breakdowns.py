@@ -594,6 +594,20 @@ def combine(
     the column feeding that indicator in the same headline row is withheld too (marker ``w``).
     Raises :class:`etl.load.BuildError` when an LA code resolves to no authority or an authority has a figure
     for a year it did not exist.
+
+    The two steps, :func:`gather` (the heavy one, which needs no ``withheld``) and :func:`withhold`, may also be
+    called apart, so that the build gathers the cells while it assembles the headline figures.
+    """
+    tables, notes = gather(releases, sources, local_authorities)
+    return withhold(tables, withheld, notes)
+
+
+def gather(
+    releases: dict[str, ReleaseCells], sources: dict[str, Source], local_authorities: pd.DataFrame
+) -> tuple[Breakdowns, list[dict]]:
+    """:func:`combine` without the withholding: the tables (their rows still carrying ``dataset``) and notes.
+
+    Raises as :func:`combine`.
     """
     from etl.load import BuildError
 
@@ -638,10 +652,16 @@ def combine(
                 _note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded.")
             )
         cells = cells.filter(pc.invert(gone))
-    cells = _newest_wins(cells, rows)
-    cells, held = _withhold(cells, rows, measures, withheld)
-    notes += held
-    return Breakdowns(measures, rows.select(ROW_TABLE_COLUMNS), cells), notes
+    return Breakdowns(measures, rows.select([*ROW_TABLE_COLUMNS, "dataset"]), _newest_wins(cells, rows)), notes
+
+
+def withhold(tables: Breakdowns, withheld: pd.DataFrame, notes: list[dict]) -> tuple[Breakdowns, list[dict]]:
+    """The second step of :func:`combine`: the cells of ``withheld`` (as there) get marker ``w``; ``tables``
+    from :func:`gather`, ``notes`` its notes (returned with the withholding's added)."""
+    if not tables.cells.num_rows:
+        return tables, notes
+    cells, held = _withhold(tables.cells, tables.rows, tables.measure, withheld)
+    return Breakdowns(tables.measure, tables.rows.select(ROW_TABLE_COLUMNS), cells), notes + held
 
 
 def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table, list[tuple[str, str]]]:

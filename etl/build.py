@@ -197,7 +197,7 @@ def _build(
     # Heavy imports only when there is work to do (keeps the no-change path fast).
     import pandas as pd
 
-    from etl.load import BuildError, assemble, previous_copies, write_database
+    from etl.load import BuildError, NewDatabase, assemble, previous_copies
     from etl.parsers import get_parser
     from etl.validate import validate
 
@@ -258,16 +258,18 @@ def _build(
     ]
     source_rows = _newest_known(pd.DataFrame(rows), fetched)
     ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
-    tables = assemble(parsed, ranked, source_rows)
-    clock.lap("assemble")
-    failures, report = validate(tables)
-    clock.lap("validate")
-    if failures:
-        raise BuildError(
-            "Validation failed; the database was not replaced:\n" + "\n".join(f"  - {f}" for f in failures)
-        )
     check_target(db_path)
-    write_database(tables, db_path, fp)
+    # The new file is written while the build runs: the every-cell tables as soon as they are assembled.
+    with NewDatabase(db_path) as out:
+        tables = assemble(parsed, ranked, source_rows, on_cells=out.write_cells)
+        clock.lap("assemble")
+        failures, report = validate(tables)
+        clock.lap("validate")
+        if failures:
+            raise BuildError(
+                "Validation failed; the database was not replaced:\n" + "\n".join(f"  - {f}" for f in failures)
+            )
+        out.commit(tables, fp)
     clock.lap("write")
     stale.update({sid: f"cached copy used: {f.fallback}" for sid, f in fetched.items() if f.fallback})
     seconds = time.perf_counter() - start
