@@ -815,22 +815,32 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
     return cat[MEASURE_COLUMNS]
 
 
-def write(con: duckdb.DuckDBPyConnection, tables: Breakdowns) -> None:
+#: The every-cell tables :func:`write` writes, in two groups: those the withholding (:func:`withhold`) leaves as
+#: :func:`gather` made them, and those it changes.
+ROW_TABLES = ("measure", "breakdown_row")
+CELL_TABLES = ("breakdown_cell", "breakdown_marker")
+
+
+def write(
+    con: duckdb.DuckDBPyConnection, tables: Breakdowns, names: tuple[str, ...] = ROW_TABLES + CELL_TABLES
+) -> None:
     """Insert ``measure``, ``breakdown_row``, ``breakdown_cell`` (numbers) and ``breakdown_marker`` (markers)
-    into the database being written (``con``). Numbers and markers apart: a text column of mostly nulls beside
-    millions of numbers costs a quarter of the write."""
-    # One chunk per column, and only the columns each table takes filtered: DuckDB scans thousands of small
-    # Arrow chunks (one per published column) far more slowly than one.
-    cells = tables.cells.combine_chunks()
-    has_value = pc.is_valid(cells["value"])
-    numbers = cells.select(["row_id", "measure_no", "value"]).filter(has_value)
-    markers = cells.select(["row_id", "measure_no", "marker"]).filter(pc.invert(has_value))
-    for name, frame, cols in (
-        ("measure", tables.measure, MEASURE_COLUMNS),
-        ("breakdown_row", tables.rows.select(ROW_TABLE_COLUMNS).combine_chunks(), ROW_TABLE_COLUMNS),
-        ("breakdown_cell", numbers, ["row_id", "measure_no", "value"]),
-        ("breakdown_marker", markers, ["row_id", "measure_no", "marker"]),
-    ):
+    into the database being written (``con``); ``names``: only these of them. Numbers and markers apart: a text
+    column of mostly nulls beside millions of numbers costs a quarter of the write."""
+    frames = {
+        "measure": lambda: (tables.measure, MEASURE_COLUMNS),
+        "breakdown_row": lambda: (tables.rows.select(ROW_TABLE_COLUMNS).combine_chunks(), ROW_TABLE_COLUMNS),
+    }
+    if set(names) & set(CELL_TABLES):
+        # Only the columns each table takes filtered, then one chunk per column: DuckDB scans thousands of small
+        # Arrow chunks (one per published column) far more slowly than one.
+        has_value = pc.is_valid(tables.cells["value"])
+        numbers = tables.cells.select(["row_id", "measure_no", "value"]).filter(has_value).combine_chunks()
+        markers = tables.cells.select(["row_id", "measure_no", "marker"]).filter(pc.invert(has_value))
+        frames["breakdown_cell"] = lambda: (numbers, ["row_id", "measure_no", "value"])
+        frames["breakdown_marker"] = lambda: (markers.combine_chunks(), ["row_id", "measure_no", "marker"])
+    for name in names:
+        frame, cols = frames[name]()
         con.register("frame", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")
         con.unregister("frame")

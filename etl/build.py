@@ -221,7 +221,11 @@ def _build(
     readable = [s for s in sources if s.source_id in fetched and get_parser(s.parser) is not None]
     clock.lap("fetch")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(parse, readable))
+        results = pool.map(parse, readable)
+        # Meanwhile, the previous database's rows of the sources that could not be fetched (their last good copy).
+        asked = [s.source_id for s in sources if s.source_id in failed]
+        copies = previous_copies(db_path, asked)
+        results = list(results)
     parsed = {}
     for sid, result, seconds in results:
         if isinstance(result, SourceFormatError):
@@ -233,7 +237,9 @@ def _build(
     clock.lap("parse")
 
     stale, old_sources, missing = {}, {}, {}
-    copies = previous_copies(db_path, [s.source_id for s in sources if s.source_id in failed])
+    copies.update(
+        previous_copies(db_path, [s.source_id for s in sources if s.source_id in failed and s.source_id not in asked])
+    )
     for s in [s for s in sources if s.source_id in failed]:
         error = failed[s.source_id]
         copy = copies.get(s.source_id)
@@ -263,6 +269,7 @@ def _build(
     with NewDatabase(db_path) as out:
         tables = assemble(parsed, ranked, source_rows, on_cells=out.write_cells)
         clock.lap("assemble")
+        out.write_tables(tables)  # while they are validated
         failures, report = validate(tables)
         clock.lap("validate")
         if failures:

@@ -94,15 +94,16 @@ def assemble(
     parsed: dict[str, Parsed],
     sources: dict[str, Source],
     source_rows: pd.DataFrame,
-    on_cells: Callable[[breakdowns.Breakdowns], None] | None = None,
+    on_cells: Callable[[breakdowns.Breakdowns, tuple[str, ...]], None] | None = None,
 ) -> Tables:
     """Turn parser output into the database tables.
 
     ``parsed``: Parsed bundle per source id; ``sources``: the Source entries;
     ``source_rows``: the ``source`` table (one row per source, checksums included).
-    ``on_cells``: called with the every-cell tables (``Tables.breakdown_tables``) as soon as they are complete,
-    before this returns and from another thread (the build starts writing them then). Raises BuildError listing
-    every unresolved code, name disagreement, unknown marker or duplicate key.
+    ``on_cells``: called from another thread, before this returns, with the every-cell tables and the names of
+    those that are final (the build starts writing them then): (tables, ``breakdowns.ROW_TABLES``) as soon as
+    they are gathered, then (``Tables.breakdown_tables``, ``breakdowns.CELL_TABLES``) once withheld. Raises
+    BuildError listing every unresolved code, name disagreement, unknown marker or duplicate key.
     """
     # The every-cell tables are gathered in a thread of their own while the headline figures are assembled here
     # (Arrow and DuckDB release the GIL); only their withholding waits for the headline figures.
@@ -115,7 +116,7 @@ class _EveryCell:
     releases' cells and the LA list, :meth:`withhold` once the headline figures are known, :meth:`result`.
     Leaving the ``with`` block waits for the worker (cancelled when the assembly stopped before withholding)."""
 
-    def __init__(self, on_cells: Callable[[breakdowns.Breakdowns], None] | None) -> None:
+    def __init__(self, on_cells: Callable[[breakdowns.Breakdowns, tuple[str, ...]], None] | None) -> None:
         self._on_cells = on_cells
         self._withheld: Future = Future()
         self._pool = ThreadPoolExecutor(max_workers=1)
@@ -133,9 +134,11 @@ class _EveryCell:
 
     def _run(self, cells, sources, la) -> tuple[breakdowns.Breakdowns, list[dict]]:
         tables, notes = breakdowns.gather(cells, sources, la)
+        if self._on_cells is not None:
+            self._on_cells(tables, breakdowns.ROW_TABLES)
         tables, notes = breakdowns.withhold(tables, self._withheld.result(), notes)
         if self._on_cells is not None:
-            self._on_cells(tables)
+            self._on_cells(tables, breakdowns.CELL_TABLES)
         return tables, notes
 
     def withhold(self, withheld: pd.DataFrame) -> None:
@@ -580,56 +583,84 @@ def _previous_copy(con, source_id: str) -> tuple[Parsed, dict]:
 class NewDatabase:
     """The database a build writes: a new DuckDB file beside ``db_path``, swapped in by :meth:`commit`.
 
-    Entering creates the file (``<db>.tmp-<pid>``) with the schema; :meth:`write_cells` starts writing the
-    every-cell tables on a connection and thread of their own (DuckDB appends to different tables in parallel
-    and releases the GIL), while the build still assembles and validates the rest; :meth:`commit` writes every
-    other table, waits for the cells, checkpoints and replaces ``db_path``. The previous database stays in place
-    (and readable) until the new file is complete; leaving the ``with`` block without a commit (any error)
-    removes the new file and keeps the old one.
+    Entering creates the file (``<db>.tmp-<pid>``) and, in a worker thread, its schema. The tables are written
+    by two worker threads, each on a connection of its own (DuckDB appends to different tables in parallel and
+    releases the GIL), while the build goes on: :meth:`write_cells` (the every-cell tables, as soon as they are
+    assembled) and :meth:`write_tables` (the others, while they are validated). :meth:`commit` waits for both,
+    checkpoints and replaces ``db_path``. The previous database stays in place (and readable) until the new file
+    is complete; leaving the ``with`` block without a commit (any error) waits for the workers, removes the new
+    file and keeps the old one.
     """
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
         self._tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
         self._con: duckdb.DuckDBPyConnection | None = None
-        self._writer = ThreadPoolExecutor(max_workers=1)
-        self._cells: Future | None = None
+        self._cells = ThreadPoolExecutor(max_workers=1)
+        self._tables = ThreadPoolExecutor(max_workers=1)
+        self._schema: Future | None = None
+        self._pending: list[Future] = []  # every write asked for
+        self._cells_asked = self._tables_asked = False
 
     def __enter__(self) -> NewDatabase:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp.unlink(missing_ok=True)
         try:
             self._con = duckdb.connect(str(self._tmp))
-            self._con.execute(SCHEMA.read_text())
         except BaseException:
             self.__exit__()
             raise
+        self._schema = self._cells.submit(_on_cursor, self._con, lambda cursor: cursor.execute(SCHEMA.read_text()))
         return self
 
     def __exit__(self, *exc) -> None:
-        self._writer.shutdown(wait=True)  # an unfinished cell write ends before its file is removed
+        for worker in (self._cells, self._tables):
+            worker.shutdown(wait=True)  # an unfinished write ends before its file is removed
         if self._con is not None:
             self._con.close()
             self._con = None
         self._tmp.unlink(missing_ok=True)
 
-    def write_cells(self, tables: breakdowns.Breakdowns) -> None:
-        """Start writing the every-cell tables (returns at once; :meth:`commit` waits for them)."""
-        self._cells = self._writer.submit(_write_cells, self._con, tables)
+    def write_cells(
+        self, tables: breakdowns.Breakdowns, names: tuple[str, ...] = breakdowns.ROW_TABLES + breakdowns.CELL_TABLES
+    ) -> None:
+        """Start writing the every-cell tables ``names`` (returns at once; written in the order asked for, after
+        the schema)."""
+        self._cells_asked = True
+        self._pending.append(self._cells.submit(_on_cursor, self._con, lambda c: breakdowns.write(c, tables, names)))
+
+    def write_tables(self, tables: Tables) -> None:
+        """Start writing every table but the every-cell ones (returns at once; :meth:`commit` raises what
+        :func:`_write_tables` raises)."""
+        self._tables_asked = True
+
+        def write(cursor: duckdb.DuckDBPyConnection) -> None:
+            self._schema.result()
+            _write_tables(cursor, tables)
+
+        self._pending.append(self._tables.submit(_on_cursor, self._con, write))
 
     def commit(self, tables: Tables, fingerprint: str) -> None:
-        """Write ``tables`` (the every-cell ones too unless :meth:`write_cells` has) and swap the file in."""
-        if self._cells is None:
+        """Write whatever of ``tables`` was not asked for yet, wait for every write and swap the file in."""
+        if not self._cells_asked:
             self.write_cells(tables.breakdown_tables)
+        if not self._tables_asked:
+            self.write_tables(tables)
+        for written in self._pending:
+            written.result()
         con = self._con
-        _write_tables(con, tables)
-        self._cells.result()
         built_at = datetime.now(UTC).replace(tzinfo=None)
         con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
         con.execute("CHECKPOINT")
         con.close()
         self._con = None
         os.replace(self._tmp, self.db_path)
+
+
+def _on_cursor(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
+    """Run ``work`` on a connection of its own to ``con``'s database (closed when done)."""
+    with con.cursor() as cursor:
+        work(cursor)
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
@@ -660,9 +691,3 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
         except ConstraintException as exc:  # e.g. a source that lists the same row twice
             raise BuildError(f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})") from exc
         con.unregister("frame")
-
-
-def _write_cells(con: duckdb.DuckDBPyConnection, cells: breakdowns.Breakdowns) -> None:
-    """Write the every-cell tables on a connection of their own to the same database (closed when done)."""
-    with con.cursor() as cursor:
-        breakdowns.write(cursor, cells)
