@@ -479,8 +479,9 @@ def _cells(encoded: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: 
     cells by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column
     of numbers.
     """
-    encoded = encoded.combine_chunks() if isinstance(encoded, pa.ChunkedArray) else encoded
-    text = pc.utf8_trim_whitespace(encoded.dictionary)
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    indices = pa.chunked_array([c.indices for c in chunks], pa.int32())
+    text = pc.utf8_trim_whitespace(chunks[0].dictionary)
     is_number = pc.match_substring_regex(text, _NUMBER)
     texts = set(pc.filter(text, pc.invert(is_number)).to_pylist()) - {""}
     unknown = sorted(texts - set(MARKER_MEANINGS))
@@ -492,16 +493,22 @@ def _cells(encoded: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: 
         )
     null = pa.scalar(None, pa.string())
     values = pc.cast(pc.if_else(is_number, pc.replace_substring(text, ",", ""), null), pa.float64())
-    markers = pc.if_else(is_number, null, text)
-    # Empty cells (nothing published) are dropped before the values and markers are spread to the cells.
-    keep = pc.or_(is_number, pc.not_equal(text, "")).take(encoded.indices)
-    index = encoded.indices.filter(keep)
+    kept = pc.or_(is_number, pc.not_equal(text, ""))
+    if not pc.all(kept).as_py():  # empty cells (nothing published) are dropped
+        keep = kept.take(indices)
+        indices, row_ids = indices.filter(keep), row_ids.filter(keep)
+    indices = indices.combine_chunks()
+    # Spread to the cells by index; a column of numbers only needs no marker buffer.
+    if pc.all(is_number).as_py():
+        markers = pa.nulls(len(indices), pa.string())
+    else:
+        markers = pc.if_else(is_number, null, text).take(indices)
     return pa.table(
         {
-            "row_id": row_ids.filter(keep),
-            "measure_no": pa.array(np.full(len(index), measure_no, np.int16)),
-            "value": values.take(index),
-            "marker": markers.take(index),
+            "row_id": row_ids,
+            "measure_no": pa.array(np.full(len(indices), measure_no, np.int16)),
+            "value": values.take(indices),
+            "marker": markers,
         }
     )
 
