@@ -49,8 +49,10 @@ class BuildResult:
 
     ``stale``: source id -> why its last good copy (the previous database's rows) was used instead of a
     fresh file; empty when every source was read. ``phases``: step -> (wall, CPU) seconds of a build that
-    ran, in order: fetch (checksums, fingerprint, the first build's imports), parse, assemble (with the
-    source table and any previous copies), validate, write (CPU counts every thread of the process).
+    ran, in order: fetch (checksums, fingerprint, the first build's imports), parse (with the previous copies of
+    sources that could not be fetched), assemble (with the source table; the every-cell tables are gathered and
+    written meanwhile), validate (the other tables are written meanwhile), write (what is left of the writes,
+    the checkpoint and the swap). CPU counts every thread of the process.
     """
 
     status: str
