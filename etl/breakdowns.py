@@ -468,7 +468,7 @@ def _rows(table: pa.Table, dims: list[str], dataset: str, row_ids: pa.Array) -> 
 
 def _dictionaries(encoded: dict[str, pa.ChunkedArray]) -> dict[str, pa.Array]:
     """Column -> its distinct texts, from its dictionary-encoded cells (every chunk shares one dictionary)."""
-    return {h: e.chunk(0).dictionary if e.num_chunks else pa.array([], pa.string()) for h, e in encoded.items()}
+    return {h: e.chunk(0).dictionary for h, e in encoded.items()}
 
 
 def _cells(encoded: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
@@ -832,22 +832,24 @@ def write(
     con: duckdb.DuckDBPyConnection, tables: Breakdowns, names: tuple[str, ...] = ROW_TABLES + CELL_TABLES
 ) -> None:
     """Insert ``measure``, ``breakdown_row``, ``breakdown_cell`` (numbers) and ``breakdown_marker`` (markers)
-    into the database being written (``con``); ``names``: only these of them. Numbers and markers apart: a text
-    column of mostly nulls beside millions of numbers costs a quarter of the write."""
-    frames = {
-        "measure": lambda: (tables.measure, MEASURE_COLUMNS),
-        "breakdown_row": lambda: (tables.rows.select(ROW_TABLE_COLUMNS).combine_chunks(), ROW_TABLE_COLUMNS),
-    }
-    if set(names) & set(CELL_TABLES):
-        # Only the columns each table takes filtered, then one chunk per column: DuckDB scans thousands of small
-        # Arrow chunks (one per published column) far more slowly than one.
-        has_value = pc.is_valid(tables.cells["value"])
-        numbers = tables.cells.select(["row_id", "measure_no", "value"]).filter(has_value).combine_chunks()
-        markers = tables.cells.select(["row_id", "measure_no", "marker"]).filter(pc.invert(has_value))
-        frames["breakdown_cell"] = lambda: (numbers, ["row_id", "measure_no", "value"])
-        frames["breakdown_marker"] = lambda: (markers.combine_chunks(), ["row_id", "measure_no", "marker"])
+    into the database being written (``con``); ``names``: only these of them, in this order. Numbers and
+    markers apart: a text column of mostly nulls beside millions of numbers costs a quarter of the write."""
     for name in names:
-        frame, cols = frames[name]()
+        frame, cols = _frame(tables, name)
         con.register("frame", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")
         con.unregister("frame")
+
+
+def _frame(tables: Breakdowns, name: str) -> tuple[pd.DataFrame | pa.Table, list[str]]:
+    """(rows, columns) of table ``name`` for :func:`write`."""
+    if name == "measure":
+        return tables.measure, MEASURE_COLUMNS
+    if name == "breakdown_row":
+        return tables.rows.select(ROW_TABLE_COLUMNS).combine_chunks(), ROW_TABLE_COLUMNS
+    has_value = pc.is_valid(tables.cells["value"])
+    keep, column = (has_value, "value") if name == "breakdown_cell" else (pc.invert(has_value), "marker")
+    cols = ["row_id", "measure_no", column]
+    # Only the columns the table takes filtered, then one chunk per column: DuckDB scans thousands of small Arrow
+    # chunks (one per published column) far more slowly than one.
+    return tables.cells.select(cols).filter(keep).combine_chunks(), cols

@@ -599,7 +599,7 @@ class NewDatabase:
         self._cells = ThreadPoolExecutor(max_workers=1)
         self._tables = ThreadPoolExecutor(max_workers=1)
         self._schema: Future | None = None
-        self._pending: list[Future] = []  # every write asked for
+        self._pending: list[Future] = []  # the schema, then every write asked for
         self._cells_asked = self._tables_asked = False
 
     def __enter__(self) -> NewDatabase:
@@ -611,6 +611,7 @@ class NewDatabase:
             self.__exit__()
             raise
         self._schema = self._cells.submit(_on_cursor, self._con, lambda cursor: cursor.execute(SCHEMA.read_text()))
+        self._pending.append(self._schema)
         return self
 
     def __exit__(self, *exc) -> None:
