@@ -21,7 +21,11 @@ Reports, for a database in a temporary folder:
 * the every-cell stage (``etl/breakdowns.py``: read, combine, write) timed alone.
 
 Targets: full build < 3 s, no-change rebuild < 0.5 s and < 0.35 x the full build, full build no more than
-1.6 x the pandas floor, at least 95% of the 2025 release's numeric cells loaded.
+1.5 x the pandas floor (issue 10, loading every cell; issue 7 asked for no more than 1.6 x), at least 95% of
+the 2025 release's numeric cells loaded.
+
+In a build the every-cell tables are gathered and written by worker threads while the headline figures are
+assembled and validated, so the steps' wall times overlap that work: the stage timed alone shows its cost.
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 FULL_TARGET = 3.0
 NOCHANGE_TARGET = 0.5
-RATIO_TARGET = 1.6
+#: Full build / pandas floor: issue 10 (every cell loaded) and, before it, issue 7.
+RATIO_TARGETS = {"issue 10": 1.5, "issue 7": 1.6}
 NOCHANGE_RATIO_TARGET = 0.35
 COVERAGE_TARGET = 95.0
 
@@ -271,10 +276,11 @@ def main() -> int:
         f"\npandas floor: unzip + read_csv of {n_csv} source CSVs, median {statistics.median(floor):.2f} s wall, "
         f"{statistics.median(floor_cpu):.2f} s CPU (runs {', '.join(f'{s:.2f}' for s in floor)} s)"
     )
-    print(
-        f"full build / pandas floor: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (target <= {RATIO_TARGET:g}x) "
-        f"{'ok' if ratio <= RATIO_TARGET else 'OVER TARGET'}"
+    targets = ", ".join(
+        f"{issue} <= {target:g}x {'ok' if ratio <= target else 'OVER TARGET'}"
+        for issue, target in RATIO_TARGETS.items()
     )
+    print(f"full build / pandas floor: {ratio:.2f}x wall, {cpu_ratio:.2f}x CPU (targets, wall: {targets})")
 
     def step_median(step: str, which: int) -> float:
         return statistics.median(p[step][which] for p in phases)

@@ -337,7 +337,11 @@ def read_release(
             continue
         keys = [*_KEYS, *(c for c in _NAMES if c in lower), *dims]
         try:
-            table = ehcp._read_member(zf, member, path, keys, measures, data=data)
+            table = ehcp._read_member(zf, member, path, keys, measures, data=data, check_values=False)
+            # Each column's cells as indexes into its distinct texts: one hash pass serves the NaN check (the
+            # same error _read_member gives) and the parsing below.
+            encoded = {h: pc.dictionary_encode(table[h]) for h in measures}
+            ehcp._reject_non_finite(table, list(measures), f"{path.name}:{member}", _dictionaries(encoded))
             if dataset in JANUARY_FILES:
                 table = ehcp._relabel_january(table, where)
             table = ehcp._clean_codes(ehcp._add_year(table, where))
@@ -355,7 +359,7 @@ def read_release(
         for h, ours in measures.items():
             mid = f"{dataset}.{ours}"
             try:
-                cells = _cells(table[h], row_ids, len(catalogue), f"{where}, column {h}")
+                cells = _cells(encoded[h], row_ids, len(catalogue), f"{where}, column {h}")
             except LayoutError as exc:
                 notes.append(f"data/{file_name}, column {h} is not loaded: {exc}")
                 continue
@@ -462,16 +466,22 @@ def _rows(table: pa.Table, dims: list[str], dataset: str, row_ids: pa.Array) -> 
     )
 
 
-def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
+def _dictionaries(encoded: dict[str, pa.ChunkedArray]) -> dict[str, pa.Array]:
+    """Column -> its distinct texts, from its dictionary-encoded cells (every chunk shares one dictionary)."""
+    return {h: e.chunk(0).dictionary for h, e in encoded.items()}
+
+
+def _cells(encoded: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
     """The non-empty cells of one published column (:data:`CELL_COLUMNS`); None when it holds only text.
 
-    Each distinct text of the column is parsed once (a column has a few thousand), then spread to the cells
-    by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column of
-    numbers.
+    ``encoded``: the column's cells dictionary-encoded (``pc.dictionary_encode``: one dictionary for all
+    chunks). Each distinct text of the column is parsed once (a column has a few thousand), then spread to the
+    cells by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column
+    of numbers.
     """
-    # One hash pass gives each cell its distinct text's index (a column has a few thousand distinct texts).
-    encoded = pc.dictionary_encode(raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw)
-    text = pc.utf8_trim_whitespace(encoded.dictionary)
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    indices = pa.chunked_array([c.indices for c in chunks], pa.int32())
+    text = pc.utf8_trim_whitespace(chunks[0].dictionary)
     is_number = pc.match_substring_regex(text, _NUMBER)
     texts = set(pc.filter(text, pc.invert(is_number)).to_pylist()) - {""}
     unknown = sorted(texts - set(MARKER_MEANINGS))
@@ -483,16 +493,22 @@ def _cells(raw: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str)
         )
     null = pa.scalar(None, pa.string())
     values = pc.cast(pc.if_else(is_number, pc.replace_substring(text, ",", ""), null), pa.float64())
-    markers = pc.if_else(is_number, null, text)
-    # Empty cells (nothing published) are dropped before the values and markers are spread to the cells.
-    keep = pc.or_(is_number, pc.not_equal(text, "")).take(encoded.indices)
-    index = encoded.indices.filter(keep)
+    kept = pc.or_(is_number, pc.not_equal(text, ""))
+    if not pc.all(kept).as_py():  # empty cells (nothing published) are dropped
+        keep = kept.take(indices)
+        indices, row_ids = indices.filter(keep), row_ids.filter(keep)
+    indices = indices.combine_chunks()
+    # Spread to the cells by index; a column of numbers only needs no marker buffer.
+    if pc.all(is_number).as_py():
+        markers = pa.nulls(len(indices), pa.string())
+    else:
+        markers = pc.if_else(is_number, null, text).take(indices)
     return pa.table(
         {
-            "row_id": row_ids.filter(keep),
-            "measure_no": pa.array(np.full(len(index), measure_no, np.int16)),
-            "value": values.take(index),
-            "marker": markers.take(index),
+            "row_id": row_ids,
+            "measure_no": pa.array(np.full(len(indices), measure_no, np.int16)),
+            "value": values.take(indices),
+            "marker": markers,
         }
     )
 
@@ -585,6 +601,20 @@ def combine(
     the column feeding that indicator in the same headline row is withheld too (marker ``w``).
     Raises :class:`etl.load.BuildError` when an LA code resolves to no authority or an authority has a figure
     for a year it did not exist.
+
+    The two steps, :func:`gather` (the heavy one, which needs no ``withheld``) and :func:`withhold`, may also be
+    called apart, so that the build gathers the cells while it assembles the headline figures.
+    """
+    tables, notes = gather(releases, sources, local_authorities)
+    return withhold(tables, withheld, notes)
+
+
+def gather(
+    releases: dict[str, ReleaseCells], sources: dict[str, Source], local_authorities: pd.DataFrame
+) -> tuple[Breakdowns, list[dict]]:
+    """:func:`combine` without the withholding: the tables (their rows still carrying ``dataset``) and notes.
+
+    Raises as :func:`combine`.
     """
     from etl.load import BuildError
 
@@ -629,10 +659,16 @@ def combine(
                 _note(sid, f"{n} marker-only breakdown cells for authorities outside their lifetime not loaded.")
             )
         cells = cells.filter(pc.invert(gone))
-    cells = _newest_wins(cells, rows)
-    cells, held = _withhold(cells, rows, measures, withheld)
-    notes += held
-    return Breakdowns(measures, rows.select(ROW_TABLE_COLUMNS), cells), notes
+    return Breakdowns(measures, rows.select([*ROW_TABLE_COLUMNS, "dataset"]), _newest_wins(cells, rows)), notes
+
+
+def withhold(tables: Breakdowns, withheld: pd.DataFrame, notes: list[dict]) -> tuple[Breakdowns, list[dict]]:
+    """The second step of :func:`combine`: the cells of ``withheld`` (as there) get marker ``w``; ``tables``
+    from :func:`gather`, ``notes`` its notes (returned with the withholding's added)."""
+    if not tables.cells.num_rows:
+        return tables, notes
+    cells, held = _withhold(tables.cells, tables.rows, tables.measure, withheld)
+    return Breakdowns(tables.measure, tables.rows.select(ROW_TABLE_COLUMNS), cells), notes + held
 
 
 def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table, list[tuple[str, str]]]:
@@ -700,19 +736,30 @@ def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld:
     near = pc.and_(
         pc.equal(rows["breakdown_topic"], TOTAL), pc.is_in(rows["area_code"], pa.array(sorted(set(targets.area_code))))
     )
-    frame = rows.filter(near).select(["row_id", "dataset", "area_code", "time_period", "source_id"]).to_pandas()
+    # A few thousand rows: plain Python objects merge faster than Arrow-backed strings.
+    frame = pd.DataFrame(
+        rows.filter(near).select(["row_id", "dataset", "area_code", "time_period", "source_id"]).to_pydict()
+    )
     hits = targets.merge(frame, on=["dataset", "area_code", "time_period", "source_id"])
     if hits.empty:
         return cells, []
-    mask = None
-    for measure_no, group in hits.groupby("measure_no"):
-        one = pc.and_(
-            pc.equal(cells["measure_no"], pa.scalar(measure_no, pa.int16())),
-            pc.is_in(cells["row_id"], value_set=pa.array(group.row_id.astype("int32"), pa.int32())),
-        )
-        mask = one if mask is None else pc.or_(mask, one)
-    cells = cells.set_column(2, "value", pc.if_else(mask, pa.scalar(None, pa.float64()), cells["value"]))
-    cells = cells.set_column(3, "marker", pc.if_else(mask, pa.scalar("w"), cells["marker"]))
+    # The cells of the few rows concerned (an array lookup per cell, no hashing), then their measures.
+    concerned = np.zeros(pc.max(rows["row_id"]).as_py() + 1, dtype=bool)
+    concerned[hits.row_id.to_numpy()] = True
+    row_ids = cells["row_id"].to_numpy()
+    mask = concerned[row_ids]
+    keys = hits.row_id.to_numpy(np.int64) * 65536 + hits.measure_no.to_numpy(np.int64)
+    mask[mask] = np.isin(row_ids[mask].astype(np.int64) * 65536 + cells["measure_no"].to_numpy()[mask], keys)
+    # Rewritten only in the few chunks (one per published column) that hold such a cell.
+    batches, start = [], 0
+    for batch in cells.to_batches():
+        held, start = mask[start : start + batch.num_rows], start + batch.num_rows
+        if held.any():
+            held = pa.array(held)
+            value = pc.if_else(held, pa.scalar(None, pa.float64()), batch["value"])
+            batch = batch.set_column(2, "value", value).set_column(3, "marker", pc.if_else(held, "w", batch["marker"]))
+        batches.append(batch)
+    cells = pa.Table.from_batches(batches, schema=cells.schema)
     notes = [
         {
             "source_id": h.source_id,
@@ -775,22 +822,34 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
     return cat[MEASURE_COLUMNS]
 
 
-def write(con: duckdb.DuckDBPyConnection, tables: Breakdowns) -> None:
+#: The every-cell tables :func:`write` writes, in two groups: those the withholding (:func:`withhold`) leaves as
+#: :func:`gather` made them, and those it changes.
+ROW_TABLES = ("measure", "breakdown_row")
+CELL_TABLES = ("breakdown_cell", "breakdown_marker")
+
+
+def write(
+    con: duckdb.DuckDBPyConnection, tables: Breakdowns, names: tuple[str, ...] = ROW_TABLES + CELL_TABLES
+) -> None:
     """Insert ``measure``, ``breakdown_row``, ``breakdown_cell`` (numbers) and ``breakdown_marker`` (markers)
-    into the database being written (``con``). Numbers and markers apart: a text column of mostly nulls beside
-    millions of numbers costs a quarter of the write."""
-    # One chunk per column, and only the columns each table takes filtered: DuckDB scans thousands of small
-    # Arrow chunks (one per published column) far more slowly than one.
-    cells = tables.cells.combine_chunks()
-    has_value = pc.is_valid(cells["value"])
-    numbers = cells.select(["row_id", "measure_no", "value"]).filter(has_value)
-    markers = cells.select(["row_id", "measure_no", "marker"]).filter(pc.invert(has_value))
-    for name, frame, cols in (
-        ("measure", tables.measure, MEASURE_COLUMNS),
-        ("breakdown_row", tables.rows.select(ROW_TABLE_COLUMNS).combine_chunks(), ROW_TABLE_COLUMNS),
-        ("breakdown_cell", numbers, ["row_id", "measure_no", "value"]),
-        ("breakdown_marker", markers, ["row_id", "measure_no", "marker"]),
-    ):
+    into the database being written (``con``); ``names``: only these of them, in this order. Numbers and
+    markers apart: a text column of mostly nulls beside millions of numbers costs a quarter of the write."""
+    for name in names:
+        frame, cols = _frame(tables, name)
         con.register("frame", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")
         con.unregister("frame")
+
+
+def _frame(tables: Breakdowns, name: str) -> tuple[pd.DataFrame | pa.Table, list[str]]:
+    """(rows, columns) of table ``name`` for :func:`write`."""
+    if name == "measure":
+        return tables.measure, MEASURE_COLUMNS
+    if name == "breakdown_row":
+        return tables.rows.select(ROW_TABLE_COLUMNS).combine_chunks(), ROW_TABLE_COLUMNS
+    has_value = pc.is_valid(tables.cells["value"])
+    keep, column = (has_value, "value") if name == "breakdown_cell" else (pc.invert(has_value), "marker")
+    cols = ["row_id", "measure_no", column]
+    # Only the columns the table takes filtered, then one chunk per column: DuckDB scans thousands of small Arrow
+    # chunks (one per published column) far more slowly than one.
+    return tables.cells.select(cols).filter(keep).combine_chunks(), cols

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import os
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,14 +90,69 @@ class _Problems:
             raise BuildError(title + "\n" + "\n".join(f"  - {line}" for line in self.lines))
 
 
-def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows: pd.DataFrame) -> Tables:
+def assemble(
+    parsed: dict[str, Parsed],
+    sources: dict[str, Source],
+    source_rows: pd.DataFrame,
+    on_cells: Callable[[breakdowns.Breakdowns, tuple[str, ...]], None] | None = None,
+) -> Tables:
     """Turn parser output into the database tables.
 
     ``parsed``: Parsed bundle per source id; ``sources``: the Source entries;
     ``source_rows``: the ``source`` table (one row per source, checksums included).
-    Raises BuildError listing every unresolved code, name disagreement, unknown
-    marker or duplicate key.
+    ``on_cells``: called from another thread, before this returns, with the every-cell tables and the names of
+    those that are final (the build starts writing them then): (tables, ``breakdowns.ROW_TABLES``) as soon as
+    they are gathered, then (``Tables.breakdown_tables``, ``breakdowns.CELL_TABLES``) once withheld. Raises
+    BuildError listing every unresolved code, name disagreement, unknown marker or duplicate key.
     """
+    # The every-cell tables are gathered in a thread of their own while the headline figures are assembled here
+    # (Arrow and DuckDB release the GIL); only their withholding waits for the headline figures.
+    with _EveryCell(on_cells) as every_cell:
+        return _assemble(parsed, sources, source_rows, every_cell)
+
+
+class _EveryCell:
+    """The every-cell tables (:mod:`etl.breakdowns`), gathered in a worker thread: :meth:`start` with the
+    releases' cells and the LA list, :meth:`withhold` once the headline figures are known, :meth:`result`.
+    Leaving the ``with`` block waits for the worker (cancelled when the assembly stopped before withholding)."""
+
+    def __init__(self, on_cells: Callable[[breakdowns.Breakdowns, tuple[str, ...]], None] | None) -> None:
+        self._on_cells = on_cells
+        self._withheld: Future = Future()
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._done: Future | None = None
+
+    def __enter__(self) -> _EveryCell:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._withheld.cancel()  # no-op once withhold() was called
+        self._pool.shutdown(wait=True)
+
+    def start(self, cells: dict[str, breakdowns.ReleaseCells], sources: dict[str, Source], la: pd.DataFrame) -> None:
+        self._done = self._pool.submit(self._run, cells, sources, la)
+
+    def _run(self, cells, sources, la) -> tuple[breakdowns.Breakdowns, list[dict]]:
+        tables, notes = breakdowns.gather(cells, sources, la)
+        if self._on_cells is not None:
+            self._on_cells(tables, breakdowns.ROW_TABLES)
+        tables, notes = breakdowns.withhold(tables, self._withheld.result(), notes)
+        if self._on_cells is not None:
+            self._on_cells(tables, breakdowns.CELL_TABLES)
+        return tables, notes
+
+    def withhold(self, withheld: pd.DataFrame) -> None:
+        """The ``observation`` rows the build withholds (see :func:`etl.breakdowns.combine`)."""
+        self._withheld.set_result(withheld)
+
+    def result(self) -> tuple[breakdowns.Breakdowns, list[dict]]:
+        """(tables, notes), as :func:`etl.breakdowns.combine` returns them; raises what it raises."""
+        return self._done.result()
+
+
+def _assemble(
+    parsed: dict[str, Parsed], sources: dict[str, Source], source_rows: pd.DataFrame, every_cell: _EveryCell
+) -> Tables:
     problems = _Problems()
     ledger = corrections.Ledger(sources)
     ees_la = pd.concat([p.tables["ees_la"] for p in parsed.values() if "ees_la" in p.tables], ignore_index=True)
@@ -104,6 +160,9 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         la = geography.build_local_authorities(ees_la)
     except ValueError as e:  # the release's own LA codes disagree (e.g. one GSS code for two authorities)
         raise BuildError(f"Build stopped: the local authority list does not hold together: {e}") from e
+    every_cell.start(
+        {sid: p.tables[breakdowns.TABLE] for sid, p in parsed.items() if breakdowns.TABLE in p.tables}, sources, la
+    )
     by_code = la.set_index("old_la_code")
     notes: list[dict] = []
     for sid, p in parsed.items():
@@ -156,11 +215,10 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
     obs = pd.concat([obs, *[_derive(obs, ind) for ind in INDICATORS if ind.derived]], ignore_index=True)
     obs = obs.sort_values(KEY).reset_index(drop=True)
     notes += flags.footnote_notes(la)
-    cells = {sid: p.tables[breakdowns.TABLE] for sid, p in parsed.items() if breakdowns.TABLE in p.tables}
-    withheld = obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]]
-    every_cell, breakdown_notes = breakdowns.combine(cells, sources, la, withheld)
-    notes += breakdown_notes
+    every_cell.withhold(obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]])
 
+    every_cell_tables, breakdown_notes = every_cell.result()
+    notes += breakdown_notes
     tables = Tables(
         local_authority=la,
         la_succession=geography.build_successions(la),
@@ -177,7 +235,7 @@ def assemble(parsed: dict[str, Parsed], sources: dict[str, Source], source_rows:
         new_period=new_periods,
         correction=ledger.table(),
         data_flag=flags.compute_flags(obs),
-        breakdown_tables=every_cell,
+        breakdown_tables=every_cell_tables,
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -522,33 +580,88 @@ def _previous_copy(con, source_id: str) -> tuple[Parsed, dict]:
     return parsed, row
 
 
-def write_database(tables: Tables, db_path: Path, fingerprint: str) -> None:
-    """Write all tables to a new DuckDB file beside ``db_path`` and swap it in.
+class NewDatabase:
+    """The database a build writes: a new DuckDB file beside ``db_path``, swapped in by :meth:`commit`.
 
-    The previous database stays in place (and readable) until the new file is
-    complete; on any error the temporary file is removed and the old one kept.
+    Entering creates the file (``<db>.tmp-<pid>``) and, in a worker thread, its schema. The tables are written
+    by two worker threads, each on a connection of its own (DuckDB appends to different tables in parallel and
+    releases the GIL), while the build goes on: :meth:`write_cells` (the every-cell tables, as soon as they are
+    assembled) and :meth:`write_tables` (the others, while they are validated). :meth:`commit` waits for both,
+    checkpoints and replaces ``db_path``. The previous database stays in place (and readable) until the new file
+    is complete; leaving the ``with`` block without a commit (any error) waits for the workers, removes the new
+    file and keeps the old one.
     """
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
-    try:
-        con = duckdb.connect(str(tmp))
+
+    def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
+        self._tmp = db_path.with_name(f"{db_path.name}.tmp-{os.getpid()}")
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._cells = ThreadPoolExecutor(max_workers=1)
+        self._tables = ThreadPoolExecutor(max_workers=1)
+        self._schema: Future | None = None
+        self._pending: list[Future] = []  # the schema, then every write asked for
+        self._cells_asked = self._tables_asked = False
+
+    def __enter__(self) -> NewDatabase:
+        self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        self._tmp.unlink(missing_ok=True)
         try:
-            con.execute(SCHEMA.read_text())
-            # The every-cell tables (millions of rows) go in on a second connection while the others are written:
-            # DuckDB appends to different tables in parallel and releases the GIL. Leaving the block waits for it.
-            with ThreadPoolExecutor(max_workers=1) as writer:
-                cells = writer.submit(_write_cells, con, tables.breakdown_tables)
-                _write_tables(con, tables)
-                cells.result()
-            built_at = datetime.now(UTC).replace(tzinfo=None)
-            con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
-            con.execute("CHECKPOINT")
-        finally:
-            con.close()
-        os.replace(tmp, db_path)
-    finally:
-        tmp.unlink(missing_ok=True)
+            self._con = duckdb.connect(str(self._tmp))
+        except BaseException:
+            self.__exit__()
+            raise
+        self._schema = self._cells.submit(_on_cursor, self._con, lambda cursor: cursor.execute(SCHEMA.read_text()))
+        self._pending.append(self._schema)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for worker in (self._cells, self._tables):
+            worker.shutdown(wait=True)  # an unfinished write ends before its file is removed
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+        self._tmp.unlink(missing_ok=True)
+
+    def write_cells(
+        self, tables: breakdowns.Breakdowns, names: tuple[str, ...] = breakdowns.ROW_TABLES + breakdowns.CELL_TABLES
+    ) -> None:
+        """Start writing the every-cell tables ``names`` (returns at once; written in the order asked for, after
+        the schema)."""
+        self._cells_asked = True
+        self._pending.append(self._cells.submit(_on_cursor, self._con, lambda c: breakdowns.write(c, tables, names)))
+
+    def write_tables(self, tables: Tables) -> None:
+        """Start writing every table but the every-cell ones (returns at once; :meth:`commit` raises what
+        :func:`_write_tables` raises)."""
+        self._tables_asked = True
+
+        def write(cursor: duckdb.DuckDBPyConnection) -> None:
+            self._schema.result()
+            _write_tables(cursor, tables)
+
+        self._pending.append(self._tables.submit(_on_cursor, self._con, write))
+
+    def commit(self, tables: Tables, fingerprint: str) -> None:
+        """Write whatever of ``tables`` was not asked for yet, wait for every write and swap the file in."""
+        if not self._cells_asked:
+            self.write_cells(tables.breakdown_tables)
+        if not self._tables_asked:
+            self.write_tables(tables)
+        for written in self._pending:
+            written.result()
+        con = self._con
+        built_at = datetime.now(UTC).replace(tzinfo=None)
+        con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
+        con.execute("CHECKPOINT")
+        con.close()
+        self._con = None
+        os.replace(self._tmp, self.db_path)
+
+
+def _on_cursor(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyConnection], object]) -> None:
+    """Run ``work`` on a connection of its own to ``con``'s database (closed when done)."""
+    with con.cursor() as cursor:
+        work(cursor)
 
 
 def _write_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
@@ -579,9 +692,3 @@ def _write_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
         except ConstraintException as exc:  # e.g. a source that lists the same row twice
             raise BuildError(f"Table {name}: a source gives the same row twice or leaves a key empty ({exc})") from exc
         con.unregister("frame")
-
-
-def _write_cells(con: duckdb.DuckDBPyConnection, cells: breakdowns.Breakdowns) -> None:
-    """Write the every-cell tables on a connection of their own to the same database (closed when done)."""
-    with con.cursor() as cursor:
-        breakdowns.write(cursor, cells)

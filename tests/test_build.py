@@ -282,6 +282,15 @@ def _interrupt_insert(monkeypatch):
                 raise KeyboardInterrupt
             return self._con.execute(sql, *args)
 
+        def cursor(self):  # the tables are written on connections of their own, in worker threads
+            return Proxy(self._con.cursor())
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._con.close()
+
         def __getattr__(self, name):
             return getattr(self._con, name)
 

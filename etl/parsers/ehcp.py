@@ -548,12 +548,19 @@ def check_definitions(stem: str, found: dict[str, str], described: dict[str, str
 
 
 def _read_member(
-    zf: _ZipReader, member: str, path: Path, keys: list[str], values: Iterable[str], data: bytes | None = None
+    zf: _ZipReader,
+    member: str,
+    path: Path,
+    keys: list[str],
+    values: Iterable[str],
+    data: bytes | None = None,
+    check_values: bool = True,
 ) -> pa.Table:
     """Read the wanted columns of one CSV member as strings; columns renamed to the spelling asked for.
 
     Matching is case-insensitive; when a name occurs more than once the first occurrence is used. Key columns
-    are stripped of padding. Raises SourceFormatError for a missing column or a member with no data rows.
+    are stripped of padding. Raises SourceFormatError for a missing column, a member with no data rows or (unless
+    ``check_values`` is false: the caller checks them, :func:`_reject_non_finite`) a NaN/inf value cell.
     ``data``: the member's bytes when the caller has read them already.
     """
     where = f"{path.name}:{member}"
@@ -595,7 +602,8 @@ def _read_member(
     if table.num_rows == 0:  # a truncated download or an export that lost its rows: never load it as "no data"
         raise SourceFormatError(f"{where}: has a header but no data rows")
     table = table.rename_columns([selected[c] for c in table.column_names])
-    _reject_non_finite(table, [c for c in dict.fromkeys(values) if c not in keys], where)
+    if check_values:
+        _reject_non_finite(table, [c for c in dict.fromkeys(values) if c not in keys], where)
     for col in keys:
         table = table.set_column(table.schema.get_field_index(col), col, pc.utf8_trim_whitespace(table[col]))
     return table
@@ -605,11 +613,15 @@ def _read_member(
 _NON_FINITE = r"^\s*[+-]?(?i:nan|inf|infinity)\s*$"
 
 
-def _reject_non_finite(table: pa.Table, columns: list[str], where: str) -> None:
-    """Raise SourceFormatError naming the row (line of the CSV) and column of the first NaN/inf cell."""
+def _reject_non_finite(table: pa.Table, columns: list[str], where: str, distinct: dict | None = None) -> None:
+    """Raise SourceFormatError naming the row (line of the CSV) and column of the first NaN/inf cell.
+
+    ``distinct``: column -> its distinct texts, when the caller has them already.
+    """
     for col in columns:
         # Distinct values first: a column has few, and most files have no such cell at all.
-        if not pc.any(pc.match_substring_regex(pc.unique(table[col]), _NON_FINITE)).as_py():
+        texts = distinct[col] if distinct is not None else pc.unique(table[col])
+        if not pc.any(pc.match_substring_regex(texts, _NON_FINITE)).as_py():
             continue
         hits = pc.match_substring_regex(table[col], _NON_FINITE)
         if pc.any(hits).as_py():
