@@ -91,7 +91,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", type=Path, default=ROOT / "data" / "send.duckdb")
     p.add_argument("--port", type=int, help="nginx port (app processes on the next ports); default: free ones")
-    p.add_argument("--workers", type=int, help="app processes (default: serve.sh's, the number of cores)")
+    p.add_argument("--workers", type=int, help="app processes (default: serve.sh's, twice the number of cores)")
     p.add_argument("--sessions", default="1,10,25,50", help="comma-separated levels (max 200 each)")
     p.add_argument("--cycles", type=int, default=2, help="times each session visits every page (default 2)")
     p.add_argument("--think", type=float, default=3.0, help="mean pause between pages, seconds (default 3)")
@@ -100,7 +100,7 @@ def main() -> None:
     p.add_argument("--page-cycles", type=int, default=4, help="visits of every page for the per-page costs (0: none)")
     p.add_argument("--la", default="E10000016", help="LA code(s) for the LA pages, comma-separated")
     p.add_argument("--st-load", type=Path, default=ST_LOAD, help="path of st_load.py")
-    p.add_argument("--json", type=Path, help="write every level's summary here")
+    p.add_argument("--json", type=Path, help="write every level's summary and page loads here")
     args = p.parse_args()
     levels = [int(x) for x in args.sessions.split(",")]
     if not all(1 <= n <= 200 for n in levels) or not 1 <= args.cycles <= 10 or not 0 <= args.page_cycles <= 20:
@@ -109,12 +109,12 @@ def main() -> None:
         p.error(f"no load tool at {args.st_load} (give --st-load)")
     if not args.db.exists():
         p.error(f"no database at {args.db}: build it first (python -m etl build)")
-    workers = args.workers or os.cpu_count() or 2
+    workers = args.workers or 2 * (os.cpu_count() or 1)  # serve.sh's default: two per core
     port = args.port or free_port_run(workers)
 
     serve = start_serve(args.db.resolve(), workers, port)
     base = f"http://127.0.0.1:{port}"
-    rows, pages = [], []
+    rows, pages, loads_by_level = [], [], {}
     try:
         wait_healthy(f"{base}/_stcore/health", serve)
         pids = app_pids(serve.pid)
@@ -150,6 +150,7 @@ def main() -> None:
                     }
                 )
                 print_row(rows[-1], header=len(rows) == 1)
+                loads_by_level[n] = res["loads"]
     finally:
         if serve.poll() is None:
             serve.send_signal(signal.SIGTERM)
@@ -158,8 +159,10 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(serve.pid, signal.SIGKILL)
     verdict(rows)
+    tail = breakdown(rows, loads_by_level)
     if args.json:
-        args.json.write_text(json.dumps({"workers": workers, "pages": pages, "levels": rows}, indent=1))
+        out = {"workers": workers, "pages": pages, "levels": rows, "tail": tail, "loads": loads_by_level}
+        args.json.write_text(json.dumps(out, indent=1))
 
 
 def page_costs(args: argparse.Namespace, url: str, pid: int, out: Path) -> list[dict]:
@@ -211,6 +214,47 @@ def print_row(r: dict, header: bool) -> None:
         f"{fmt(r['client_cpu_s'], 1):>12}  {rss:<24} "
         f"{r['loadavg'][0]:.2f} -> {r['loadavg'][1]:.2f}" + (f"  {r['errors_by_status']}" if r["errors"] else "")
     )
+
+
+def breakdown(rows: list[dict], loads_by_level: dict[int, list[dict]]) -> list[dict]:
+    """Where the top level's tail comes from: per page, its first visit in a session (the full payload) and
+    its repeat visit (big elements sent as references), the loads, p50/p95/max seconds, mean KB, and how many
+    took longer than the target (3 x the single-session median; 'over' is '-' without a single-session
+    level). Printed as a table; returned as rows."""
+    if not rows:
+        return []
+    top = max(rows, key=lambda r: r["sessions"])
+    single = next((r for r in rows if r["sessions"] == 1 and r is not top), None)
+    limit = 3 * single["p50_s"] if single and single["p50_s"] else None
+    ok = [r for r in loads_by_level[top["sessions"]] if r["status"] == "ok"]
+    out = []
+    for page in dict.fromkeys(r["page"] for r in ok):
+        for visit, sel in (("first", lambda r: r["cycle"] == 0), ("repeat", lambda r: r["cycle"] > 0)):
+            part = [r for r in ok if r["page"] == page and sel(r)]
+            if not part:
+                continue
+            lat = sorted(r["latency_s"] for r in part)
+            out.append(
+                {
+                    "page": page,
+                    "visit": visit,
+                    "loads": len(part),
+                    "p50_s": lat[len(lat) // 2],
+                    "p95_s": lat[min(len(lat) - 1, round(0.95 * (len(lat) - 1)))],
+                    "max_s": lat[-1],
+                    "kb": sum(r["bytes"] for r in part) / 1024 / len(part),
+                    "over": sum(x > limit for x in lat) if limit else None,
+                }
+            )
+    over = f"over {limit:.2f} s" if limit else "over"
+    print(f"# {top['sessions']} sessions by page and visit (first: full payload; repeat: big elements as references)")
+    print(f"{'page':<24} {'visit':<6} {'loads':>5} {'p50 s':>6} {'p95 s':>6} {'max s':>6} {'KB':>6} {over:>12}")
+    for r in out:
+        print(
+            f"{r['page']:<24} {r['visit']:<6} {r['loads']:>5} {fmt(r['p50_s']):>6} {fmt(r['p95_s']):>6} "
+            f"{fmt(r['max_s']):>6} {fmt(r['kb'], 0):>6} {r['over'] if r['over'] is not None else '-':>12}"
+        )
+    return out
 
 
 def verdict(rows: list[dict]) -> None:

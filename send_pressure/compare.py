@@ -21,7 +21,7 @@ from send_pressure.catalogue import (
     lower_first,
     period_label,
 )
-from send_pressure.charts import choropleth
+from send_pressure.charts import choropleth, simplify_boundaries
 from send_pressure.queries import ENGLAND, Store
 from send_pressure.ranking import QUARTILE_BANDS, rank_authorities  # noqa: F401  (part of this module's API)
 from send_pressure.uncertainty import has_interval, intervals, small_number_note
@@ -313,6 +313,12 @@ def map_coverage(snapshot: pd.DataFrame, boundaries: pd.DataFrame) -> dict[str, 
     }
 
 
+def map_boundaries(store: Store) -> pd.DataFrame:
+    """The authorities' shapes as the maps draw them (``charts.simplify_boundaries`` of ``store.boundaries``:
+    new_la_code, name, geometry), simplified once per database (memoised on the store)."""
+    return store.memo(("map boundaries",), lambda: simplify_boundaries(store.boundaries))
+
+
 def map_figure(store: Store, indicator_id: str, time_period: str, title: str, regional: bool = False):
     """The choropleth of one indicator and period, built once per database (memoised on the store).
 
@@ -324,8 +330,8 @@ def map_figure(store: Store, indicator_id: str, time_period: str, title: str, re
         ind = store.indicators[indicator_id]
         if regional:
             shown = ind if ind.comparable else growth_indicator(ind)
-            return choropleth(region_snapshot(store, ind, time_period), store.boundaries, shown, title)
-        return choropleth(store.snapshot(indicator_id, time_period), store.boundaries, ind, title)
+            return choropleth(region_snapshot(store, ind, time_period), map_boundaries(store), shown, title)
+        return choropleth(store.snapshot(indicator_id, time_period), map_boundaries(store), ind, title)
 
     return store.memo(("map", indicator_id, time_period, title, regional), build)
 

@@ -399,3 +399,28 @@ def test_trend_hover_carries_the_flag(db_path):
     hover = [h for h in newham.hovertext if "2024/25" in h][0]
     assert "⚠ As published; looks implausible because" in hover
     assert rows.flag.str.startswith("As published").sum() >= 1
+
+
+def test_map_shapes_are_simplified_without_losing_an_authority(store):
+    """The map draws simplified borders (compare.map_boundaries): every authority keeps its shape, none moves
+    further than the tolerance allows, the smallest ones are still there, and the map's figure shrinks."""
+    import shapely
+
+    from send_pressure import charts
+    from send_pressure.compare import map_boundaries
+
+    full, simple = store.boundaries, map_boundaries(store)
+    assert list(simple.new_la_code) == list(full.new_la_code) and list(simple.name) == list(full.name)
+    for code, before, after in zip(full.new_la_code, full.geometry, simple.geometry, strict=True):
+        a, b = shapely.from_geojson(before), shapely.from_geojson(after)
+        assert not b.is_empty and b.area > 0, code
+        # Every simplified border lies within the tolerance of the published one (a little slack for shared arcs).
+        assert shapely.hausdorff_distance(a.boundary, b.boundary) <= 2 * charts.MAP_TOLERANCE, code
+    points = sum(len(charts._outline(g)[0]) for g in simple.geometry)
+    assert points < 0.5 * sum(len(charts._outline(g)[0]) for g in full.geometry)
+    small = dict(zip(simple.name, simple.geometry, strict=True))
+    for name in ("City of London", "Isles of Scilly", "Rutland"):
+        assert shapely.from_geojson(small[name]).area > 0, name
+    ind = store.indicators["ehc_plans"]
+    fig = charts.choropleth(store.snapshot("ehc_plans", "202425"), simple, ind, "t")
+    assert len(fig.data) == len(simple) + 1 and len(fig.to_json()) < 250_000

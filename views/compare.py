@@ -58,7 +58,12 @@ fig = (
     compare.map_figure(store, ind.indicator_id, period, title)
     if ind.comparable
     else ui.shared(
-        ("growth map", ind.indicator_id, period), charts.choropleth, snap, store.boundaries, shown_ind, title
+        ("growth map", ind.indicator_id, period),
+        charts.choropleth,
+        snap,
+        compare.map_boundaries(store),
+        shown_ind,
+        title,
     )
 )
 cover = ui.shared(("map coverage", ind.indicator_id, period), compare.map_coverage, snap, store.boundaries)
