@@ -21,12 +21,14 @@ if ((BASH_VERSINFO[0] < 5 || (BASH_VERSINFO[0] == 5 && BASH_VERSINFO[1] < 1))); 
   exit 2
 fi
 port="${1:-}"
-if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
+# At most 5 digits and no leading zero: bash wraps longer numbers around (and its test errs, which an if takes as
+# false), and reads a leading zero as octal.
+if ! [[ "$port" =~ ^[1-9][0-9]{0,4}$ ]] || [ "$port" -gt 65535 ]; then
   echo "usage: scripts/serve.sh PORT   (e.g. scripts/serve.sh 8080)" >&2
   exit 2
 fi
 workers="${SEND_WORKERS:-$((2 * $(nproc 2>/dev/null || echo 1)))}"
-if ! [[ "$workers" =~ ^[0-9]+$ ]] || [ "$workers" -lt 1 ] || [ $((port + workers)) -gt 65535 ]; then
+if ! [[ "$workers" =~ ^[1-9][0-9]{0,4}$ ]] || [ $((port + workers)) -gt 65535 ]; then
   echo "SEND_WORKERS must be a whole number from 1, with PORT+SEND_WORKERS <= 65535 (got '$workers')" >&2
   exit 2
 fi
