@@ -43,6 +43,22 @@ def test_constituency_spanning_two_authorities_shows_both(db_path, lookup):
     assert "mp_lookup.csv" in citation and f"pcon={row['pcon_code']}" in citation
 
 
+def test_table_text_is_escaped_markdown(store, lookup):
+    """st.table renders every cell, heading and index label as Markdown: the MP table's source text (authority
+    names, indicator names, figures) goes through md_table, as on every other page."""
+    from send_pressure import mp
+    from send_pressure.escaping import md_table
+
+    at = open_page("views/mp.py", pcon=lookup[BARROW]["pcon_code"])
+    las = mp.authorities(store, lookup[BARROW]["pcon_code"])
+    raw = mp.combined_table(
+        {n: mp.headline_figures(store, c) for c, n in zip(las.new_la_code, las.la_name, strict=True)}
+    )
+    shown = at.table[0].value
+    assert not shown.equals(raw)  # some text here has Markdown characters ('46.4%' is not shown as '46\\.4%')
+    assert shown.equals(md_table(raw))
+
+
 def test_unknown_mp_name_gives_suggestions(db_path, lookup):
     at = open_page("views/mp.py", mp="Michele Scroggam")
     warning = at.warning[0].value

@@ -7,7 +7,7 @@ Link parameters: ``pcon`` (constituency code, e.g. E14001076), ``mp`` (a search 
 import streamlit as st
 
 from send_pressure import mp
-from send_pressure.escaping import md
+from send_pressure.escaping import md, md_table
 from send_pressure.ui import cite_this, link_state, page_title, record_rows, shared, show_notices, store
 
 PAGE_TITLE = "MPs and constituencies"
@@ -104,7 +104,7 @@ sentences = shared(
     lambda: [md(mp.summary_sentence(f, name, store().indicators)) for name, f in figures.items()],
 )
 st.markdown("\n".join(f"- {s}" if len(figures) > 1 else s for s in sentences if s))
-st.table(shared(("mp table", code), mp.combined_table, figures))
+st.table(shared(("mp table", code), lambda: md_table(mp.combined_table(figures))))  # st.table renders Markdown
 flags = shared(("mp flags", code), mp.flag_notes, figures)
 if flags:
     st.markdown(
