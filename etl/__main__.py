@@ -116,6 +116,9 @@ def _build(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return _fail(EXIT_INTERRUPTED, "Build interrupted.")
     except Exception as e:  # noqa: BLE001  (a bug: say so plainly; the details go to --verbose)
+        if isinstance(e, duckdb.Error) and _DISK_FULL in str(e).lower():
+            # DuckDB reports a disk that fills while it commits or checkpoints as a transaction or fatal error.
+            return _fail(EXIT_WRITE, _write_problem(args.db, e))
         if args.verbose:
             traceback.print_exc()
         return _fail(
@@ -141,11 +144,14 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_DISK_FULL = "no space left"
+
+
 def _write_problem(db: Path, e: BaseException) -> str:
     """A one-paragraph reason the database (or its lock file) could not be written."""
     code = getattr(e, "errno", None)
     text = str(e).lower()
-    if code == errno.ENOSPC or "no space left" in text:
+    if code == errno.ENOSPC or _DISK_FULL in text:
         why = "the disk is full. Free some space (the build needs about twice the database's size) and run again"
     elif code in (errno.EACCES, errno.EPERM, errno.EROFS) or "permission denied" in text or "read-only" in text:
         why = "the folder is not writable. Choose a writable place with --db, or fix the folder's permissions"

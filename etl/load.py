@@ -621,6 +621,8 @@ class NewDatabase:
             self._con.close()
             self._con = None
         self._tmp.unlink(missing_ok=True)
+        # A commit or checkpoint that failed (a full disk) leaves the write-ahead log beside it.
+        self._tmp.with_name(self._tmp.name + ".wal").unlink(missing_ok=True)
 
     def write_cells(
         self, tables: breakdowns.Breakdowns, names: tuple[str, ...] = breakdowns.ROW_TABLES + breakdowns.CELL_TABLES

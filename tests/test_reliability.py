@@ -671,6 +671,32 @@ def test_read_only_folder_and_full_disk_give_exit_6(tmp_path, monkeypatch, capsy
     assert "the disk is full" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "error",
+    [  # what DuckDB raised when a build filled a small disk while writing, committing or checkpointing the new file
+        duckdb.TransactionException(
+            'TransactionContext Error: Failed to commit: Could not write file "/d/send.duckdb.tmp-1.wal": '
+            "No space left on device"
+        ),
+        duckdb.FatalException(
+            "FATAL Error: Failed to create checkpoint because of error: Could not write file "
+            '"/d/send.duckdb.tmp-1": No space left on device'
+        ),
+    ],
+)
+def test_full_disk_reported_by_duckdb_gives_exit_6(tmp_path, monkeypatch, capsys, error):
+    import etl.__main__ as cli
+    import etl.build
+
+    def full(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(etl.build, "_build", full)
+    assert cli.main(["build", "--source-dir", str(tmp_path), "--db", str(tmp_path / "send.duckdb")]) == 6
+    err = capsys.readouterr().err
+    assert "the disk is full" in err and "bug" not in err
+
+
 @pytest.mark.slow
 def test_full_disk_while_writing_keeps_the_old_database(db_path, mirror, tmp_path, monkeypatch):
     import etl.load
@@ -688,6 +714,38 @@ def test_full_disk_while_writing_keeps_the_old_database(db_path, mirror, tmp_pat
     assert err.value.errno == errno.ENOSPC
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert [p.name for p in tmp_path.iterdir()] == ["send.duckdb"]  # no .tmp-<pid>, .wal or .lock left
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 64 MB tmpfs at tmp_path/disk (root only: skipped where mounting is not allowed)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(disk)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], check=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("free_mb", [0.05, 15, 19])  # the disk fills while writing, committing, checkpointing
+def test_disk_filling_up_keeps_the_old_database_and_leaves_no_file(db_path, mirror, tmp_path, small_disk, free_mb):
+    db = small_disk / "send.duckdb"
+    shutil.copyfile(db_path, db)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    free = shutil.disk_usage(small_disk).free
+    with open(small_disk / "filler", "wb") as fh:
+        fh.truncate(0)
+        os.posix_fallocate(fh.fileno(), 0, free - int(free_mb * 2**20))
+    done = _etl(
+        "build", "--force", "--source-dir", str(mirror), "--cache-dir", str(tmp_path / "cache"), "--db", str(db)
+    )
+    assert done.returncode == 6, done.stderr
+    assert "the disk is full" in done.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler", "send.duckdb"]  # no .tmp-<pid>.wal
 
 
 def _mirror_with_look_up(mirror: Path, tmp_path: Path, change) -> Path:
