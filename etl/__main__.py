@@ -126,15 +126,24 @@ def _build(args: argparse.Namespace) -> int:
             f"Unexpected error ({type(e).__name__}: {e}). This is a bug in the ETL, not in your data or "
             "setup; please report it with the output of the same command run with --verbose.",
         )
+    try:
+        return _report(result, args.verbose)
+    except KeyboardInterrupt:  # the build is done and its file in place: only the summary was cut short
+        print(f"\nSummary interrupted; {result.db_path} is complete.", file=sys.stderr)
+        return EXIT_STALE if result.stale else EXIT_OK
+
+
+def _report(result, verbose: bool) -> int:
+    """Print what a finished build did (``result``: ``etl.build.BuildResult``); its exit status, 0 or 8."""
     if result.status == "unchanged":
         print(f"Up to date: no source or code changed since the last build ({result.seconds:.2f}s).")
     else:
         print(f"Built {result.db_path}: {result.observation_rows:,} observations in {result.seconds:.2f}s")
         explained = [line for line in result.report if line.startswith("  explained:")]
         for line in result.report:
-            if args.verbose or line not in explained:
+            if verbose or line not in explained:
                 print(f"  {line}")
-        if explained and not args.verbose:
+        if explained and not verbose:
             print("  (each explained total is listed with --verbose; they are published as such and not errors)")
         if result.stale:
             print("\nBuilt with an older copy of some sources (the pages say so):", file=sys.stderr)

@@ -821,3 +821,22 @@ def test_unexpected_error_is_reported_as_a_bug_with_exit_1(tmp_path, monkeypatch
     assert cli.main(["build", "--source-dir", str(tmp_path), "--db", str(tmp_path / "send.duckdb")]) == 1
     err = capsys.readouterr().err
     assert "This is a bug in the ETL" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("stale, status", [({}, 0), ({"tribunal_2026": "last good copy"}, 8)])
+def test_ctrl_c_while_the_summary_prints_keeps_the_builds_status(tmp_path, monkeypatch, capsys, stale, status):
+    """A Ctrl-C after the new file is in place cuts only the summary: the exit status is the build's (0 or 8), never
+    130, which says the database was not changed."""
+    import etl.__main__ as cli
+    import etl.build
+
+    done = etl.build.BuildResult("built", tmp_path / "send.duckdb", 1.0, 10, [], stale)
+    monkeypatch.setattr(etl.build, "_build", lambda *args, **kwargs: done)
+
+    def cut(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "_report", cut)
+    assert cli.main(["build", "--source-dir", str(tmp_path), "--db", str(tmp_path / "send.duckdb")]) == status
+    err = capsys.readouterr().err
+    assert "Summary interrupted" in err and "is complete" in err and "Traceback" not in err
