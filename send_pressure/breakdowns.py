@@ -18,13 +18,13 @@ the neighbours' own figures, as on every page (:data:`send_pressure.compare.GROU
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 
 from etl.catalogue import BREAKDOWN_GROUPS
 from send_pressure import compare
-from send_pressure.catalogue import Indicator, format_value, period_label
+from send_pressure.catalogue import Indicator, format_value, lower_first, percent_indicator, period_label
 from send_pressure.queries import ENGLAND, Store
 
 SHARES, COUNTS = "share", "count"
@@ -76,32 +76,17 @@ def figures(store: Store) -> list[str]:
     return list(dict.fromkeys(t.figure for t in topics(store)))
 
 
-def _lower_first(text: str) -> str:
-    """'Primary need' -> 'primary need'; an acronym ('EHC plans') is left as it is."""
-    return text[0].lower() + text[1:] if text[1:2].islower() else text
-
-
 def label(store: Store, topic: Topic) -> str:
     """'EHC plans (January) by placement type'; a row breakdown names its file when one figure is published in
     several ('EHC plans (January) by sex (caseload)')."""
     same = [t for t in topics(store) if t.figure == topic.figure and t.title == topic.title]
     where = f" ({topic.total.split('.')[0].replace('_', ' ')})" if len(same) > 1 else ""
-    return f"{store.indicators[topic.figure].label} by {_lower_first(topic.title)}{where}"
+    return f"{store.indicators[topic.figure].label} by {lower_first(topic.title)}{where}"
 
 
 def share_indicator(ind: Indicator) -> Indicator:
     """The share of an indicator's total in one category, as an indicator of its own (percent, comparable)."""
-    return replace(
-        ind,
-        indicator_id=f"{ind.indicator_id}__share",
-        label=f"Share of {_lower_first(ind.label)}",
-        unit="percent",
-        polarity="neutral",
-        comparable=True,
-        not_comparable_because=None,
-        numerator_id=None,
-        denominator_id=None,
-    )
+    return percent_indicator(ind, f"{ind.indicator_id}__share", f"Share of {lower_first(ind.label)}", "share")
 
 
 #: Columns of :func:`area_rows`.

@@ -7,6 +7,8 @@ formats values and periods the way the publications print them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 
 from etl.catalogue import JANUARY, Indicator, lower_first  # noqa: F401  (lower_first: part of this module's API)
@@ -26,6 +28,29 @@ LONG_SERIES_NOTE = (
     "plans between 2014 and 2018); from January 2019 it is EHC plans alone. EHC plans alone before 2019 count "
     "only the plans issued so far, so they overstate growth; they are on the Compare page and in the data."
 )
+
+
+def percent_indicator(ind: Indicator, indicator_id: str, label: str, kind: str) -> Indicator:
+    """An indicator in percent made from ``ind`` (a category's share of its total, a count's change on the
+    period before): comparable between authorities, neutral, with the labels, sentence and decimals made again
+    from ``label`` and ``unit`` ('percent'). ``kind``: 'share' or 'rate'."""
+    return replace(
+        ind,
+        indicator_id=indicator_id,
+        label=label,
+        unit="percent",
+        kind=kind,
+        decimals=None,  # '' and None are made again from the new label and unit
+        short_label="",
+        chart_title="",
+        sentence="",
+        polarity="neutral",
+        additive=False,
+        comparable=True,
+        not_comparable_because="",
+        numerator_id=None,
+        denominator_id=None,
+    )
 
 
 def load_catalogue(frame: pd.DataFrame) -> dict[str, Indicator]:

@@ -6,8 +6,6 @@ frames; nothing here queries the database.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 
 from etl.aggregates import nil_as_zero
@@ -19,6 +17,7 @@ from send_pressure.catalogue import (
     format_value,
     has_value,
     lower_first,
+    percent_indicator,
     period_label,
 )
 from send_pressure.charts import choropleth, simplify_boundaries
@@ -29,21 +28,8 @@ from send_pressure.uncertainty import has_interval, intervals, small_number_note
 
 def growth_indicator(ind: Indicator) -> Indicator:
     """The percentage change of a size count, as an indicator of its own (comparable, neutral, in %)."""
-    return replace(
-        ind,
-        indicator_id=f"{ind.indicator_id}__change",
-        label=f"Change in {lower_first(ind.label)} on the previous period",
-        unit="percent",
-        kind="rate",
-        decimals=None,  # the unit's (one place)
-        short_label="",  # '', so these three are made again from the new label
-        chart_title="",
-        sentence="",
-        polarity="neutral",
-        additive=False,
-        comparable=True,
-        not_comparable_because="",
-    )
+    label = f"Change in {lower_first(ind.label)} on the previous period"
+    return percent_indicator(ind, f"{ind.indicator_id}__change", label, "rate")
 
 
 def growth_snapshot(store: Store, indicator_id: str, time_period: str) -> pd.DataFrame:
