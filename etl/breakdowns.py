@@ -603,7 +603,8 @@ def combine(
     for a year it did not exist.
 
     The two steps, :func:`gather` (the heavy one, which needs no ``withheld``) and :func:`withhold`, may also be
-    called apart, so that the build gathers the cells while it assembles the headline figures.
+    called apart. The build gathers and writes the cells (:func:`write`) while it assembles the headline figures,
+    then withholds in the database (:func:`held_cells`, :func:`write_held`).
     """
     tables, notes = gather(releases, sources, local_authorities)
     return withhold(tables, withheld, notes)
@@ -665,10 +666,18 @@ def gather(
 def withhold(tables: Breakdowns, withheld: pd.DataFrame, notes: list[dict]) -> tuple[Breakdowns, list[dict]]:
     """The second step of :func:`combine`: the cells of ``withheld`` (as there) get marker ``w``; ``tables``
     from :func:`gather`, ``notes`` its notes (returned with the withholding's added)."""
-    if not tables.cells.num_rows:
-        return tables, notes
-    cells, held = _withhold(tables.cells, tables.rows, tables.measure, withheld)
+    mask, held = _held(tables, withheld)
+    cells = tables.cells if mask is None else _mark_held(tables.cells, mask)
     return Breakdowns(tables.measure, tables.rows.select(ROW_TABLE_COLUMNS), cells), notes + held
+
+
+def held_cells(tables: Breakdowns, withheld: pd.DataFrame) -> tuple[pa.Table, list[dict]]:
+    """The cells :func:`withhold` would mark ``w`` (``row_id``, ``measure_no``; none when nothing is withheld),
+    and its notes: for a build that writes the cells of :func:`gather` first and withholds in the database
+    (:func:`write_held`)."""
+    mask, notes = _held(tables, withheld)
+    keys = ["row_id", "measure_no"]
+    return (tables.cells.select(keys).filter(pa.array(mask)) if mask is not None else _empty(keys)), notes
 
 
 def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table, list[tuple[str, str]]]:
@@ -727,10 +736,12 @@ def _cell_key(cells: pa.Table) -> pa.Array:
     return pc.add(pc.multiply(pc.cast(cells["row_id"], pa.int64()), 65536), pc.cast(cells["measure_no"], pa.int64()))
 
 
-def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld: pd.DataFrame):
-    """Withhold (marker ``w``) the headline cells whose ``observation`` figure the build withholds; with notes."""
-    if withheld.empty:
-        return cells, []
+def _held(tables: Breakdowns, withheld: pd.DataFrame) -> tuple[np.ndarray | None, list[dict]]:
+    """(mask over ``tables.cells`` of the headline cells whose ``observation`` figure the build withholds, or
+    None when there are none; notes)."""
+    cells, rows, measures = tables.cells, tables.rows, tables.measure
+    if withheld.empty or not cells.num_rows:
+        return None, []
     feeds = measures.dropna(subset=["indicator_id"])[["indicator_id", "measure_id", "measure_no", "dataset"]]
     targets = withheld.merge(feeds, on="indicator_id")
     near = pc.and_(
@@ -742,7 +753,7 @@ def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld:
     )
     hits = targets.merge(frame, on=["dataset", "area_code", "time_period", "source_id"])
     if hits.empty:
-        return cells, []
+        return None, []
     # The cells of the few rows concerned (an array lookup per cell, no hashing), then their measures.
     concerned = np.zeros(pc.max(rows["row_id"]).as_py() + 1, dtype=bool)
     concerned[hits.row_id.to_numpy()] = True
@@ -750,16 +761,6 @@ def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld:
     mask = concerned[row_ids]
     keys = hits.row_id.to_numpy(np.int64) * 65536 + hits.measure_no.to_numpy(np.int64)
     mask[mask] = np.isin(row_ids[mask].astype(np.int64) * 65536 + cells["measure_no"].to_numpy()[mask], keys)
-    # Rewritten only in the few chunks (one per published column) that hold such a cell.
-    batches, start = [], 0
-    for batch in cells.to_batches():
-        held, start = mask[start : start + batch.num_rows], start + batch.num_rows
-        if held.any():
-            held = pa.array(held)
-            value = pc.if_else(held, pa.scalar(None, pa.float64()), batch["value"])
-            batch = batch.set_column(2, "value", value).set_column(3, "marker", pc.if_else(held, "w", batch["marker"]))
-        batches.append(batch)
-    cells = pa.Table.from_batches(batches, schema=cells.schema)
     notes = [
         {
             "source_id": h.source_id,
@@ -771,7 +772,21 @@ def _withhold(cells: pa.Table, rows: pa.Table, measures: pd.DataFrame, withheld:
         }
         for h in hits.sort_values(["source_id", "area_code", "measure_id"]).itertuples()
     ]
-    return cells, notes
+    return mask, notes
+
+
+def _mark_held(cells: pa.Table, mask: np.ndarray) -> pa.Table:
+    """``cells`` with those under ``mask`` withheld: value null, marker ``w``. Rewritten only in the few chunks
+    (one per published column) that hold such a cell."""
+    batches, start = [], 0
+    for batch in cells.to_batches():
+        held, start = mask[start : start + batch.num_rows], start + batch.num_rows
+        if held.any():
+            held = pa.array(held)
+            value = pc.if_else(held, pa.scalar(None, pa.float64()), batch["value"])
+            batch = batch.set_column(2, "value", value).set_column(3, "marker", pc.if_else(held, "w", batch["marker"]))
+        batches.append(batch)
+    return pa.Table.from_batches(batches, schema=cells.schema)
 
 
 def _note(sid: str, text: str) -> dict:
@@ -822,23 +837,34 @@ def _measures(releases: dict[str, ReleaseCells], sources: dict[str, Source]) -> 
     return cat[MEASURE_COLUMNS]
 
 
-#: The every-cell tables :func:`write` writes, in two groups: those the withholding (:func:`withhold`) leaves as
-#: :func:`gather` made them, and those it changes.
-ROW_TABLES = ("measure", "breakdown_row")
-CELL_TABLES = ("breakdown_cell", "breakdown_marker")
+#: The every-cell tables :func:`write` writes.
+TABLES = ("measure", "breakdown_row", "breakdown_cell", "breakdown_marker")
 
 
-def write(
-    con: duckdb.DuckDBPyConnection, tables: Breakdowns, names: tuple[str, ...] = ROW_TABLES + CELL_TABLES
-) -> None:
+def write(con: duckdb.DuckDBPyConnection, tables: Breakdowns) -> None:
     """Insert ``measure``, ``breakdown_row``, ``breakdown_cell`` (numbers) and ``breakdown_marker`` (markers)
-    into the database being written (``con``); ``names``: only these of them, in this order. Numbers and
-    markers apart: a text column of mostly nulls beside millions of numbers costs a quarter of the write."""
-    for name in names:
+    into the database being written (``con``). Numbers and markers apart: a text column of mostly nulls beside
+    millions of numbers costs a quarter of the write."""
+    for name in TABLES:
         frame, cols = _frame(tables, name)
         con.register("frame", frame)
         con.execute(f"INSERT INTO {name} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM frame")
         con.unregister("frame")
+
+
+def write_held(con: duckdb.DuckDBPyConnection, held: pa.Table) -> None:
+    """Withhold, in the database written by :func:`write` (``con``), the cells ``held`` (``row_id``,
+    ``measure_no``: :func:`held_cells`): their number or marker is replaced by marker ``w``. A build writes the
+    cells as soon as they are gathered and withholds the few concerned once the headline figures are known."""
+    if not held.num_rows:
+        return
+    con.register("held", held)
+    for name in ("breakdown_cell", "breakdown_marker"):
+        con.execute(
+            f"DELETE FROM {name} USING held WHERE {name}.row_id = held.row_id AND {name}.measure_no = held.measure_no"
+        )
+    con.execute("INSERT INTO breakdown_marker SELECT row_id, measure_no, 'w' FROM held")
+    con.unregister("held")
 
 
 def _frame(tables: Breakdowns, name: str) -> tuple[pd.DataFrame | pa.Table, list[str]]:

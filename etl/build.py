@@ -273,9 +273,9 @@ def _build(
     source_rows = _newest_known(pd.DataFrame(rows), fetched)
     ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
     check_target(db_path)
-    # The new file is written while the build runs: the every-cell tables as soon as they are assembled.
+    # The new file is written while the build runs: the every-cell tables as soon as they are gathered.
     with NewDatabase(db_path) as out:
-        tables = assemble(parsed, ranked, source_rows, on_cells=out.write_cells)
+        tables = assemble(parsed, ranked, source_rows, out)
         clock.lap("assemble")
         out.write_tables(tables)  # while they are validated
         failures, report = validate(tables)

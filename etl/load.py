@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from duckdb import ConstraintException
 
 from etl import aggregates, breakdowns, breaks, corrections, flags, geography
@@ -55,7 +56,8 @@ class BuildError(RuntimeError):
 
 @dataclass
 class Tables:
-    """Every table of the database as pandas frames, ready to validate and write."""
+    """Every table of the database as pandas frames, ready to validate and write (but the every-cell tables,
+    which :func:`assemble` writes as it goes)."""
 
     local_authority: pd.DataFrame
     la_succession: pd.DataFrame
@@ -72,7 +74,6 @@ class Tables:
     new_period: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=NEW_PERIOD_COLUMNS))
     correction: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_flag: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=flags.COLUMNS))
-    breakdown_tables: breakdowns.Breakdowns = field(default_factory=breakdowns.empty)  # measure + every cell
     notes: list[str] = field(default_factory=list)  # human-readable build log lines
 
 
@@ -91,33 +92,32 @@ class _Problems:
 
 
 def assemble(
-    parsed: dict[str, Parsed],
-    sources: dict[str, Source],
-    source_rows: pd.DataFrame,
-    on_cells: Callable[[breakdowns.Breakdowns, tuple[str, ...]], None] | None = None,
+    parsed: dict[str, Parsed], sources: dict[str, Source], source_rows: pd.DataFrame, out: NewDatabase
 ) -> Tables:
     """Turn parser output into the database tables.
 
     ``parsed``: Parsed bundle per source id; ``sources``: the Source entries;
     ``source_rows``: the ``source`` table (one row per source, checksums included).
-    ``on_cells``: called from another thread, before this returns, with the every-cell tables and the names of
-    those that are final (the build starts writing them then): (tables, ``breakdowns.ROW_TABLES``) as soon as
-    they are gathered, then (``Tables.breakdown_tables``, ``breakdowns.CELL_TABLES``) once withheld. Raises
-    BuildError listing every unresolved code, name disagreement, unknown marker or duplicate key.
+    ``out``: the database being written. The every-cell tables (:mod:`etl.breakdowns`) go straight to it, from
+    another thread, before this returns: written (:meth:`NewDatabase.write_cells`) as soon as they are
+    gathered, their withheld cells marked (:meth:`NewDatabase.withhold_cells`) once the headline figures are
+    known. The other tables are returned. Raises BuildError listing every unresolved code, name disagreement,
+    unknown marker or duplicate key.
     """
     # The every-cell tables are gathered in a thread of their own while the headline figures are assembled here
     # (Arrow and DuckDB release the GIL); only their withholding waits for the headline figures.
-    with _EveryCell(on_cells) as every_cell:
+    with _EveryCell(out) as every_cell:
         return _assemble(parsed, sources, source_rows, every_cell)
 
 
 class _EveryCell:
-    """The every-cell tables (:mod:`etl.breakdowns`), gathered in a worker thread: :meth:`start` with the
-    releases' cells and the LA list, :meth:`withhold` once the headline figures are known, :meth:`result`.
-    Leaving the ``with`` block waits for the worker (cancelled when the assembly stopped before withholding)."""
+    """The every-cell tables (:mod:`etl.breakdowns`), gathered and written from a worker thread: :meth:`start`
+    with the releases' cells and the LA list, :meth:`withhold` once the headline figures are known,
+    :meth:`result` for the notes. Leaving the ``with`` block waits for the worker (cancelled when the assembly
+    stopped before withholding)."""
 
-    def __init__(self, on_cells: Callable[[breakdowns.Breakdowns, tuple[str, ...]], None] | None) -> None:
-        self._on_cells = on_cells
+    def __init__(self, out: NewDatabase) -> None:
+        self._out = out
         self._withheld: Future = Future()
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._done: Future | None = None
@@ -132,21 +132,20 @@ class _EveryCell:
     def start(self, cells: dict[str, breakdowns.ReleaseCells], sources: dict[str, Source], la: pd.DataFrame) -> None:
         self._done = self._pool.submit(self._run, cells, sources, la)
 
-    def _run(self, cells, sources, la) -> tuple[breakdowns.Breakdowns, list[dict]]:
+    def _run(self, cells, sources, la) -> list[dict]:
         tables, notes = breakdowns.gather(cells, sources, la)
-        if self._on_cells is not None:
-            self._on_cells(tables, breakdowns.ROW_TABLES)
-        tables, notes = breakdowns.withhold(tables, self._withheld.result(), notes)
-        if self._on_cells is not None:
-            self._on_cells(tables, breakdowns.CELL_TABLES)
-        return tables, notes
+        self._out.write_cells(tables)
+        held, held_notes = breakdowns.held_cells(tables, self._withheld.result())
+        self._out.withhold_cells(held)
+        return notes + held_notes
 
     def withhold(self, withheld: pd.DataFrame) -> None:
         """The ``observation`` rows the build withholds (see :func:`etl.breakdowns.combine`)."""
         self._withheld.set_result(withheld)
 
-    def result(self) -> tuple[breakdowns.Breakdowns, list[dict]]:
-        """(tables, notes), as :func:`etl.breakdowns.combine` returns them; raises what it raises."""
+    def result(self) -> list[dict]:
+        """The notes of the every-cell tables (``data_note`` rows); raises what :func:`etl.breakdowns.gather`
+        raises."""
         return self._done.result()
 
 
@@ -217,8 +216,7 @@ def _assemble(
     notes += flags.footnote_notes(la)
     every_cell.withhold(obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]])
 
-    every_cell_tables, breakdown_notes = every_cell.result()
-    notes += breakdown_notes
+    notes += every_cell.result()
     tables = Tables(
         local_authority=la,
         la_succession=geography.build_successions(la),
@@ -235,7 +233,6 @@ def _assemble(
         new_period=new_periods,
         correction=ledger.table(),
         data_flag=flags.compute_flags(obs),
-        breakdown_tables=every_cell_tables,
     )
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
     return tables
@@ -586,10 +583,10 @@ class NewDatabase:
     Entering creates the file (``<db>.tmp-<pid>``) and, in a worker thread, its schema. The tables are written
     by two worker threads, each on a connection of its own (DuckDB appends to different tables in parallel and
     releases the GIL), while the build goes on: :meth:`write_cells` (the every-cell tables, as soon as they are
-    assembled) and :meth:`write_tables` (the others, while they are validated). :meth:`commit` waits for both,
-    checkpoints and replaces ``db_path``. The previous database stays in place (and readable) until the new file
-    is complete; leaving the ``with`` block without a commit (any error) waits for the workers, removes the new
-    file and keeps the old one.
+    gathered; then :meth:`withhold_cells`) and :meth:`write_tables` (the others, while they are validated).
+    :meth:`commit` waits for both, checkpoints and replaces ``db_path``. The previous database stays in place
+    (and readable) until the new file is complete; leaving the ``with`` block without a commit (any error) waits
+    for the workers, removes the new file and keeps the old one.
     """
 
     def __init__(self, db_path: Path) -> None:
@@ -600,7 +597,6 @@ class NewDatabase:
         self._tables = ThreadPoolExecutor(max_workers=1)
         self._schema: Future | None = None
         self._pending: list[Future] = []  # the schema, then every write asked for
-        self._cells_asked = self._tables_asked = False
 
     def __enter__(self) -> NewDatabase:
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -624,18 +620,18 @@ class NewDatabase:
         # A commit or checkpoint that failed (a full disk) leaves the write-ahead log beside it.
         self._tmp.with_name(self._tmp.name + ".wal").unlink(missing_ok=True)
 
-    def write_cells(
-        self, tables: breakdowns.Breakdowns, names: tuple[str, ...] = breakdowns.ROW_TABLES + breakdowns.CELL_TABLES
-    ) -> None:
-        """Start writing the every-cell tables ``names`` (returns at once; written in the order asked for, after
-        the schema)."""
-        self._cells_asked = True
-        self._pending.append(self._cells.submit(_on_cursor, self._con, lambda c: breakdowns.write(c, tables, names)))
+    def write_cells(self, tables: breakdowns.Breakdowns) -> None:
+        """Start writing the every-cell tables (returns at once; written after the schema)."""
+        self._pending.append(self._cells.submit(_on_cursor, self._con, lambda c: breakdowns.write(c, tables)))
+
+    def withhold_cells(self, held: pa.Table) -> None:
+        """Start marking the cells ``held`` withheld (:func:`etl.breakdowns.write_held`; returns at once, runs
+        after :meth:`write_cells`)."""
+        self._pending.append(self._cells.submit(_on_cursor, self._con, lambda c: breakdowns.write_held(c, held)))
 
     def write_tables(self, tables: Tables) -> None:
         """Start writing every table but the every-cell ones (returns at once; :meth:`commit` raises what
         :func:`_write_tables` raises)."""
-        self._tables_asked = True
 
         def write(cursor: duckdb.DuckDBPyConnection) -> None:
             self._schema.result()
@@ -644,11 +640,7 @@ class NewDatabase:
         self._pending.append(self._tables.submit(_on_cursor, self._con, write))
 
     def commit(self, tables: Tables, fingerprint: str) -> None:
-        """Write whatever of ``tables`` was not asked for yet, wait for every write and swap the file in."""
-        if not self._cells_asked:
-            self.write_cells(tables.breakdown_tables)
-        if not self._tables_asked:
-            self.write_tables(tables)
+        """Wait for every write asked for and swap the file in (``tables``: for the number of observations)."""
         for written in self._pending:
             written.result()
         con = self._con
