@@ -27,6 +27,7 @@ and not loaded.
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -301,96 +302,142 @@ def read_release(
     Never fails on one file or column: a file that is not in the EES layout or cannot be read (no rows, an
     unknown period) and a column mixing numbers with text that is not a known marker are reported in
     ``notes`` and left out; the headline parser (``etl/parsers/ehcp.py``) stays strict about what it needs.
-    Cells that are empty are not rows (nothing was published).
+    Cells that are empty are not rows (nothing was published). Raises SourceFormatError only for a member the
+    zip cannot give (``etl.parsers.ehcp._ZipReader.read``).
     """
     from etl.parsers import ehcp
 
     where_release = f"source {source.source_id}" if source is not None else "release unknown"
     titles = _guidance_titles(zf)
+    members = ehcp._data_members(zf, path)
+    stems = sorted(members)
+    # Two files at a time, the largest first: unzipping and Arrow's reading and parsing release the GIL, so a
+    # release is read on both cores (the build parses the other sources meanwhile, also on two threads).
+    largest_first = sorted(stems, key=lambda stem: -zf.zf.getinfo(members[stem]).file_size)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            stem: pool.submit(_read_file, zf, path, members[stem], stem, where_release, guidance, titles)
+            for stem in largest_first
+        }
+        files = [futures[stem].result() for stem in stems]
     row_parts: list[pa.Table] = []
     cell_parts: list[pa.Table] = []
     catalogue: list[dict] = []
     notes: list[str] = []
     n_rows = 0
-    members = ehcp._data_members(zf, path)
-    for stem in sorted(members):
-        member = members[stem]
-        file_name = PurePosixPath(member).name
-        dataset = DATASET_ALIASES.get(stem, stem)
-        where = f"{path.name}:{member} ({where_release})"
-        data = zf.read(member)
-        header = ehcp._header(data, where)
-        lower = [h.lower() for h in header]
-        lacking = [c for c in _KEYS if c not in lower]
-        if lacking:  # not a data file of the EES layout: reported, never fatal
-            notes.append(f"data/{file_name} is not laid out as an EES data file (no {', '.join(lacking)}); not loaded.")
-            continue
-        dims = [d for d in DIMENSIONS if d in lower]
-        measures: dict[str, str] = {}  # published column -> our column name (first occurrence of a name)
-        seen: set[str] = set()
-        for h, low in zip(header, lower, strict=True):
-            if low in GEO_COLUMNS or low in dims or low in seen:
-                continue
-            seen.add(low)
-            measures[h] = _our_column(dataset, low)
-        if not measures:
-            continue
-        keys = [*_KEYS, *(c for c in _NAMES if c in lower), *dims]
-        try:
-            table = ehcp._read_member(zf, member, path, keys, measures, data=data, check_values=False)
-            # Each column's cells as indexes into its distinct texts: one hash pass serves the NaN check (the
-            # same error _read_member gives) and the parsing below.
-            encoded = {h: pc.dictionary_encode(table[h]) for h in measures}
-            ehcp._reject_non_finite(table, list(measures), f"{path.name}:{member}", _dictionaries(encoded))
-            if dataset in JANUARY_FILES:
-                table = ehcp._relabel_january(table, where)
-            table = ehcp._clean_codes(ehcp._add_year(table, where))
-        except LayoutError as exc:
-            notes.append(f"data/{file_name} could not be read, its cells are not loaded: {exc}")
+    for member, f in zip((members[stem] for stem in stems), files, strict=True):
+        notes += f.notes
+        if f.rows is None:
             continue
         if shared is not None:
-            shared[member] = (header, table)
-        described = guidance.get(file_name.lower(), {})
-        time_identifier = table["time_identifier"][0].as_py()
-        row_ids = pa.array(np.arange(n_rows, n_rows + table.num_rows, dtype=np.int32))
-        row_parts.append(_rows(table, dims, dataset, row_ids))
-        n_rows += table.num_rows
-        text_columns = []
-        for h, ours in measures.items():
-            mid = f"{dataset}.{ours}"
-            try:
-                cells = _cells(encoded[h], row_ids, len(catalogue), f"{where}, column {h}")
-            except LayoutError as exc:
-                notes.append(f"data/{file_name}, column {h} is not loaded: {exc}")
-                continue
-            if cells is None:
-                text_columns.append(h)
-                continue
-            cell_parts.append(cells)
-            catalogue.append(
-                {
-                    "measure_id": mid,
-                    "dataset": dataset,
-                    "file_name": file_name,
-                    "column_name": h,
-                    **dict(zip(("description", "guidance_note"), _description(dataset, h, described), strict=True)),
-                    "file_title": titles.get(file_name.lower()),
-                    "time_identifier": time_identifier,
-                }
-            )
-        unknown = [h for h in measures if h.lower() not in described and described]
-        if unknown:
-            notes.append(
-                f"data/{file_name} has columns the release's data guidance does not describe (loaded under their "
-                f"published names): {', '.join(unknown)}."
-            )
-        if text_columns:
-            notes.append(
-                f"data/{file_name}: columns holding text, not figures, are not loaded: {', '.join(text_columns)}."
-            )
+            shared[member] = f.shared
+        # The file's row ids and measure numbers, counted from 0 in the file, become the release's.
+        first_row, first_measure = np.int32(n_rows), np.int16(len(catalogue))
+        row_parts.append(f.rows.set_column(0, "row_id", pc.add(f.rows["row_id"], first_row)))
+        for cells in f.cells:
+            cells = cells.set_column(0, "row_id", pc.add(cells["row_id"], first_row))
+            cell_parts.append(cells.set_column(1, "measure_no", pc.add(cells["measure_no"], first_measure)))
+        catalogue += f.catalogue
+        n_rows += f.rows.num_rows
     rows = pa.concat_tables(row_parts) if row_parts else _empty(ROW_COLUMNS)
     cells = pa.concat_tables(cell_parts) if cell_parts else _empty(CELL_COLUMNS)
     return ReleaseCells(rows, cells, pd.DataFrame(catalogue), notes)
+
+
+@dataclass
+class _FileCells:
+    """What :func:`_read_file` found in one data file: ``rows`` (:data:`ROW_COLUMNS`, ``row_id`` from 0; None
+    when the file is not loaded), ``cells`` (one :data:`CELL_COLUMNS` table per loaded column, ``measure_no``
+    from 0 in ``catalogue`` order), ``catalogue`` (one dict per loaded column), ``notes``, and ``shared`` (the
+    member's (header, table) for the headline parser)."""
+
+    rows: pa.Table | None
+    cells: list[pa.Table]
+    catalogue: list[dict]
+    notes: list[str]
+    shared: tuple[list[str], pa.Table] | None = None
+
+
+def _read_file(
+    zf, path: Path, member: str, stem: str, where_release: str, guidance: dict, titles: dict[str, str]
+) -> _FileCells:
+    """One data file of a release for :func:`read_release` (same arguments; ``stem``: the member's lower-case
+    file stem, ``where_release`` names the source in messages, ``titles``: :func:`_guidance_titles`)."""
+    from etl.parsers import ehcp
+
+    file_name = PurePosixPath(member).name
+    dataset = DATASET_ALIASES.get(stem, stem)
+    where = f"{path.name}:{member} ({where_release})"
+    data = zf.read(member)
+    header = ehcp._header(data, where)
+    lower = [h.lower() for h in header]
+    lacking = [c for c in _KEYS if c not in lower]
+    if lacking:  # not a data file of the EES layout: reported, never fatal
+        return _FileCells(
+            None,
+            [],
+            [],
+            [f"data/{file_name} is not laid out as an EES data file (no {', '.join(lacking)}); not loaded."],
+        )
+    dims = [d for d in DIMENSIONS if d in lower]
+    measures: dict[str, str] = {}  # published column -> our column name (first occurrence of a name)
+    seen: set[str] = set()
+    for h, low in zip(header, lower, strict=True):
+        if low in GEO_COLUMNS or low in dims or low in seen:
+            continue
+        seen.add(low)
+        measures[h] = _our_column(dataset, low)
+    if not measures:
+        return _FileCells(None, [], [], [])
+    keys = [*_KEYS, *(c for c in _NAMES if c in lower), *dims]
+    try:
+        table = ehcp._read_member(zf, member, path, keys, measures, data=data, check_values=False)
+        # Each column's cells as indexes into its distinct texts: one hash pass serves the NaN check (the
+        # same error _read_member gives) and the parsing below.
+        encoded = {h: pc.dictionary_encode(table[h]) for h in measures}
+        ehcp._reject_non_finite(table, list(measures), f"{path.name}:{member}", _dictionaries(encoded))
+        if dataset in JANUARY_FILES:
+            table = ehcp._relabel_january(table, where)
+        table = ehcp._clean_codes(ehcp._add_year(table, where))
+    except LayoutError as exc:
+        return _FileCells(None, [], [], [f"data/{file_name} could not be read, its cells are not loaded: {exc}"])
+    described = guidance.get(file_name.lower(), {})
+    time_identifier = table["time_identifier"][0].as_py()
+    row_ids = pa.array(np.arange(table.num_rows, dtype=np.int32))
+    found = _FileCells(_rows(table, dims, dataset, row_ids), [], [], [], (header, table))
+    text_columns = []
+    for h, ours in measures.items():
+        try:
+            cells = _cells(encoded[h], row_ids, len(found.catalogue), f"{where}, column {h}")
+        except LayoutError as exc:
+            found.notes.append(f"data/{file_name}, column {h} is not loaded: {exc}")
+            continue
+        if cells is None:
+            text_columns.append(h)
+            continue
+        found.cells.append(cells)
+        found.catalogue.append(
+            {
+                "measure_id": f"{dataset}.{ours}",
+                "dataset": dataset,
+                "file_name": file_name,
+                "column_name": h,
+                **dict(zip(("description", "guidance_note"), _description(dataset, h, described), strict=True)),
+                "file_title": titles.get(file_name.lower()),
+                "time_identifier": time_identifier,
+            }
+        )
+    unknown = [h for h in measures if h.lower() not in described and described]
+    if unknown:
+        found.notes.append(
+            f"data/{file_name} has columns the release's data guidance does not describe (loaded under their "
+            f"published names): {', '.join(unknown)}."
+        )
+    if text_columns:
+        found.notes.append(
+            f"data/{file_name}: columns holding text, not figures, are not loaded: {', '.join(text_columns)}."
+        )
+    return found
 
 
 def previous_cells(con: duckdb.DuckDBPyConnection, source_id: str) -> ReleaseCells | None:

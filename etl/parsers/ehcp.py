@@ -588,8 +588,10 @@ def _read_member(
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
-            # skip_rows=1 drops the header line (and with it any BOM); names come from _header.
-            read_options=pacsv.ReadOptions(column_names=unique, skip_rows=1),
+            # skip_rows=1 drops the header line (and with it any BOM); names come from _header. One thread: the
+            # build reads several files at once (etl.breakdowns.read_release), and Arrow's own threads on top of
+            # that cost CPU without saving time.
+            read_options=pacsv.ReadOptions(column_names=unique, skip_rows=1, use_threads=False),
             convert_options=pacsv.ConvertOptions(
                 include_columns=list(selected),
                 column_types={c: pa.string() for c in selected},
