@@ -35,13 +35,15 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
     columns = ["indicator_id", "geographic_level", "area_code", "time_period", "year", "value", "marker"]
     headline = obs.loc[(obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL), columns]
 
-    # Every indicator and observation has its source.
+    # Every indicator and observation has its source, and every observation its indicator.
     known_sources = set(t.source.source_id)
     for ind in INDICATORS:
         if ind.source_id not in known_sources:
             failures.append(f"indicator {ind.indicator_id} names source {ind.source_id}, which was not loaded")
     for sid in sorted(set(obs.source_id.unique()) - known_sources):
         failures.append(f"observations from unknown source {sid}")
+    for iid in sorted(set(obs.indicator_id.unique()) - set(t.indicator.indicator_id)):
+        failures.append(f"observations of indicator {iid}, which is not in the indicator table")
 
     # Every indicator of the catalogue has figures (a source that lost its rows must not pass quietly).
     slugs, present = t.source.set_index("source_id").release_slug, set(obs.indicator_id.unique())

@@ -435,3 +435,21 @@ def test_header_only_member_fails_and_keeps_the_database(tmp_path, mirror):
     with pytest.raises(SourceFormatError):
         build(db, Fetcher(cache_dir=tmp_path / "cache", source_dir=copy), force=True, log=lambda _: None)
     assert db.read_bytes() == b"previous database"
+
+
+def test_validation_rejects_an_observation_of_an_unknown_indicator_or_source(db_path):
+    """The observation table declares no foreign keys (etl/schema.sql): validation checks both references."""
+    import dataclasses
+
+    from etl.load import Tables
+    from etl.validate import validate
+
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        names = [f.name for f in dataclasses.fields(Tables) if f.name != "notes"]
+        frames = {name: con.execute(f"SELECT * FROM {name}").df() for name in names}
+    assert validate(Tables(**frames))[0] == []
+    obs = frames["observation"].copy()
+    obs.loc[0, "indicator_id"], obs.loc[1, "source_id"] = "no_such_indicator", "no_such_source"
+    failures, _ = validate(Tables(**{**frames, "observation": obs}))
+    assert "observations of indicator no_such_indicator, which is not in the indicator table" in failures
+    assert "observations from unknown source no_such_source" in failures
