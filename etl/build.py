@@ -228,12 +228,14 @@ def _build(
     # Two workers: the heavy parsers spend their time in pyarrow, duckdb and calamine, which release the GIL.
     readable = [s for s in sources if s.source_id in fetched and get_parser(s.parser) is not None]
     clock.lap("fetch")
+    # The largest files first, so that the small ones fill in at the end instead of one large file running alone.
+    largest_first = sorted(readable, key=lambda s: -fetched[s.source_id].path.stat().st_size)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(parse, readable)
+        futures = {s.source_id: pool.submit(parse, s) for s in largest_first}
         # Meanwhile, the previous database's rows of the sources that could not be fetched (their last good copy).
         asked = [s.source_id for s in sources if s.source_id in failed]
         copies = previous_copies(db_path, asked)
-        results = list(results)
+        results = [futures[s.source_id].result() for s in readable]
     parsed = {}
     for sid, result, seconds in results:
         if isinstance(result, SourceFormatError):
