@@ -182,11 +182,13 @@ def _assemble(
         if missing:
             raise BuildError(f"parser for {sid} returned no {sorted(missing)} column(s)")
         if "area_code" in obs.columns:
-            resolved.append(obs[[*OBS_COLUMNS, "area_code"]].assign(source_id=sid, precedence=sources[sid].precedence))
+            resolved.append(
+                _as_text(obs[[*OBS_COLUMNS, "area_code"]]).assign(source_id=sid, precedence=sources[sid].precedence)
+            )
         else:
-            printed.append(obs[OBS_COLUMNS].assign(source_id=sid, precedence=sources[sid].precedence))
+            printed.append(_as_text(obs[OBS_COLUMNS]).assign(source_id=sid, precedence=sources[sid].precedence))
     # Every source's rows at once: each pandas step costs about the same for 300 rows as for 30,000.
-    frames = [_as_text(pd.concat(f, ignore_index=True)) for f in (printed, resolved) if f]
+    frames = [pd.concat(f, ignore_index=True) for f in (printed, resolved) if f]
     if printed:
         frames[0] = _resolve_codes(frames[0], by_code, problems, notes, ledger)
     obs = pd.concat([f[WORK_COLUMNS] for f in frames], ignore_index=True)
@@ -399,7 +401,8 @@ def _resolve_pairs(
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its object columns as text (``str``; None becomes missing)."""
-    return frame.astype({c: "str" for c in frame.columns if frame[c].dtype == object})
+    objects = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.astype(dict.fromkeys(objects, "str")) if objects else frame
 
 
 def _resolve_codes(obs: pd.DataFrame, by_code: pd.DataFrame, problems: _Problems, notes: list, ledger) -> pd.DataFrame:
