@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl.model import LOCAL_AUTHORITY, REGIONAL, Source
+from etl.model import LOCAL_AUTHORITY, REGIONAL, Source, map_text
 
 EHCP = "education-health-and-care-plans"
 #: The SEND Tribunal table of the EHC plans publication (a supporting file in every release).
@@ -230,7 +230,7 @@ def withhold(obs: pd.DataFrame, region_of: pd.Series, ledger: Ledger) -> list[tu
             hit = (
                 rows
                 & (obs.geographic_level == LOCAL_AUTHORITY)
-                & (obs.area_code.map(region_of) == c.region)
+                & (map_text(obs.area_code, region_of) == c.region)
                 & (obs.value == region_total.iloc[0])
             )
             if hit.sum() < 2:  # one LA may equal its region by chance; the error is the whole region's

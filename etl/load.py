@@ -24,7 +24,17 @@ from duckdb import ConstraintException
 
 from etl import aggregates, breakdowns, breaks, corrections, flags, geography
 from etl.catalogue import INDICATORS, Indicator
-from etl.model import ENGLAND_CODE, LOCAL_AUTHORITY, MARKER_MEANINGS, NATIONAL, OBS_COLUMNS, REGIONAL, Parsed, Source
+from etl.model import (
+    ENGLAND_CODE,
+    LOCAL_AUTHORITY,
+    MARKER_MEANINGS,
+    NATIONAL,
+    OBS_COLUMNS,
+    REGIONAL,
+    Parsed,
+    Source,
+    map_text,
+)
 
 SCHEMA = Path(__file__).with_name("schema.sql")
 KEY = ["indicator_id", "geographic_level", "area_code", "breakdown_topic", "breakdown", "time_period"]
@@ -368,8 +378,8 @@ def _note(sid: str, area_code: str | None, text: str, time_period=None, indicato
 def _resolve_pairs(
     sids: pd.Series, codes: pd.Series, names: pd.Series, by_code, problems: _Problems, notes: list, ledger
 ):
-    """The old_la_code each published (source, code, name) triple belongs to, aligned with ``codes`` (None if
-    unresolved).
+    """The old_la_code each published (source, code, name) triple belongs to, aligned with ``codes`` (text; missing
+    if unresolved).
 
     Each distinct triple is checked once (:func:`_check_name`), in the order the triples first appear; a declared
     correction adds a note.
@@ -396,7 +406,7 @@ def _resolve_pairs(
             notes.append(
                 _note(sid, gss, f"The source prints {text} with LA code {code}; loaded under {to} ({proper}).")
             )
-    return pd.Series(np.array(resolved, dtype=object)[triple_of_row], index=codes.index, dtype=object)
+    return pd.Series(pd.array(resolved, dtype="str").take(triple_of_row), index=codes.index)
 
 
 def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -413,14 +423,14 @@ def _resolve_codes(obs: pd.DataFrame, by_code: pd.DataFrame, problems: _Problems
     is_la = obs.geographic_level == LOCAL_AUTHORITY
     codes = obs.old_la_code[is_la]
     resolved = _resolve_pairs(obs.source_id[is_la], codes, obs.la_name[is_la], by_code, problems, notes, ledger)
-    if (resolved.to_numpy() != codes.to_numpy(dtype=object)).any():  # most sources print every code right
+    if (resolved != codes).any():  # most sources print every code right
         obs.loc[is_la, "old_la_code"] = resolved
     for c, sid, _ in corrections.reattribute(obs, ledger):
         notes.append(_note(sid, by_code.at[c.to, "new_la_code"], c.description))
     regions = obs.loc[obs.geographic_level == REGIONAL, ["source_id", "region_code"]].drop_duplicates()
     for sid, code in sorted(regions[~regions.region_code.isin(list(geography.REGIONS))].itertuples(index=False)):
         problems.add(f"{sid}: region code {code!r} is not an English region")
-    area = obs.old_la_code.map(by_code["new_la_code"]).astype("str")
+    area = map_text(obs.old_la_code, by_code["new_la_code"])
     area = area.where(obs.geographic_level != REGIONAL, obs.region_code.astype("str"))
     obs["area_code"] = area.where(obs.geographic_level != NATIONAL, ENGLAND_CODE)
     return obs[obs.area_code.notna() | ~is_la]
@@ -448,7 +458,7 @@ def _drop_outside_lifetime(obs: pd.DataFrame, la: pd.DataFrame, notes: list) -> 
     outside = pd.Series(False, index=obs.index)
     limited = (obs.geographic_level == LOCAL_AUTHORITY) & obs.area_code.isin(life.index)
     rows = obs.loc[limited, ["area_code", "year"]]
-    first, last = rows.area_code.map(life.first_year), rows.area_code.map(life.last_year)
+    first, last = map_text(rows.area_code, life.first_year), map_text(rows.area_code, life.last_year)
     outside[limited] = (first.notna() & (rows.year < first)) | (last.notna() & (rows.year > last))
     numbers = obs[outside & obs.value.notna()]
     if len(numbers):

@@ -11,7 +11,7 @@ import pandas as pd
 
 from etl.catalogue import INDICATORS
 from etl.load import KEY, Tables
-from etl.model import LOCAL_AUTHORITY, NATIONAL, REGIONAL, TOTAL
+from etl.model import LOCAL_AUTHORITY, NATIONAL, REGIONAL, TOTAL, map_text
 
 #: Fewest / most LA rows a headline period may have (153 LAs today; 149 in DSG, which
 #: leaves out City of London and Isles of Scilly; a few LAs missing in some years).
@@ -69,7 +69,7 @@ def validate(t: Tables) -> tuple[list[str], list[str]]:
     report.append(f"LA rows per headline period: {counts.min()}-{counts.max()} across {len(counts)} indicator periods")
 
     # Ranges.
-    unit = obs.indicator_id.map(units)
+    unit = map_text(obs.indicator_id, units)
     bad = obs[(unit == "percent") & ((obs.value < 0) | (obs.value > 100))]
     for row in bad.head(10).itertuples():
         failures.append(f"{row.indicator_id} {row.time_period} {row.area_code}: {row.value} is not within 0-100")
@@ -122,7 +122,7 @@ def _check_totals(headline: pd.DataFrame, la: pd.DataFrame) -> tuple[list[str], 
     data = headline[headline.indicator_id.isin(additive)]
     region_of = la.set_index("new_la_code").region_code
     lifetimes = _lifetimes(la)
-    las = data[data.geographic_level == LOCAL_AUTHORITY].assign(parent=lambda d: d.area_code.map(region_of))
+    las = data[data.geographic_level == LOCAL_AUTHORITY].assign(parent=lambda d: map_text(d.area_code, region_of))
     regions = data[data.geographic_level == REGIONAL].assign(parent="E92000001")
     nations = data[data.geographic_level == NATIONAL]
     for parts, totals, what in ((las, regions, "region vs its LAs"), (regions, nations, "England vs regions")):
