@@ -76,7 +76,7 @@ def _group_sums(las: pd.DataFrame, ind: Indicator, groups: pd.Series, names: dic
     m["source_id"] = m.source_id.fillna(m.source_id_den)
     keys = ["group", "year"]
     grouped = m.groupby(keys, sort=True)
-    out = grouped.agg(num=("figure", "sum"), den=("figure_den", "sum")).reset_index()
+    out = grouped[["figure", "figure_den"]].sum().rename(columns={"figure": "num", "figure_den": "den"}).reset_index()
     # The period and source most of the group's LAs print (they agree but for stray rows).
     at = pd.MultiIndex.from_frame(out[keys])
     out["time_period"] = _most_common(m, keys, "time_period").reindex(at).to_numpy()
