@@ -76,7 +76,7 @@ def _group_sums(las: pd.DataFrame, ind: Indicator, groups: pd.Series, names: dic
     m["source_id"] = m.source_id.fillna(m.source_id_den)
     keys = ["group", "year"]
     grouped = m.groupby(keys, sort=True)
-    out = grouped.agg(num=("figure", "sum"), den=("figure_den", "sum")).reset_index()
+    out = grouped[["figure", "figure_den"]].sum().rename(columns={"figure": "num", "figure_den": "den"}).reset_index()
     # The period and source most of the group's LAs print (they agree but for stray rows).
     at = pd.MultiIndex.from_frame(out[keys])
     out["time_period"] = _most_common(m, keys, "time_period").reindex(at).to_numpy()
@@ -104,7 +104,12 @@ def missing_group_rates(obs: pd.DataFrame, la: pd.DataFrame) -> tuple[pd.DataFra
     area_code, time_period, indicator_id, note).
     """
     columns = ["indicator_id", "geographic_level", "area_code", "time_period", "year", "value", "marker", "source_id"]
-    headline = obs.loc[(obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL), columns]
+    ratios = [ind for ind in INDICATORS if ind.ratio and not ind.derived]
+    involved = {iid for ind in ratios for iid in (ind.indicator_id, *ind.ratio[:2])}
+    # Only the rows of those indicators (a small share of the observations) are copied.
+    headline = obs.loc[
+        obs.indicator_id.isin(list(involved)) & (obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL), columns
+    ]
     las = headline[headline.geographic_level == LOCAL_AUTHORITY]
     published = _published_levels(headline)
     region_of = la.set_index("new_la_code").region_code
@@ -112,9 +117,7 @@ def missing_group_rates(obs: pd.DataFrame, la: pd.DataFrame) -> tuple[pd.DataFra
     labels = by_id()
     rows: list[dict] = []
     notes: list[dict] = []
-    for ind in INDICATORS:
-        if not ind.ratio or ind.derived:
-            continue
+    for ind in ratios:
         num_id, den_id, scale = ind.ratio
         years = set(las.year[las.indicator_id == ind.indicator_id])
         for level, groups in ((REGIONAL, region_of), (NATIONAL, region_of.map(lambda _: ENGLAND_CODE))):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from etl.model import LOCAL_AUTHORITY, REGIONAL, Source
+from etl.model import LOCAL_AUTHORITY, REGIONAL, Source, map_text
 
 EHCP = "education-health-and-care-plans"
 #: The SEND Tribunal table of the EHC plans publication (a supporting file in every release).
@@ -195,16 +195,21 @@ class Ledger:
         return pd.DataFrame(rows)
 
 
-def reattribute(obs: pd.DataFrame, source_id: str, ledger: Ledger) -> list[tuple[Correction, int]]:
-    """Move rows printed under a successor's code for years before it existed (in place); returns what moved."""
+def reattribute(obs: pd.DataFrame, ledger: Ledger) -> list[tuple[Correction, str, int]]:
+    """Move rows printed under a successor's code for years before it existed (in place).
+
+    ``obs``: printed rows (``source_id``, ``geographic_level``, ``old_la_code``, ``year``) of one or more sources.
+    Returns (correction, source_id, rows moved) for each correction that moved rows.
+    """
     moved = []
     is_la = obs.geographic_level == LOCAL_AUTHORITY
-    for c in ledger.for_source(source_id, "reattribute"):
-        move = is_la & (obs.old_la_code == c.code) & (obs.year <= c.last_year)
-        if move.any():
-            obs.loc[move, "old_la_code"] = c.to
-            ledger.hit(c, source_id)
-            moved.append((c, int(move.sum())))
+    for sid in obs.source_id.unique():
+        for c in ledger.for_source(sid, "reattribute"):
+            move = is_la & (obs.source_id == sid) & (obs.old_la_code == c.code) & (obs.year <= c.last_year)
+            if move.any():
+                obs.loc[move, "old_la_code"] = c.to
+                ledger.hit(c, sid)
+                moved.append((c, sid, int(move.sum())))
     return moved
 
 
@@ -225,7 +230,7 @@ def withhold(obs: pd.DataFrame, region_of: pd.Series, ledger: Ledger) -> list[tu
             hit = (
                 rows
                 & (obs.geographic_level == LOCAL_AUTHORITY)
-                & (obs.area_code.map(region_of) == c.region)
+                & (map_text(obs.area_code, region_of) == c.region)
                 & (obs.value == region_total.iloc[0])
             )
             if hit.sum() < 2:  # one LA may equal its region by chance; the error is the whole region's

@@ -46,9 +46,11 @@ def _totals(obs: pd.DataFrame) -> pd.Series:
     return (obs.breakdown_topic == TOTAL) & (obs.breakdown == TOTAL)
 
 
-def _headline(obs: pd.DataFrame) -> pd.DataFrame:
-    """The LA headline rows of ``obs``, only :data:`_HEADLINE_COLUMNS` (copying fewer columns is what costs)."""
-    return obs.loc[_totals(obs) & (obs.geographic_level == LOCAL_AUTHORITY), _HEADLINE_COLUMNS]
+def _headline(obs: pd.DataFrame, indicators: list[str]) -> pd.DataFrame:
+    """The LA headline rows of ``obs`` for ``indicators``, only :data:`_HEADLINE_COLUMNS` (copying fewer rows and
+    columns is what costs)."""
+    rows = obs.indicator_id.isin(indicators) & _totals(obs) & (obs.geographic_level == LOCAL_AUTHORITY)
+    return obs.loc[rows, _HEADLINE_COLUMNS]
 
 
 def _rows(frame: pd.DataFrame, columns: list[str]):
@@ -74,17 +76,20 @@ def year_on_year_jumps(obs: pd.DataFrame) -> list[dict]:
     plan (LAIT) when it moved the other way, which points to a recording change rather than a real fall
     (Newham, January 2025).
     """
-    h = _headline(obs)
     labels = by_id()
     counts = [i.indicator_id for i in INDICATORS if i.unit == "count" and i.indicator_id not in NO_JUMP_CHECK]
+    h = _headline(obs, [*counts, "pct_pupils_ehc_plan"])
     data = h[
         h.indicator_id.isin(counts)
         & h.value.notna()
         & ~((h.indicator_id == "ehc_plans") & (h.year < PLANS_CHECKED_FROM))
-    ].sort_values(["indicator_id", "area_code", "year"])
+    ].sort_values("year")  # each LA's series in time order (sorting on the text columns costs more)
     prev = data.groupby(["indicator_id", "area_code"], sort=False)[["value", "time_period", "year"]].shift()
     data = data.assign(prev=prev.value, prev_period=prev.time_period, prev_year=prev.year)
-    national = obs.loc[_totals(obs) & (obs.geographic_level == NATIONAL), ["indicator_id", "year", "value"]]
+    national = obs.loc[
+        obs.indicator_id.isin(counts) & _totals(obs) & (obs.geographic_level == NATIONAL),
+        ["indicator_id", "year", "value"],
+    ]
     national = national.sort_values("year").assign(
         national_change=lambda d: d.groupby("indicator_id").value.pct_change(fill_method=None)
     )
@@ -122,7 +127,7 @@ def year_on_year_jumps(obs: pd.DataFrame) -> list[dict]:
 
 def zero_refusals(obs: pd.DataFrame) -> list[dict]:
     """Rule ``zero_refusals``: 0 requests refused against :data:`MANY_REQUESTS` or more initial requests."""
-    h = _headline(obs)
+    h = _headline(obs, ["requests_refused", "initial_requests"])
     refused = h[(h.indicator_id == "requests_refused") & (h.value == 0)]
     requests = h[h.indicator_id == "initial_requests"][["area_code", "year", "value"]]
     m = refused.merge(requests, on=["area_code", "year"], suffixes=("", "_req"))
@@ -149,7 +154,7 @@ def breakdown_mismatch(obs: pd.DataFrame) -> list[dict]:
     if parts.empty:
         return []
     sums = parts.groupby(keys, as_index=False).agg(total=("value", "sum"), markers=("marker", "count"))
-    head = obs.loc[_totals(obs), keys[:4] + ["value"]]
+    head = obs.loc[_totals(obs) & obs.indicator_id.isin(parts.indicator_id.unique()), keys[:4] + ["value"]]
     m = sums[sums.markers == 0].merge(head, on=keys[:4])
     off = m[(m.value - m.total).abs() > BREAKDOWN_TOLERANCE * m.value.abs()]
     labels = by_id()
@@ -168,7 +173,7 @@ def breakdown_mismatch(obs: pd.DataFrame) -> list[dict]:
 
 def plans_without_requests(obs: pd.DataFrame) -> list[dict]:
     """Rule ``plans_without_requests``: 0 initial requests published in a year the LA issued new EHC plans."""
-    h = _headline(obs)
+    h = _headline(obs, ["initial_requests", "new_ehc_plans"])
     zero = h[(h.indicator_id == "initial_requests") & (h.value == 0)]
     plans = h[(h.indicator_id == "new_ehc_plans") & (h.value > 0)][["area_code", "year", "value"]]
     m = zero.merge(plans, on=["area_code", "year"], suffixes=("", "_plans"))

@@ -203,6 +203,14 @@ def non_finite_message(text: str, where: str = "") -> str:
     )
 
 
+def map_text(values: pd.Series, mapping: pd.Series | dict) -> pd.Series:
+    """``values.map(mapping)``, looking each distinct value up once (a missing value or one not in ``mapping``
+    gives a missing value): far faster on a long text column that repeats a few hundred values."""
+    codes, uniques = pd.factorize(values)
+    mapped = pd.Series(uniques).map(mapping).array
+    return pd.Series(mapped.take(codes, allow_fill=True), index=values.index, name=values.name)
+
+
 def period_label(time_period: str) -> str:
     """A period as the publications print it: '202425' -> '2024/25', '2023-24' and '2024' unchanged."""
     p = str(time_period)

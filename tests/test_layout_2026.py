@@ -264,8 +264,8 @@ def test_code_corrections_apply_to_the_printed_pair_and_retire_without_it(correc
 
 def test_dorset_reattribution_applies_to_years_before_2019_only_where_printed():
     ledger, frames = _tribunal_ledger({"tribunal": "2026", "tribunal_2025": "2025"})
-    moved = {sid: corrections.reattribute(obs, sid, ledger) for sid, obs in frames.items()}
-    assert [n for _, n in moved["tribunal_2025"]] == [15]  # 838 rows 2014-2018: 5 years x 3 measures
+    moved = {sid: corrections.reattribute(obs.assign(source_id=sid), ledger) for sid, obs in frames.items()}
+    assert [n for _, _, n in moved["tribunal_2025"]] == [15]  # 838 rows 2014-2018: 5 years x 3 measures
     assert moved["tribunal"] == []
     assert ledger.table().set_index("correction_id").loc["tribunal-dorset-before-2019"].status == "retired"
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
@@ -215,12 +216,37 @@ COORD_DECIMALS = 5  # ~1 m at UK latitudes; the BSC (super-generalised) file is 
 
 
 def _round_coords(coords: object, ndigits: int) -> object:
-    """Round every number in a nested GeoJSON coordinate array."""
-    if isinstance(coords, list):
-        if coords and isinstance(coords[0], (int, float)):
+    """Round every number in a nested GeoJSON coordinate array, as ``round(number, ndigits)`` does."""
+    if isinstance(coords, list) and coords:
+        if isinstance(coords[0], (int, float)):
             return [round(c, ndigits) for c in coords]
+        if isinstance(coords[0], list) and coords[0] and isinstance(coords[0][0], (int, float)):
+            return _round_positions(coords, ndigits)
         return [_round_coords(c, ndigits) for c in coords]
     return coords
+
+
+def _round_positions(positions: list, ndigits: int) -> list:
+    """Round a list of positions ([x, y], ...) with numpy, to exactly what ``round(c, ndigits)`` gives each number.
+
+    ``round`` goes half to even on the float's exact value, then to the float nearest that decimal: an integer
+    ``k`` over ``10**ndigits``, which one (correctly rounded) division gives as long as ``k`` is exact. Rounding
+    the scaled float can pick another ``k`` only where it lies within a rounding error of a half: those numbers,
+    and positions that are not all floats (ints stay ints) or not all of one length, are rounded by ``round``.
+    """
+    if not all(type(c) is float for position in positions for c in position):
+        return [[round(c, ndigits) for c in position] for position in positions]
+    try:
+        values = np.array(positions, dtype=np.float64)
+    except ValueError:  # positions of different lengths (some with an altitude)
+        return [[round(c, ndigits) for c in position] for position in positions]
+    scale = 10.0**ndigits
+    scaled = values * scale
+    rounded = np.rint(scaled) / scale
+    unsure = (np.abs(scaled - np.floor(scaled) - 0.5) <= np.spacing(np.abs(scaled))) | (np.abs(scaled) >= 2.0**52)
+    for i, j in zip(*np.nonzero(unsure), strict=True):
+        rounded[i, j] = round(positions[i][j], ndigits)
+    return rounded.tolist()
 
 
 def parse_boundaries(path: Path, source: Source, resolve: Callable[[str], Path]) -> Parsed:
