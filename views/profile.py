@@ -46,8 +46,11 @@ ui.record_rows(ui.shared(("profile rows", la_code), lambda: table.assign(time_pe
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
 # The CSV keeps the published figure and marker beside the formatted text.
-download = shown.assign(
-    time_period=table.latest_period, value=table.latest_value, marker=table.latest_marker, source_id=table.source_id
+download = ui.shared(
+    ("profile download", la_code),
+    lambda: shown.assign(
+        time_period=table.latest_period, value=table.latest_value, marker=table.latest_marker, source_id=table.source_id
+    ),
 )
 st.download_button(
     "Download this table (CSV)",
@@ -95,7 +98,7 @@ else:
     )
 
 st.header("Data-quality flags for this authority")
-mine = store.flags[store.flags.area_code == la_code]
+mine = ui.shared(("profile flag rows", la_code), lambda: store.flags[store.flags.area_code == la_code])
 if mine.empty:
     st.markdown(f"The build's checks flag none of {la_md}'s published figures.")
 else:
@@ -104,16 +107,19 @@ else:
         "jumps, zero refusals with many requests, breakdowns not adding up, plans without requests). They are "
         "shown as published, never changed; the flag sits beside the figure in the tables above and in downloads."
     )
-    flagged = pd.DataFrame(
-        {
-            "Indicator": mine.indicator_id.map(lambda i: inds[i].label if i in inds else i),
-            "Period": mine.time_period.map(period_label),
-            "Check": mine.rule,
-            "Why": mine.explanation,
-        }
+    flagged = ui.shared(
+        ("profile flags", la_code),
+        lambda: pd.DataFrame(
+            {
+                "Indicator": mine.indicator_id.map(lambda i: inds[i].label if i in inds else i),
+                "Period": mine.time_period.map(period_label),
+                "Check": mine.rule,
+                "Why": mine.explanation,
+            }
+        ),
     )
     with st.expander(f"All {len(mine)} flags"):
-        st.dataframe(flagged, hide_index=True, width="stretch")
+        ui.drawn(("profile flags", ui.identity(flagged)), st.dataframe, flagged, hide_index=True, width="stretch")
 
 st.header("Data notes for this authority")
 notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
@@ -124,8 +130,9 @@ else:
         st.markdown(f"- {note}")
 
 st.header(f"MPs whose constituencies {la_md} serves")
-mps = store.constituencies()
-mps = mps[mps.new_la_code == la_code]
+mps = ui.shared(
+    ("profile constituencies", la_code), lambda: store.constituencies()[store.constituencies().new_la_code == la_code]
+)
 if mps.empty:
     st.markdown("No constituency in the MP look-up is served by this authority.")
 for row in mps.itertuples():
