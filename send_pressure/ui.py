@@ -166,13 +166,21 @@ def show_notices(state: LinkState) -> None:
 
 def la_picker(state: LinkState, key: str = "la", label: str = "Local authority") -> str:
     """Select box of current LAs (by name), defaulting to the link's LA; writes the choice back."""
-    la = store().current_authorities
-    codes = list(la.new_la_code)
-    names = dict(zip(la.new_la_code, la.la_name, strict=True))
+    codes, names = _authority_choices(store())
     chosen = state.la(key)
     code = st.selectbox(label, codes, index=codes.index(chosen), format_func=names.get, key=f"w_{key}")
     state.write(**{key: code})
     return code
+
+
+def _authority_choices(db: Store) -> tuple[list[str], dict[str, str]]:
+    """The current authorities' codes (by name) and code -> name, memoised on ``db``."""
+
+    def build() -> tuple[list[str], dict[str, str]]:
+        la = db.current_authorities
+        return list(la.new_la_code), dict(zip(la.new_la_code, la.la_name, strict=True))
+
+    return db.memo(("authority choices",), build)
 
 
 def indicator_picker(
@@ -218,15 +226,9 @@ def shared(key: tuple, build: Callable[..., T], /, *args, **kwargs) -> T:
     return store().memo(("shared", *key), functools.partial(build, *args, **kwargs))
 
 
-def _database(db: Store) -> tuple:
-    """What tells one database file from another for :func:`drawn`: its path and file identity (device, inode,
-    modification time, size), the same test that makes :func:`store` open a new store for a replaced file."""
-    return str(db.db_path), db.identity
-
-
 # Keyword arguments below: for positional ones Streamlit reads the function's signature at every call.
-@st.cache_resource(show_spinner=False, max_entries=1024, hash_funcs={Store: _database})
-def _drawn(db: Store, key: tuple, _draw: Callable[[], None]) -> None:
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _drawn(key: str, _draw: Callable[[], None]) -> None:
     _draw()
 
 
@@ -242,7 +244,10 @@ def drawn(key: tuple, draw: Callable[..., object], /, *args, **kwargs) -> None:
     from the session. Elements land where the call is (inside a column or expander). The least recently used
     of 1,024 entries are dropped.
     """
-    _drawn(db=store(), key=key, _draw=functools.partial(draw, *args, **kwargs))
+    db = store()
+    # The database file (path and identity: the test that makes store() open a new store for a replaced file) and
+    # the key, as one string: Streamlit hashes that in a tenth of the time it takes for the store and a tuple.
+    _drawn(key=repr((str(db.db_path), db.identity, key)), _draw=functools.partial(draw, *args, **kwargs))
 
 
 _identities: dict[int, int] = {}
