@@ -10,9 +10,10 @@ Why: Streamlit (1.67) binds its listening socket itself, as ``socket.socket(fami
 and asyncio turns ``TCP_NODELAY`` on only for sockets whose protocol says TCP, so the accepted connections keep
 Nagle's algorithm. A page run sends many small messages (one per element); with Nagle, once the first is on its
 way the next ones wait for the reader's acknowledgement, which Linux delays by up to 40 ms (delayed ACK, on the
-browser's or nginx's side). Every page load took about 40 ms longer than its work: an empty page 44 ms instead
-of 6 ms, the median page load 0.05 s instead of 0.01 s (docs/operations.md, "Serving"). The option set on the
-listening socket is inherited by every connection accepted from it.
+browser's or nginx's side) when page runs follow each other within about half a second: a reader changing two
+options in a row, an expander that reruns the page. A test page of 20 elements took 44-60 ms a run back to back
+instead of 7-16 ms; after a pause of half a second or more both took 7-22 ms (docs/operations.md, "Serving").
+The option set on the listening socket is inherited by every connection accepted from it.
 """
 
 from __future__ import annotations
