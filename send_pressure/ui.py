@@ -134,8 +134,9 @@ _SHOWN = "_figures_shown"
 def record_rows(frame: pd.DataFrame) -> None:
     """Note the sources and periods of rows drawn on this page (needs source_id, time_period, year).
 
-    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows. A frame from
-    :func:`shared` is read once, not at every rerun.
+    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows. Pass a frame
+    from :func:`shared`: it is read once, and the memo keeps one entry for it (a frame made at every run would
+    add an entry at every run, pushing shared results out of the memo).
     """
     _record_periods(_periods(_Same(frame)))
 

@@ -75,7 +75,8 @@ table = ui.shared(
     ),
 )
 download = ui.shared(("journey download", la, year), ui.tidy_for_download, rows.drop(columns=["unit"]))
-ui.record_rows(rows.dropna(subset=["time_period"]))
+# A shared frame: record_rows memoises on the very frame, so one made at every run would pile up in the memo.
+ui.record_rows(ui.shared(("journey rows drawn", la, year), lambda: rows.dropna(subset=["time_period"])))
 ui.data_table(download, f"journey_{la}_{year}", table=(table, ""))
 
 # --- why plans ceased --------------------------------------------------------------------------------------
