@@ -744,10 +744,16 @@ def distribution_block(topic, la_code: str, period: str, measure: str, key: str,
     else:
         drawn = at_period
         note = "Each share is the category's count over the area's total for the same period."
-    own = at_period[at_period.role == "la"].dropna(subset=["value"]).sort_values("value", ascending=False)
-    top = "; ".join(f"{r.breakdown}: {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples())
     label = period_label(period)
-    sentence = f"{la_name}, {label}, largest: {top}." if top else f"No published figure for {la_name}, {label}."
+
+    def largest() -> str:
+        own = at_period[at_period.role == "la"].dropna(subset=["value"]).sort_values("value", ascending=False)
+        top = "; ".join(
+            f"{r.breakdown}: {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples()
+        )
+        return f"{la_name}, {label}, largest: {top}." if top else f"No published figure for {la_name}, {label}."
+
+    sentence = shared((*view, "sentence"), largest)
     title = f"{what}: {la_name}, {label}"
     fig = shared((*view, "chart"), charts.distribution, drawn, shown, title)
     chart_block(
