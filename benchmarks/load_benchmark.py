@@ -52,8 +52,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def app_pids(serve_pid: int) -> list[int]:
-    """The Streamlit processes serve.sh started (its children running streamlit)."""
-    out = subprocess.run(["pgrep", "-P", str(serve_pid), "-f", "streamlit run"], capture_output=True, text=True)
+    """The Streamlit processes serve.sh started (its children running send_pressure.server)."""
+    out = subprocess.run(["pgrep", "-P", str(serve_pid), "-f", "send_pressure.server"], capture_output=True, text=True)
     return sorted(int(p) for p in out.stdout.split())
 
 

@@ -50,7 +50,7 @@ mode="${1:-serve}"
 case "$mode" in
   serve)
     ensure_db
-    exec "$python" -m streamlit run dashboard.py --server.address "${SEND_ADDRESS:-0.0.0.0}" \
+    exec "$python" -m send_pressure.server dashboard.py --server.address "${SEND_ADDRESS:-0.0.0.0}" \
       --server.port "${SEND_PORT:-8501}" \
       --server.headless true "$@"
     ;;

@@ -33,4 +33,5 @@ mkdir -p data
 .venv/bin/python -m send_pressure.share >data/share-cards.log 2>&1 &
 share=$!
 trap 'kill "$share" 2>/dev/null || true' EXIT
-.venv/bin/streamlit run dashboard.py "$@"
+# `streamlit run dashboard.py`, with TCP_NODELAY on its connections (send_pressure/server.py).
+.venv/bin/python -m send_pressure.server dashboard.py "$@"

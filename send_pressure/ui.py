@@ -134,8 +134,9 @@ _SHOWN = "_figures_shown"
 def record_rows(frame: pd.DataFrame) -> None:
     """Note the sources and periods of rows drawn on this page (needs source_id, time_period, year).
 
-    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows. A frame from
-    :func:`shared` is read once, not at every rerun.
+    :func:`chart_block` calls it for every chart; call it for a table drawn from observation rows. Pass a frame
+    from :func:`shared`: it is read once, and the memo keeps one entry for it (a frame made at every run would
+    add an entry at every run, pushing shared results out of the memo).
     """
     _record_periods(_periods(_Same(frame)))
 
@@ -166,13 +167,21 @@ def show_notices(state: LinkState) -> None:
 
 def la_picker(state: LinkState, key: str = "la", label: str = "Local authority") -> str:
     """Select box of current LAs (by name), defaulting to the link's LA; writes the choice back."""
-    la = store().current_authorities
-    codes = list(la.new_la_code)
-    names = dict(zip(la.new_la_code, la.la_name, strict=True))
+    codes, names = _authority_choices(store())
     chosen = state.la(key)
     code = st.selectbox(label, codes, index=codes.index(chosen), format_func=names.get, key=f"w_{key}")
     state.write(**{key: code})
     return code
+
+
+def _authority_choices(db: Store) -> tuple[list[str], dict[str, str]]:
+    """The current authorities' codes (by name) and code -> name, memoised on ``db``."""
+
+    def build() -> tuple[list[str], dict[str, str]]:
+        la = db.current_authorities
+        return list(la.new_la_code), dict(zip(la.new_la_code, la.la_name, strict=True))
+
+    return db.memo(("authority choices",), build)
 
 
 def indicator_picker(
@@ -218,15 +227,9 @@ def shared(key: tuple, build: Callable[..., T], /, *args, **kwargs) -> T:
     return store().memo(("shared", *key), functools.partial(build, *args, **kwargs))
 
 
-def _database(db: Store) -> tuple:
-    """What tells one database file from another for :func:`drawn`: its path and file identity (device, inode,
-    modification time, size), the same test that makes :func:`store` open a new store for a replaced file."""
-    return str(db.db_path), db.identity
-
-
 # Keyword arguments below: for positional ones Streamlit reads the function's signature at every call.
-@st.cache_resource(show_spinner=False, max_entries=1024, hash_funcs={Store: _database})
-def _drawn(db: Store, key: tuple, _draw: Callable[[], None]) -> None:
+@st.cache_resource(show_spinner=False, max_entries=1024)
+def _drawn(key: str, _draw: Callable[[], None]) -> None:
     _draw()
 
 
@@ -242,7 +245,10 @@ def drawn(key: tuple, draw: Callable[..., object], /, *args, **kwargs) -> None:
     from the session. Elements land where the call is (inside a column or expander). The least recently used
     of 1,024 entries are dropped.
     """
-    _drawn(db=store(), key=key, _draw=functools.partial(draw, *args, **kwargs))
+    db = store()
+    # The database file (path and identity: the test that makes store() open a new store for a replaced file) and
+    # the key, as one string: Streamlit hashes that in a tenth of the time it takes for the store and a tuple.
+    _drawn(key=repr((str(db.db_path), db.identity, key)), _draw=functools.partial(draw, *args, **kwargs))
 
 
 _identities: dict[int, int] = {}
@@ -738,10 +744,16 @@ def distribution_block(topic, la_code: str, period: str, measure: str, key: str,
     else:
         drawn = at_period
         note = "Each share is the category's count over the area's total for the same period."
-    own = at_period[at_period.role == "la"].dropna(subset=["value"]).sort_values("value", ascending=False)
-    top = "; ".join(f"{r.breakdown}: {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples())
     label = period_label(period)
-    sentence = f"{la_name}, {label}, largest: {top}." if top else f"No published figure for {la_name}, {label}."
+
+    def largest() -> str:
+        own = at_period[at_period.role == "la"].dropna(subset=["value"]).sort_values("value", ascending=False)
+        top = "; ".join(
+            f"{r.breakdown}: {breakdowns.figure(r.value, None, shown.unit)}" for r in own.head(3).itertuples()
+        )
+        return f"{la_name}, {label}, largest: {top}." if top else f"No published figure for {la_name}, {label}."
+
+    sentence = shared((*view, "sentence"), largest)
     title = f"{what}: {la_name}, {label}"
     fig = shared((*view, "chart"), charts.distribution, drawn, shown, title)
     chart_block(

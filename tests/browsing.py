@@ -91,7 +91,7 @@ def start_app(db_path: Path, port: int) -> subprocess.Popen:
     """Start the dashboard on 127.0.0.1:``port`` over ``db_path``; returns once it accepts connections."""
     env = {**os.environ, "SEND_DB": str(db_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.headless", "true"]
+        [sys.executable, "-m", "send_pressure.server", str(ROOT / "dashboard.py"), "--server.headless", "true"]
         + ["--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT,
         env=env,

@@ -93,14 +93,20 @@ better = narrative.count_better(ind, own, each.value)
 if len(each) and better is not None:
     st.markdown(f"**{better} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**")
 with st.expander(f"Each neighbour's figure, {period_label(period)}"):
-    st.dataframe(
-        pd.DataFrame(
+    neighbours_table = ui.shared(
+        ("neighbour figures table", ind.indicator_id, la, period),
+        lambda: pd.DataFrame(
             {
                 "Neighbour (closest first)": each.area_name,
                 "Closeness": each.closeness,
                 ind.label: [format_value(v, m, ind.unit) for v, m in zip(each.value, each.marker, strict=True)],
             }
         ),
+    )
+    ui.drawn(
+        ("neighbour figures table", ui.identity(neighbours_table)),
+        st.dataframe,
+        neighbours_table,
         hide_index=True,
         width="stretch",
     )

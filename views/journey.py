@@ -32,7 +32,9 @@ chosen = state.choice("step", keys, keys[0], "step", titles[keys[0]])  # read be
 ui.show_notices(state)
 la_name = store.area_name(la)
 la_md = md(la_name)  # source text, shown in Markdown
-region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
+region_name = ui.shared(
+    ("region name", la), lambda: store.local_authorities.set_index("new_la_code").at[la, "region_name"]
+)
 ui.page_title("EHC plan journey", la_name, str(year))
 st.info(
     "Each step counts what happened in the calendar year (the caseload: the January after it). The steps do not "
@@ -75,14 +77,18 @@ table = ui.shared(
     ),
 )
 download = ui.shared(("journey download", la, year), ui.tidy_for_download, rows.drop(columns=["unit"]))
-ui.record_rows(rows.dropna(subset=["time_period"]))
+# A shared frame: record_rows memoises on the very frame, so one made at every run would pile up in the memo.
+ui.record_rows(ui.shared(("journey rows drawn", la, year), lambda: rows.dropna(subset=["time_period"])))
 ui.data_table(download, f"journey_{la}_{year}", table=(table, ""))
 
 # --- why plans ceased --------------------------------------------------------------------------------------
 ceased = next((t for t in breakdowns.topics(store) if t.key == journey.CEASED_REASONS), None)
 ceased_rows = ui.shared(("breakdown rows", journey.CEASED_REASONS, la, breakdowns.SHARES), breakdowns.benchmark_rows,
                         store, ceased, la, breakdowns.SHARES) if ceased else None  # fmt: skip
-if ceased_rows is not None and str(year) in set(ceased_rows.dropna(subset=["count"]).time_period):
+ceased_years = (
+    ui.shared(("ceased years", la), lambda: set(ceased_rows.dropna(subset=["count"]).time_period)) if ceased else set()
+)
+if str(year) in ceased_years:
     st.header(f"Why plans ceased, {year}")
     ui.distribution_block(ceased, la, str(year), breakdowns.SHARES, key=f"journey_ceased_{la}_{year}",
                           url_path="journey")  # fmt: skip
@@ -92,7 +98,10 @@ if ceased_rows is not None and str(year) in set(ceased_rows.dropna(subset=["coun
 st.header("Over time")
 history = ui.shared(("journey history", la), journey.history_rows, store, la)
 st.markdown(f"{la_md}'s own figures for every step, in every year published (blank: not in that release).")
-breaks = break_sentences(store.series_breaks, list(dict.fromkeys(history.indicator_id)), lambda i: inds[i].label)
+breaks = ui.shared(
+    ("journey history breaks", la),
+    lambda: break_sentences(store.series_breaks, list(dict.fromkeys(history.indicator_id)), lambda i: inds[i].label),
+)
 if breaks:
     st.caption(" ".join(breaks))
 ui.record_rows(history)

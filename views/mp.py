@@ -97,8 +97,9 @@ figures = shared(
         name: mp.headline_figures(store(), la_code) for la_code, name in zip(las.new_la_code, las.la_name, strict=True)
     },
 )
-for f in figures.values():
-    record_rows(f.assign(time_period=f.period))
+# Shared frames: record_rows memoises on the very frame, so frames made at every run would pile up in the memo.
+for f in shared(("mp figures rows", code), lambda: [g.assign(time_period=g.period) for g in figures.values()]):
+    record_rows(f)
 sentences = shared(
     ("mp sentences", code),
     lambda: [md(mp.summary_sentence(f, name, store().indicators)) for name, f in figures.items()],

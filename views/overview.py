@@ -59,12 +59,18 @@ for i, iid in enumerate(tiles):
         breaks = ui.breaks_for(iid)
         for first in breaks.first_period:
             st.caption(f"Line broken before {period_label(first)}: counted by a new method from then on.")
-        st.plotly_chart(
-            ui.shared(("sparkline", iid), charts.sparkline, line, breaks),
+        spark = ui.shared(("sparkline", iid), charts.sparkline, line, breaks)
+        alt = f"Line of {ind.label}, England, {ui.shared(('england span', iid), charts.period_span, series)}. "
+        alt += f"Latest: {shown}."
+        # Converted to JSON once per process, then replayed (ui.drawn).
+        ui.drawn(
+            ("sparkline", ui.identity(spark), alt),
+            st.plotly_chart,
+            spark,
             key=f"spark_{iid}",
             config={"staticPlot": True},
             width="stretch",
-            alt=f"Line of {ind.label}, England, {charts.period_span(series)}. Latest: {shown}.",
+            alt=alt,
         )
 st.caption(
     "Colour of the change: green is better and red is worse where a lower or higher figure is clearly better "
@@ -90,23 +96,29 @@ st.markdown(
     f"The ten local authorities with the biggest change in **{ind.label}** between "
     f"{period_label(prev)} and {period_label(last)} (largest rise or fall, either way)."
 )
-# A change this big is often a data problem: the build's flag on the latest figure sits beside it.
-flagged = store.attach_flags(changes.assign(time_period=last), ind.indicator_id)
-table = changes.assign(
-    previous=changes.previous.map(lambda v: format_value(v, None, ind.unit)),
-    latest=changes.latest.map(lambda v: format_value(v, None, ind.unit)),
-    change=changes.change.map(lambda d: format_change(d, ind.unit)),
-    flag=flagged.flag.to_numpy(),
-)[["area_name", "previous", "latest", "change", "flag"]].rename(
-    columns={
-        "area_name": "Local authority",
-        "previous": period_label(prev),
-        "latest": period_label(last),
-        "change": "Change",
-        "flag": "Data quality",
-    }
-)
-st.dataframe(table, hide_index=True, width="stretch")
+
+
+def _changes_table() -> pd.DataFrame:
+    # A change this big is often a data problem: the build's flag on the latest figure sits beside it.
+    flagged = store.attach_flags(changes.assign(time_period=last), ind.indicator_id)
+    return changes.assign(
+        previous=changes.previous.map(lambda v: format_value(v, None, ind.unit)),
+        latest=changes.latest.map(lambda v: format_value(v, None, ind.unit)),
+        change=changes.change.map(lambda d: format_change(d, ind.unit)),
+        flag=flagged.flag.to_numpy(),
+    )[["area_name", "previous", "latest", "change", "flag"]].rename(
+        columns={
+            "area_name": "Local authority",
+            "previous": period_label(prev),
+            "latest": period_label(last),
+            "change": "Change",
+            "flag": "Data quality",
+        }
+    )
+
+
+table = ui.shared(("biggest changes table", ind.indicator_id), _changes_table)
+ui.drawn(("biggest changes table", ui.identity(table)), st.dataframe, table, hide_index=True, width="stretch")
 rows = ui.shared(
     ("biggest changes rows", ind.indicator_id),
     lambda: store.series(ind.indicator_id, list(changes.area_code)).pipe(lambda r: r[r.time_period.isin([prev, last])]),

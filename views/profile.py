@@ -18,12 +18,16 @@ ui.show_notices(state)
 la_name = store.area_name(la_code)
 la_md = md(la_name)  # source text, shown in Markdown below
 ui.page_title("Local authority profile", la_name)
-la = store.local_authorities.set_index("new_la_code")
-st.markdown(
-    f"**{la_md}** ({la_code}, DfE number {la.at[la_code, 'old_la_code']}), {md(la.at[la_code, 'region_name'])}."
-)
 
-table = profile.headline_table(store, la_code)
+
+def _la_line() -> str:
+    la = store.local_authorities.set_index("new_la_code")
+    return f"**{la_md}** ({la_code}, DfE number {la.at[la_code, 'old_la_code']}), {md(la.at[la_code, 'region_name'])}."
+
+
+st.markdown(ui.shared(("profile la line", la_code), _la_line))
+
+table = ui.shared(("profile headline table", la_code), profile.headline_table, store, la_code)
 st.header("Headline figures")
 st.markdown(
     "Latest published figure for each headline indicator, the one before, and how the authority compares. "
@@ -46,8 +50,11 @@ ui.record_rows(ui.shared(("profile rows", la_code), lambda: table.assign(time_pe
 if la_code in UNRANKED:
     st.info(UNRANKED_NOTE)
 # The CSV keeps the published figure and marker beside the formatted text.
-download = shown.assign(
-    time_period=table.latest_period, value=table.latest_value, marker=table.latest_marker, source_id=table.source_id
+download = ui.shared(
+    ("profile download", la_code),
+    lambda: shown.assign(
+        time_period=table.latest_period, value=table.latest_value, marker=table.latest_marker, source_id=table.source_id
+    ),
 )
 st.download_button(
     "Download this table (CSV)",
@@ -59,10 +66,13 @@ st.download_button(
 )
 
 st.header("Trends")
-cols = st.columns(2)
-for i, row in enumerate(table.itertuples()):
-    ind = inds[row.indicator_id]
-    with cols[i % 2]:
+
+
+def _trends() -> list[tuple[str, str, str | None]]:
+    """(indicator drawn, chart key, summary) for each headline indicator, in the table's order."""
+    out = []
+    for row in table.itertuples():
+        ind = inds[row.indicator_id]
         summary = (
             (
                 f"{la_md}, {period_label(row.latest_period)}: **{row.latest}** "
@@ -75,9 +85,14 @@ for i, row in enumerate(table.itertuples()):
         long_id = ind.long_series_id if ind.long_series_id in inds else ind.indicator_id
         if long_id != ind.indicator_id:
             summary = f"{summary or ''} {LONG_SERIES_NOTE}".strip()
-        ui.benchmark_chart(
-            long_id, la_code, inds[long_id].chart_title, key=f"profile_{ind.indicator_id}", summary=summary
-        )
+        out.append((long_id, f"profile_{ind.indicator_id}", summary))
+    return out
+
+
+cols = st.columns(2)
+for i, (long_id, key, summary) in enumerate(ui.shared(("profile trends", la_code), _trends)):
+    with cols[i % 2]:
+        ui.benchmark_chart(long_id, la_code, inds[long_id].chart_title, key=key, summary=summary)
 
 st.header("Statistical neighbours")
 nbrs = store.neighbours(la_code)
@@ -95,7 +110,7 @@ else:
     )
 
 st.header("Data-quality flags for this authority")
-mine = store.flags[store.flags.area_code == la_code]
+mine = ui.shared(("profile flag rows", la_code), lambda: store.flags[store.flags.area_code == la_code])
 if mine.empty:
     st.markdown(f"The build's checks flag none of {la_md}'s published figures.")
 else:
@@ -104,28 +119,34 @@ else:
         "jumps, zero refusals with many requests, breakdowns not adding up, plans without requests). They are "
         "shown as published, never changed; the flag sits beside the figure in the tables above and in downloads."
     )
-    flagged = pd.DataFrame(
-        {
-            "Indicator": mine.indicator_id.map(lambda i: inds[i].label if i in inds else i),
-            "Period": mine.time_period.map(period_label),
-            "Check": mine.rule,
-            "Why": mine.explanation,
-        }
+    flagged = ui.shared(
+        ("profile flags", la_code),
+        lambda: pd.DataFrame(
+            {
+                "Indicator": mine.indicator_id.map(lambda i: inds[i].label if i in inds else i),
+                "Period": mine.time_period.map(period_label),
+                "Check": mine.rule,
+                "Why": mine.explanation,
+            }
+        ),
     )
     with st.expander(f"All {len(mine)} flags"):
-        st.dataframe(flagged, hide_index=True, width="stretch")
+        ui.drawn(("profile flags", ui.identity(flagged)), st.dataframe, flagged, hide_index=True, width="stretch")
 
 st.header("Data notes for this authority")
-notes = list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note]))
+notes = ui.shared(
+    ("profile notes", la_code),
+    lambda: list(dict.fromkeys([*profile.reorganisation_notes(store, la_code), *store.notes_for(la_code).note])),
+)
 if not notes:
     st.markdown(f"No authority-specific caveats are recorded for {la_md}. General caveats are on *About the data*.")
 else:
-    for note in notes:
-        st.markdown(f"- {note}")
+    st.markdown("\n".join(f"- {note}" for note in notes))  # one list (a screen reader says how many)
 
 st.header(f"MPs whose constituencies {la_md} serves")
-mps = store.constituencies()
-mps = mps[mps.new_la_code == la_code]
+mps = ui.shared(
+    ("profile constituencies", la_code), lambda: store.constituencies()[store.constituencies().new_la_code == la_code]
+)
 if mps.empty:
     st.markdown("No constituency in the MP look-up is served by this authority.")
 for row in mps.itertuples():
