@@ -9,6 +9,7 @@ release for each figure, compute derived ratios, then hand over to validation.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 from collections.abc import Callable
@@ -643,7 +644,10 @@ class NewDatabase:
         for worker in (self._cells, self._tables):
             worker.shutdown(wait=True)  # an unfinished write ends before its file is removed
         if self._con is not None:
-            self._con.close()
+            # A statement cut short by Ctrl-C can leave the connection busy: closing then fails, and that error
+            # would hide the interrupt and keep the new file. The file is removed all the same.
+            with contextlib.suppress(duckdb.Error):
+                self._con.close()
             self._con = None
         self._tmp.unlink(missing_ok=True)
         # A commit or checkpoint that failed (a full disk) leaves the write-ahead log beside it.
@@ -674,8 +678,15 @@ class NewDatabase:
             written.result()
         con = self._con
         built_at = datetime.now(UTC).replace(tzinfo=None)
-        con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
-        con.execute("CHECKPOINT")
+        try:
+            con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
+            con.execute("CHECKPOINT")
+        except (duckdb.InterruptException, RuntimeError) as exc:
+            # DuckDB turns a Ctrl-C during its own statement into this error (RuntimeError 'Query interrupted' at
+            # the checkpoint): the reader's interrupt, not a bug in the build.
+            if "interrupt" not in str(exc).lower():
+                raise
+            raise KeyboardInterrupt from exc
         con.close()
         self._con = None
         os.replace(self._tmp, self.db_path)

@@ -267,8 +267,8 @@ def _interrupt_validate(monkeypatch):
     return RuntimeError
 
 
-def _interrupt_insert(monkeypatch):
-    """Ctrl-C while the observation table is being written into the temporary file."""
+def _failing_statement(monkeypatch, prefix: str, error: BaseException) -> None:
+    """The loader's DuckDB statements starting with ``prefix`` raise ``error`` (on every connection it opens)."""
     import etl.load
 
     real_connect = duckdb.connect
@@ -278,8 +278,8 @@ def _interrupt_insert(monkeypatch):
             self._con = con
 
         def execute(self, sql, *args):
-            if sql.startswith("INSERT INTO observation"):
-                raise KeyboardInterrupt
+            if sql.startswith(prefix):
+                raise error
             return self._con.execute(sql, *args)
 
         def cursor(self):  # the tables are written on connections of their own, in worker threads
@@ -298,7 +298,19 @@ def _interrupt_insert(monkeypatch):
         return Proxy(real_connect(path, *args, **kwargs))
 
     # Only the loader's own reference to duckdb is replaced (parsers keep the real module).
-    monkeypatch.setattr(etl.load, "duckdb", SimpleNamespace(connect=connect, Error=duckdb.Error))
+    fake = SimpleNamespace(connect=connect, Error=duckdb.Error, InterruptException=duckdb.InterruptException)
+    monkeypatch.setattr(etl.load, "duckdb", fake)
+
+
+def _interrupt_insert(monkeypatch):
+    """Ctrl-C while the observation table is being written into the temporary file."""
+    _failing_statement(monkeypatch, "INSERT INTO observation", KeyboardInterrupt())
+    return KeyboardInterrupt
+
+
+def _interrupt_checkpoint(monkeypatch):
+    """Ctrl-C during the final checkpoint: DuckDB raises it as RuntimeError('Query interrupted')."""
+    _failing_statement(monkeypatch, "CHECKPOINT", RuntimeError("Query interrupted"))
     return KeyboardInterrupt
 
 
@@ -312,7 +324,7 @@ def _interrupt_swap(monkeypatch):
     return OSError
 
 
-@pytest.mark.parametrize("interrupt", [_interrupt_validate, _interrupt_insert, _interrupt_swap])
+@pytest.mark.parametrize("interrupt", [_interrupt_validate, _interrupt_insert, _interrupt_checkpoint, _interrupt_swap])
 def test_interrupted_build_leaves_old_database_and_no_tmp(interrupt, mirror, old_db, tmp_path, monkeypatch):
     expected = interrupt(monkeypatch)
     before, info = digest(old_db), build_info(old_db)
