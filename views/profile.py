@@ -141,7 +141,7 @@ notes = ui.shared(
 if not notes:
     st.markdown(f"No authority-specific caveats are recorded for {la_md}. General caveats are on *About the data*.")
 else:
-    st.markdown("\n".join(f"- {note}" for note in notes))  # one list (a screen reader says how many)
+    st.markdown("\n".join(f"- {md(note)}" for note in notes))  # one list (a screen reader says how many)
 
 st.header(f"MPs whose constituencies {la_md} serves")
 mps = ui.shared(
