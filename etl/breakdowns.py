@@ -313,7 +313,7 @@ def read_release(
     stems = sorted(members)
     # Two files at a time, the largest first: unzipping and Arrow's reading and parsing release the GIL, so a
     # release is read on both cores (the build parses the other sources meanwhile, also on two threads).
-    largest_first = sorted(stems, key=lambda stem: -zf.zf.getinfo(members[stem]).file_size)
+    largest_first = sorted(stems, key=lambda stem: -zf.size(members[stem]))
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures = {
             stem: pool.submit(_read_file, zf, path, members[stem], stem, where_release, guidance, titles)
@@ -369,7 +369,10 @@ def _read_file(
     dataset = DATASET_ALIASES.get(stem, stem)
     where = f"{path.name}:{member} ({where_release})"
     data = zf.read(member)
-    header = ehcp._header(data, where)
+    try:
+        header = ehcp._header(data, where)
+    except LayoutError as exc:  # an empty file or a header that is not UTF-8 text
+        return _FileCells(None, [], [], [f"data/{file_name} could not be read, its cells are not loaded: {exc}"])
     lower = [h.lower() for h in header]
     lacking = [c for c in _KEYS if c not in lower]
     if lacking:  # not a data file of the EES layout: reported, never fatal

@@ -414,3 +414,14 @@ def test_summary_counts_every_cell(db_path, con, capsys):
     print_summary(db_path)
     cells = con.execute("SELECT count(*), count(value) FROM breakdown_value").fetchone()
     assert f"breakdown_value        {cells[0]:,} cells ({cells[1]:,} figures" in capsys.readouterr().out
+
+
+def test_a_data_file_whose_header_is_not_utf8_is_a_note_not_a_failure(tmp_path):
+    """One unreadable file leaves the release's other cells loaded (a test-only zip, not published data)."""
+    path = tmp_path / "release.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("data/extra.csv", "time_period,caf\xe9\n2024,1\n".encode("cp1252"))
+    with ehcp._open_zip(path) as zf:
+        cells = breakdowns.read_release(zf, path, None, {})
+    assert cells.cells.num_rows == 0
+    assert len(cells.notes) == 1 and cells.notes[0].startswith("data/extra.csv could not be read")

@@ -431,6 +431,10 @@ class _ZipReader:
     def namelist(self) -> list[str]:
         return self.zf.namelist()
 
+    def size(self, member: str) -> int:
+        """Uncompressed size of ``member`` in bytes (KeyError when the zip has no such member)."""
+        return self.zf.getinfo(member).file_size
+
     def read(self, member: str) -> bytes:
         try:
             return self.zf.read(member)
