@@ -42,10 +42,15 @@ st.caption(ind.definition)
 la_name = store.area_name(la)
 la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("Assessment delays", la_name, ind.label, period_label(period))
-region_name = store.local_authorities.set_index("new_la_code").at[la, "region_name"]
+region_name = ui.shared(
+    ("region name", la), lambda: store.local_authorities.set_index("new_la_code").at[la, "region_name"]
+)
 bench = ui.benchmarks(ind.indicator_id, la)
 # One row per role (LA, region, England, neighbours' median) in the chosen year; each neighbour is listed below.
-at_period = bench[(bench.time_period == period) & (bench.role != "neighbour")].set_index("role")
+at_period = ui.shared(
+    ("benchmark roles", ind.indicator_id, la, period),
+    lambda: bench[(bench.time_period == period) & (bench.role != "neighbour")].set_index("role"),
+)
 
 
 def _fig(role: str) -> str:
@@ -76,7 +81,7 @@ group = ui.shared(
     ("neighbour group", ind.indicator_id, la),
     lambda: compare.group_series(store, ind, store.neighbours(la).neighbour_code.tolist()),
 )
-group = group[group.time_period == period]
+group = ui.shared(("neighbour group", ind.indicator_id, la, period), lambda: group[group.time_period == period])
 nb_row = group.iloc[0] if len(group) else None
 pooled = (
     f"; pooled (their plans in time over their plans issued, summed): {format_value(nb_row.pooled, None, ind.unit)}"
@@ -88,7 +93,7 @@ st.markdown(
     f"{compare.group_summary_text(nb_row, ind.unit, n_total)}{pooled}."
 )
 each = ui.shared(("neighbour figures", ind.indicator_id, la), compare.neighbour_figures, store, ind.indicator_id, la)
-each = each[each.time_period == period]
+each = ui.shared(("neighbour figures", ind.indicator_id, la, period), lambda: each[each.time_period == period])
 better = narrative.count_better(ind, own, each.value)
 if len(each) and better is not None:
     st.markdown(f"**{better} of {la_md}'s {len(each)} neighbours with a row did better in {period_label(period)}.**")
@@ -126,34 +131,31 @@ ui.benchmark_chart(
 # --- ranking ---------------------------------------------------------------------------------------
 st.header(f"All local authorities, {period_label(period)}")
 ranked = store.ranked(ind.indicator_id, period)
-cases = ui.shared(
-    ("interval denominators", ind.indicator_id, period),
-    lambda: uncertainty.intervals(store, ind, period).set_index("area_code").denominator,
-)
-few = ranked[ranked.area_code.map(cases) < uncertainty.SMALL_N].dropna(subset=["value"])
-national = store.snapshot(ind.indicator_id, period, "National")
-england = national.value.iloc[0] if len(national) and national.value.notna().iloc[0] else None
-own_row = ranked[ranked.area_code == la]
-if len(own_row) and own_row["rank"].notna().iloc[0]:
-    place = rank_text(own_row["rank"].iloc[0], int(own_row.ranked_of.iloc[0]), bool(own_row.tied.iloc[0]))
-    # A rank resting on a handful of cases says so.
-    small = small_number_note(cases.get(la, float("nan")))
-    st.markdown(
-        f"**{la_md} ranks {place}** local authorities in {period_label(period)} "
-        f"(1st = {narrative.first_place(ind)} figure, {narrative.polarity_words(ind)}; tied "
-        "authorities share a place)" + (f", {small}." if small else ".")
+
+
+def _ranking_text() -> tuple[str, str, str | None, float | None]:
+    """(the authority's place, the ranking chart's summary, the authorities without a figure or None, England's
+    figure) for this measure, year and authority: shared, not worked out at every rerun."""
+    cases = ui.shared(
+        ("interval denominators", ind.indicator_id, period),
+        lambda: uncertainty.intervals(store, ind, period).set_index("area_code").denominator,
     )
-else:
-    st.markdown(f"**{la_md} is not ranked for {period_label(period)}** (no figure, or too small to compare).")
-ui.chart_block(
-    ui.shared(
-        ("delays ranking", ind.indicator_id, period, la),
-        lambda: charts.ranking(ranked, ind, f"{ind.label}, {period_label(period)}", highlight=la, england=england),
-    ),
-    ranked,
-    ind,
-    key=f"delays_rank_{ind.indicator_id}_{period}",
-    summary=(
+    few = ranked[ranked.area_code.map(cases) < uncertainty.SMALL_N].dropna(subset=["value"])
+    national = store.snapshot(ind.indicator_id, period, "National")
+    england = national.value.iloc[0] if len(national) and national.value.notna().iloc[0] else None
+    own_row = ranked[ranked.area_code == la]
+    if len(own_row) and own_row["rank"].notna().iloc[0]:
+        place = rank_text(own_row["rank"].iloc[0], int(own_row.ranked_of.iloc[0]), bool(own_row.tied.iloc[0]))
+        # A rank resting on a handful of cases says so.
+        small = small_number_note(cases.get(la, float("nan")))
+        place_md = (
+            f"**{la_md} ranks {place}** local authorities in {period_label(period)} "
+            f"(1st = {narrative.first_place(ind)} figure, {narrative.polarity_words(ind)}; tied "
+            "authorities share a place)" + (f", {small}." if small else ".")
+        )
+    else:
+        place_md = f"**{la_md} is not ranked for {period_label(period)}** (no figure, or too small to compare)."
+    summary = (
         f"Bars are ordered {narrative.ranking_order(ind)}; the dashed line is England. {la_md} is "
         "highlighted. The chart draws "
         f"every authority with a figure ({int(ranked.value.notna().sum())}), including City of London or Isles of "
@@ -166,17 +168,36 @@ ui.chart_block(
             if len(few)
             else ""
         )
-    ),
-)
-missing = ranked[ranked.value.isna()]
-if len(missing):
-    st.markdown(
+    )
+    missing = ranked[ranked.value.isna()]
+    missing_md = (
         f"**No figure for {period_label(period)}:** "
         + "; ".join(
             f"{md(n)} ({store.marker_note(ind.indicator_id, a, period) or marker_reason(m) or 'not published'})"
             for n, a, m in zip(missing.area_name, missing.area_code, missing.marker, strict=True)
         )
+        if len(missing)
+        else None
     )
+    return place_md, summary, missing_md, england
+
+
+place_md, ranking_summary, missing_md, england = ui.shared(
+    ("delays ranking text", ind.indicator_id, period, la), _ranking_text
+)
+st.markdown(place_md)
+ui.chart_block(
+    ui.shared(
+        ("delays ranking", ind.indicator_id, period, la),
+        lambda: charts.ranking(ranked, ind, f"{ind.label}, {period_label(period)}", highlight=la, england=england),
+    ),
+    ranked,
+    ind,
+    key=f"delays_rank_{ind.indicator_id}_{period}",
+    summary=ranking_summary,
+)
+if missing_md:
+    st.markdown(missing_md)
 st.caption(UNRANKED_NOTE)
 
 ui.cite_this("Assessment delays", "delays")

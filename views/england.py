@@ -78,17 +78,24 @@ if snap.empty:
 title = f"Regions: {shown.label}, {period_label(period)}"
 st.subheader(title)
 fig = compare.map_figure(store, ind.indicator_id, period, title, regional=True)
-figures = snap.drop_duplicates("region_code").dropna(subset=["value"]).sort_values("value")
-summary = (
-    "Each local authority is shaded with its region's figure. "
-    + (
-        f"Lowest: {md(figures.region_name.iloc[0])} ({format_value(figures.value.iloc[0], None, shown.unit)}); "
-        f"highest: {md(figures.region_name.iloc[-1])} ({format_value(figures.value.iloc[-1], None, shown.unit)}). "
-        if len(figures)
-        else ""
+
+
+def _map_summary() -> str:
+    """The map in words: the regions with the lowest and highest figure, and how to read the shading."""
+    figures = snap.drop_duplicates("region_code").dropna(subset=["value"]).sort_values("value")
+    return (
+        "Each local authority is shaded with its region's figure. "
+        + (
+            f"Lowest: {md(figures.region_name.iloc[0])} ({format_value(figures.value.iloc[0], None, shown.unit)}); "
+            f"highest: {md(figures.region_name.iloc[-1])} ({format_value(figures.value.iloc[-1], None, shown.unit)}). "
+            if len(figures)
+            else ""
+        )
+        + charts.map_legend_sentence(shown)
     )
-    + charts.map_legend_sentence(shown)
-)
+
+
+summary = ui.shared(("region map summary", ind.indicator_id, period), _map_summary)
 table = ui.shared(
     ("region map rows", ind.indicator_id, period),
     lambda: snap.drop_duplicates("region_code").assign(

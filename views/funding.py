@@ -22,14 +22,21 @@ st.markdown(
 )
 la_code = ui.la_picker(state)
 ui.show_notices(state)
-dsg = store.sources[store.sources.publication.fillna("").str.contains("dedicated-schools-grant")]
-for notice in freshness.missing_notices(dsg):
+dsg = ui.shared(
+    ("funding missing notices",),
+    lambda: freshness.missing_notices(
+        store.sources[store.sources.publication.fillna("").str.contains("dedicated-schools-grant")]
+    ),
+)
+for notice in dsg:
     st.info(notice)
 la_name = store.area_name(la_code)
 la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("High needs funding", la_name)
-la = store.local_authorities.set_index("new_la_code")
-region_code, region_name = la.at[la_code, "region_code"], la.at[la_code, "region_name"]
+region_code, region_name = ui.shared(
+    ("region of", la_code),
+    lambda: tuple(store.local_authorities.set_index("new_la_code").loc[la_code, ["region_code", "region_name"]]),
+)
 
 st.caption(
     "City of London and Isles of Scilly are not in the DSG tables, so they have no funding figures. "
@@ -40,10 +47,15 @@ st.caption(
 # 1. The LA's allocation over time.
 own = ui.shared(("funding series", la_code), lambda: store.series(hnb.indicator_id, [la_code]).assign(series=la_name))
 st.header(f"{la_md}: high needs block allocation")
-if own.value.notna().any():
+
+
+def _own_summary() -> str | None:
+    """The authority's latest allocation against its first, in words; None when none is published."""
     published = own.dropna(subset=["value"])
+    if published.empty:
+        return None
     latest, first = published.iloc[-1], published.iloc[0]
-    summary = (
+    return (
         f"{la_md}'s high needs block was **{format_value(latest.value, None, 'gbp')}** in "
         f"{period_label(latest.time_period)}"
         + (
@@ -52,6 +64,10 @@ if own.value.notna().any():
             else ", the only year with a published figure for this authority."
         )
     )
+
+
+summary = ui.shared(("funding summary", la_code), _own_summary)
+if summary is not None:
     fig = ui.shared(
         ("funding trend", la_code),
         charts.trend,
@@ -79,13 +95,19 @@ fig = ui.shared(
     hnb,
     f"High needs block allocation, {region_name} and England (£)",
 )
-eng = wider[wider.area_code == ENGLAND].dropna(subset=["value"])
-summary = (
-    f"England's high needs block was **{format_value(eng.value.iloc[-1], None, 'gbp')}** in "
-    f"{period_label(eng.time_period.iloc[-1])}."
-    if len(eng)
-    else None
-)
+
+
+def _england_summary() -> str | None:
+    eng = wider[wider.area_code == ENGLAND].dropna(subset=["value"])
+    return (
+        f"England's high needs block was **{format_value(eng.value.iloc[-1], None, 'gbp')}** in "
+        f"{period_label(eng.time_period.iloc[-1])}."
+        if len(eng)
+        else None
+    )
+
+
+summary = ui.shared(("funding england summary", region_code), _england_summary)
 ui.chart_block(fig, wider, hnb, key="funding_region_england", summary=summary)
 
 # 3. Per EHC plan against region, England and statistical neighbours.
@@ -96,21 +118,34 @@ st.markdown(
     "neighbour is in the legend and the data table). There is no pupil headcount in these tables, so no "
     "per-pupil figure."
 )
-bench = ui.benchmarks(per_plan.indicator_id, la_code)
-last = bench[(bench.year == bench.year.max()) & (bench.role != "neighbour")]
-parts = [f"{s}: {format_value(v, None, per_plan.unit)}" for s, v in zip(last.series, last.value, strict=True) if v == v]
-median = last[last.role == "neighbours"]
-nb = median.n_neighbours.iloc[0] if len(median) else None
-summary = (
-    (
-        f"In {period_label(last.time_period.iloc[0])}: "
-        + "; ".join(parts)
-        + "."
-        + (f" Neighbours' median from {int(nb)} of 10 statistical neighbours." if nb == nb and nb is not None else "")
+
+
+def _per_plan_summary() -> str | None:
+    """The latest year's figure per EHC plan for the authority, region, England and neighbours' median."""
+    bench = ui.benchmarks(per_plan.indicator_id, la_code)
+    last = bench[(bench.year == bench.year.max()) & (bench.role != "neighbour")]
+    parts = [
+        f"{s}: {format_value(v, None, per_plan.unit)}" for s, v in zip(last.series, last.value, strict=True) if v == v
+    ]
+    median = last[last.role == "neighbours"]
+    nb = median.n_neighbours.iloc[0] if len(median) else None
+    return (
+        (
+            f"In {period_label(last.time_period.iloc[0])}: "
+            + "; ".join(parts)
+            + "."
+            + (
+                f" Neighbours' median from {int(nb)} of 10 statistical neighbours."
+                if nb == nb and nb is not None
+                else ""
+            )
+        )
+        if len(last)
+        else None
     )
-    if len(last)
-    else None
-)
+
+
+summary = ui.shared(("funding per plan summary", la_code), _per_plan_summary)
 ui.benchmark_chart(
     per_plan.indicator_id,
     la_code,
@@ -128,10 +163,21 @@ growth = ui.shared(
     [la_code, ENGLAND],
     (hnb.indicator_id, plans.indicator_id),
 )
-if growth.year.nunique() < 2:
+if ui.shared(("funding growth years", la_code), lambda: growth.year.nunique()) < 2:
     st.info(f"{la_md} has fewer than two years with both a high needs block and an EHC plan count: no growth yet.")
 else:
     base = growth.base_period.iloc[0]
+
+    def _growth_summary() -> str:
+        end = growth[growth.year == growth.year.max()].set_index("series").value
+        lines = [f"{s}: {v:.0f}" for s, v in end.items()]
+        return (
+            f"Each line is indexed to {base} = 100 (the first year with both figures). By "
+            f"{growth.time_period.iloc[-1]}: " + "; ".join(lines) + ". Above 100 means growth since "
+            f"{base}. EHC plans are the January count within each financial year. The data table's 'figure' column "
+            "is the index; the CSV also has the published figures (raw_value)."
+        )
+
     index_ind = plans  # the index is formatted as a whole number, like a count
     fig = ui.shared(
         ("funding growth chart", la_code),
@@ -142,14 +188,12 @@ else:
             highlight=f"{la_name}: {hnb.label}",
         ).update_yaxes(title=f"Index ({base} = 100)", ticksuffix=""),
     )
-    end = growth[growth.year == growth.year.max()].set_index("series").value
-    lines = [f"{s}: {v:.0f}" for s, v in end.items()]
-    summary = (
-        f"Each line is indexed to {base} = 100 (the first year with both figures). By "
-        f"{growth.time_period.iloc[-1]}: " + "; ".join(lines) + ". Above 100 means growth since "
-        f"{base}. EHC plans are the January count within each financial year. The data table's 'figure' column "
-        "is the index; the CSV also has the published figures (raw_value)."
+    ui.chart_block(
+        fig,
+        growth,
+        index_ind,
+        key="funding_growth",
+        summary=ui.shared(("funding growth summary", la_code), _growth_summary),
     )
-    ui.chart_block(fig, growth, index_ind, key="funding_growth", summary=summary)
 
 ui.cite_this("High needs funding", "funding")

@@ -35,9 +35,6 @@ path_steps = [i.indicator_id for i in in_topic(inds, "request_path")]
 req = inds[path_steps[0]]
 bench = ui.benchmarks(req.indicator_id, la)
 own = ui.shared(("benchmark series", req.indicator_id, la), lambda: bench[bench.role == "la"])
-eng = bench[bench.role == "england"]
-latest, previous = compare.change(own.dropna(subset=["value"]))
-e_latest, e_previous = compare.change(eng.dropna(subset=["value"]))
 
 
 def own_trend(rows, ind, key: str, summary: str | None) -> None:
@@ -60,14 +57,20 @@ def _pct_change(now, before) -> str:
     return f"{'up' if pct >= 0 else 'down'} {abs(pct):.1f}% on {period_label(before.time_period)}"
 
 
-summary = None
-if latest is not None:
-    summary = (
+def _requests_summary() -> str | None:
+    """The authority's latest count of initial requests and its change, beside England's; None without one."""
+    latest, previous = compare.change(own.dropna(subset=["value"]))
+    if latest is None:
+        return None
+    e_latest, e_previous = compare.change(bench[bench.role == "england"].dropna(subset=["value"]))
+    return (
         f"{la_md} received **{format_value(latest.value, None, req.unit)}** initial requests in "
         f"{period_label(latest.time_period)}, {_pct_change(latest, previous)} "
         f"(England: {format_value(e_latest.value, None, req.unit)}, {_pct_change(e_latest, e_previous)})."
     )
-own_trend(own, req, key=f"requests_initial_{la}", summary=summary)
+
+
+own_trend(own, req, key=f"requests_initial_{la}", summary=ui.shared(("requests summary", la), _requests_summary))
 st.caption(
     "Counts are shown for the authority alone: region and England totals are far larger and would flatten the "
     "line. Compare authorities with the refusal rate below, or on the Compare and map page."
@@ -119,8 +122,11 @@ ui.benchmark_chart(
 st.header("SEND Tribunal appeals")
 rate = lead(inds, "tribunal")  # the appeal rate; its numerator is the appeals count
 app = inds[rate.numerator_id]
-breaks = break_sentences(
-    store.series_breaks, [i.indicator_id for i in in_topic(inds, "tribunal")], lambda i: inds[i].label
+breaks = ui.shared(
+    ("tribunal break sentences",),
+    lambda: break_sentences(
+        store.series_breaks, [i.indicator_id for i in in_topic(inds, "tribunal")], lambda i: inds[i].label
+    ),
 )
 st.warning(
     " ".join(
@@ -134,18 +140,24 @@ st.warning(
 )
 app_rows = ui.benchmarks(app.indicator_id, la)
 app_own = ui.shared(("benchmark series", app.indicator_id, la), lambda: app_rows[app_rows.role == "la"])
-a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
-app_summary = None
-if a_latest is not None:
+
+
+def _appeals_summary() -> str | None:
+    """Appeals registered against the authority in the latest year, and the change; None without a figure."""
+    a_latest, a_previous = compare.change(app_own.dropna(subset=["value"]))
+    if a_latest is None:
+        return None
     since = ""
     if a_previous is not None:
         delta = format_change(a_latest.value - a_previous.value, app.unit)
         since = f" ({delta} on {period_label(a_previous.time_period)})"
-    app_summary = (
+    return (
         f"{format_value(a_latest.value, None, app.unit)} appeals registered against {la_md} in "
         f"{period_label(a_latest.time_period)}{since}."
     )
-own_trend(app_own, app, key=f"requests_appeals_{la}", summary=app_summary)
+
+
+own_trend(app_own, app, key=f"requests_appeals_{la}", summary=ui.shared(("appeals summary", la), _appeals_summary))
 ui.benchmark_chart(
     rate.indicator_id,
     la,
