@@ -21,10 +21,11 @@ process's main thread) with ``call_soon_threadsafe``, which writes to the loop's
 the message to the session's queue and asks the runtime's send loop for a flush with a second
 ``call_soon_threadsafe``. So an element costs two wake-up writes, and the script thread and the main thread pass
 the interpreter lock back and forth per element: under load, where each pass may wait for a core, that was the
-largest single cost of a page run outside the page's own code (about a tenth of a process's samples at 50
-sessions, docs/operations.md "Serving"). :class:`Handoff` keeps a session's callbacks in one list, in order, and
-wakes the loop once per batch; the runtime's flush request, when made on the loop itself, sets its event directly.
-Messages reach the browser in the same order as before, and no later than the loop's next turn.
+largest single cost of a page run outside the page's own code (about a tenth of a process's samples with 13
+sessions on one process, a quarter of the 50-session load; docs/operations.md "Serving"). :class:`Handoff` keeps a
+session's callbacks in one list, in order, and wakes the loop once per batch; the runtime's flush request, when
+made on the loop itself, sets its event directly. Messages reach the browser in the same order as before, and no
+later than the loop's next turn.
 """
 
 from __future__ import annotations
