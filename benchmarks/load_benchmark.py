@@ -91,7 +91,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--db", type=Path, default=ROOT / "data" / "send.duckdb")
     p.add_argument("--port", type=int, help="nginx port (app processes on the next ports); default: free ones")
-    p.add_argument("--workers", type=int, help="app processes (default: serve.sh's, twice the number of cores)")
+    p.add_argument("--workers", type=int, help="app processes (default: serve.sh's, three times the number of cores)")
     p.add_argument("--sessions", default="1,10,25,50", help="comma-separated levels (max 200 each)")
     p.add_argument("--cycles", type=int, default=2, help="times each session visits every page (default 2)")
     p.add_argument("--think", type=float, default=3.0, help="mean pause between pages, seconds (default 3)")
@@ -109,7 +109,7 @@ def main() -> None:
         p.error(f"no load tool at {args.st_load} (give --st-load)")
     if not args.db.exists():
         p.error(f"no database at {args.db}: build it first (python -m etl build)")
-    workers = args.workers or 2 * (os.cpu_count() or 1)  # serve.sh's default: two per core
+    workers = args.workers or 3 * (os.cpu_count() or 1)  # serve.sh's default: three per core
     port = args.port or free_port_run(workers)
 
     serve = start_serve(args.db.resolve(), workers, port)

@@ -3,8 +3,8 @@
 #
 #   scripts/serve.sh PORT
 #
-# N is twice the number of CPU cores (SEND_WORKERS=N overrides it): one Python process uses at most one core, and
-# with two per core a page run waits less for its process's interpreter lock (docs/operations.md, "Serving").
+# N is three times the number of CPU cores (SEND_WORKERS=N overrides it): one Python process uses at most one core,
+# and with three per core a page run waits less for its process's interpreter lock (docs/operations.md, "Serving").
 # Each process takes 0.3-0.4 GB of memory.
 # The app processes listen on 127.0.0.1:PORT+1 .. PORT+N; nginx listens on SEND_LISTEN_ADDRESS (default
 # 0.0.0.0, every interface) port PORT, passes websockets through, keeps each browser on one process (a
@@ -27,7 +27,7 @@ if ! [[ "$port" =~ ^[1-9][0-9]{0,4}$ ]] || [ "$port" -gt 65535 ]; then
   echo "usage: scripts/serve.sh PORT   (e.g. scripts/serve.sh 8080)" >&2
   exit 2
 fi
-workers="${SEND_WORKERS:-$((2 * $(nproc 2>/dev/null || echo 1)))}"
+workers="${SEND_WORKERS:-$((3 * $(nproc 2>/dev/null || echo 1)))}"
 if ! [[ "$workers" =~ ^[1-9][0-9]{0,4}$ ]] || [ $((port + workers)) -gt 65535 ]; then
   echo "SEND_WORKERS must be a whole number from 1, with PORT+SEND_WORKERS <= 65535 (got '$workers')" >&2
   exit 2
