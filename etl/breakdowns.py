@@ -540,22 +540,21 @@ def _cells(encoded: pa.ChunkedArray, columns: list[str], n_rows: int, where: str
         )
     loaded = np.array([c not in unloaded for c in columns])
     # Empty cells (nothing published) and the columns not loaded are dropped.
-    keep = (cell_kind != _EMPTY_CELL) & loaded[:, None]
-    kept = np.flatnonzero(keep)
+    keep = ((cell_kind != _EMPTY_CELL) & loaded[:, None]).ravel()
     local = np.cumsum(loaded, dtype=np.int16) - 1  # a loaded column's position among those loaded
-    indices = pa.array(indices[kept])
+    indices = pa.array(indices[keep])
     null = pa.scalar(None, pa.string())
     values = pc.cast(pc.if_else(is_number, pc.replace_substring(text, ",", ""), null), pa.float64())
     # A file of numbers only needs no marker buffer.
     has_marker = marker.any()
     return pa.table(
         {
-            "row_id": pa.array((kept % n_rows).astype(np.int32)),
-            "measure_no": pa.array(np.repeat(local[loaded], keep.sum(axis=1)[loaded])),
+            "row_id": pa.array(np.tile(np.arange(n_rows, dtype=np.int32), len(columns))[keep]),
+            "measure_no": pa.array(np.repeat(local[loaded], keep.reshape(len(columns), n_rows).sum(axis=1)[loaded])),
             "value": values.take(indices),
             "marker": pc.if_else(is_number, null, text).take(indices)
             if has_marker
-            else pa.nulls(len(kept), pa.string()),
+            else pa.nulls(len(indices), pa.string()),
         }
     ), unloaded
 
