@@ -826,7 +826,7 @@ def _held(tables: Breakdowns, withheld: pd.DataFrame) -> tuple[np.ndarray | None
 
 def _mark_held(cells: pa.Table, mask: np.ndarray) -> pa.Table:
     """``cells`` with those under ``mask`` withheld: value null, marker ``w``. Rewritten only in the few chunks
-    (one per published column) that hold such a cell."""
+    (one per data file) that hold such a cell."""
     batches, start = [], 0
     for batch in cells.to_batches():
         held, start = mask[start : start + batch.num_rows], start + batch.num_rows
@@ -926,5 +926,5 @@ def _frame(tables: Breakdowns, name: str) -> tuple[pd.DataFrame | pa.Table, list
     keep, column = (has_value, "value") if name == "breakdown_cell" else (pc.invert(has_value), "marker")
     cols = ["row_id", "measure_no", column]
     # Only the columns the table takes filtered, then one chunk per column: DuckDB scans thousands of small Arrow
-    # chunks (one per published column) far more slowly than one.
+    # chunks far more slowly than one.
     return tables.cells.select(cols).filter(keep).combine_chunks(), cols
