@@ -334,9 +334,8 @@ def read_release(
         # The file's row ids and measure numbers, counted from 0 in the file, become the release's.
         first_row, first_measure = np.int32(n_rows), np.int16(len(catalogue))
         row_parts.append(f.rows.set_column(0, "row_id", pc.add(f.rows["row_id"], first_row)))
-        for cells in f.cells:
-            cells = cells.set_column(0, "row_id", pc.add(cells["row_id"], first_row))
-            cell_parts.append(cells.set_column(1, "measure_no", pc.add(cells["measure_no"], first_measure)))
+        cells = f.cells.set_column(0, "row_id", pc.add(f.cells["row_id"], first_row))
+        cell_parts.append(cells.set_column(1, "measure_no", pc.add(cells["measure_no"], first_measure)))
         catalogue += f.catalogue
         n_rows += f.rows.num_rows
     rows = pa.concat_tables(row_parts) if row_parts else _empty(ROW_COLUMNS)
@@ -347,12 +346,12 @@ def read_release(
 @dataclass
 class _FileCells:
     """What :func:`_read_file` found in one data file: ``rows`` (:data:`ROW_COLUMNS`, ``row_id`` from 0; None
-    when the file is not loaded), ``cells`` (one :data:`CELL_COLUMNS` table per loaded column, ``measure_no``
-    from 0 in ``catalogue`` order), ``catalogue`` (one dict per loaded column), ``notes``, and ``shared`` (the
+    when the file is not loaded), ``cells`` (:data:`CELL_COLUMNS`, ``measure_no`` from 0 in ``catalogue`` order;
+    None when the file is not loaded), ``catalogue`` (one dict per loaded column), ``notes``, and ``shared`` (the
     member's (header, table) for the headline parser)."""
 
     rows: pa.Table | None
-    cells: list[pa.Table]
+    cells: pa.Table | None
     catalogue: list[dict]
     notes: list[str]
     shared: tuple[list[str], pa.Table] | None = None
@@ -372,13 +371,13 @@ def _read_file(
     try:
         header = ehcp._header(data, where)
     except LayoutError as exc:  # an empty file or a header that is not UTF-8 text
-        return _FileCells(None, [], [], [f"data/{file_name} could not be read, its cells are not loaded: {exc}"])
+        return _FileCells(None, None, [], [f"data/{file_name} could not be read, its cells are not loaded: {exc}"])
     lower = [h.lower() for h in header]
     lacking = [c for c in _KEYS if c not in lower]
     if lacking:  # not a data file of the EES layout: reported, never fatal
         return _FileCells(
             None,
-            [],
+            None,
             [],
             [f"data/{file_name} is not laid out as an EES data file (no {', '.join(lacking)}); not loaded."],
         )
@@ -391,34 +390,30 @@ def _read_file(
         seen.add(low)
         measures[h] = _our_column(dataset, low)
     if not measures:
-        return _FileCells(None, [], [], [])
+        return _FileCells(None, None, [], [])
     keys = [*_KEYS, *(c for c in _NAMES if c in lower), *dims]
     try:
         table = ehcp._read_member(zf, member, path, keys, measures, data=data, check_values=False)
-        # Each column's cells as indexes into its distinct texts: one hash pass serves the NaN check (the
-        # same error _read_member gives) and the parsing below.
-        encoded = {h: pc.dictionary_encode(table[h]) for h in measures}
-        ehcp._reject_non_finite(table, list(measures), f"{path.name}:{member}", _dictionaries(encoded))
+        # The cells of all the published columns, one column after the other, as indexes into their distinct
+        # texts: one hash pass serves the NaN check (the same error _read_member gives) and the parsing below.
+        encoded = pc.dictionary_encode(pa.chunked_array([c for h in measures for c in table[h].chunks], pa.string()))
+        if pc.any(pc.match_substring_regex(encoded.chunk(0).dictionary, ehcp._NON_FINITE)).as_py():
+            ehcp._reject_non_finite(table, list(measures), f"{path.name}:{member}")  # raises, naming the cell
         if dataset in JANUARY_FILES:
             table = ehcp._relabel_january(table, where)
         table = ehcp._clean_codes(ehcp._add_year(table, where))
     except LayoutError as exc:
-        return _FileCells(None, [], [], [f"data/{file_name} could not be read, its cells are not loaded: {exc}"])
+        return _FileCells(None, None, [], [f"data/{file_name} could not be read, its cells are not loaded: {exc}"])
     described = guidance.get(file_name.lower(), {})
     time_identifier = table["time_identifier"][0].as_py()
     row_ids = pa.array(np.arange(table.num_rows, dtype=np.int32))
-    found = _FileCells(_rows(table, dims, dataset, row_ids), [], [], [], (header, table))
-    text_columns = []
+    cells, unloaded = _cells(encoded, list(measures), table.num_rows, where)
+    found = _FileCells(_rows(table, dims, dataset, row_ids), cells, [], [], (header, table))
+    text_columns = [h for h, why in unloaded.items() if why is None]
+    found.notes += [f"data/{file_name}, column {h} is not loaded: {why}" for h, why in unloaded.items() if why]
     for h, ours in measures.items():
-        try:
-            cells = _cells(encoded[h], row_ids, len(found.catalogue), f"{where}, column {h}")
-        except LayoutError as exc:
-            found.notes.append(f"data/{file_name}, column {h} is not loaded: {exc}")
+        if h in unloaded:
             continue
-        if cells is None:
-            text_columns.append(h)
-            continue
-        found.cells.append(cells)
         found.catalogue.append(
             {
                 "measure_id": f"{dataset}.{ours}",
@@ -516,52 +511,56 @@ def _rows(table: pa.Table, dims: list[str], dataset: str, row_ids: pa.Array) -> 
     )
 
 
-def _dictionaries(encoded: dict[str, pa.ChunkedArray]) -> dict[str, pa.Array]:
-    """Column -> its distinct texts, from its dictionary-encoded cells (every chunk shares one dictionary)."""
-    return {h: e.chunk(0).dictionary for h, e in encoded.items()}
+def _cells(encoded: pa.ChunkedArray, columns: list[str], n_rows: int, where: str) -> tuple[pa.Table, dict]:
+    """The non-empty cells of a file's published ``columns`` (:data:`CELL_COLUMNS`: ``row_id`` the row's position,
+    ``measure_no`` the column's position among those loaded), and the columns not loaded: column -> None when it
+    holds only text, else why (text that is neither a number nor a known marker in a column of numbers, naming
+    ``where``).
 
-
-def _cells(encoded: pa.ChunkedArray, row_ids: pa.Array, measure_no: int, where: str) -> pa.Table | None:
-    """The non-empty cells of one published column (:data:`CELL_COLUMNS`); None when it holds only text.
-
-    ``encoded``: the column's cells dictionary-encoded (``pc.dictionary_encode``: one dictionary for all
-    chunks). Each distinct text of the column is parsed once (a column has a few thousand), then spread to the
-    cells by index. Raises SourceFormatError (naming ``where``) for text that is not a known marker in a column
-    of numbers.
+    ``encoded``: the columns' cells one column after the other (``n_rows`` each), dictionary-encoded
+    (``pc.dictionary_encode``: one dictionary for all chunks). All columns at once: each distinct text of the file
+    is parsed once (a file has a few thousand), then spread to the cells by index.
     """
-    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
-    indices = pa.chunked_array([c.indices for c in chunks], pa.int32())
-    text = pc.utf8_trim_whitespace(chunks[0].dictionary)
+    indices = np.concatenate([c.indices.to_numpy() for c in encoded.chunks])
+    text = pc.utf8_trim_whitespace(encoded.chunk(0).dictionary)
     is_number = pc.match_substring_regex(text, _NUMBER)
-    texts = set(pc.filter(text, pc.invert(is_number)).to_pylist()) - {""}
-    unknown = sorted(texts - set(MARKER_MEANINGS))
-    if unknown:
-        if not pc.any(is_number).as_py():
-            return None
-        raise LayoutError(
-            f"{where}: {unknown[0]!r} is neither a number nor a known marker ({', '.join(MARKER_MEANINGS)})"
+    number, empty = is_number.to_numpy(zero_copy_only=False), pc.equal(text, "").to_numpy(zero_copy_only=False)
+    marker = pc.is_in(text, pa.array(list(MARKER_MEANINGS), pa.string())).to_numpy(zero_copy_only=False)
+    kind = np.select([number, empty, marker], [_NUMBER_CELL, _EMPTY_CELL, _MARKER_CELL], _TEXT_CELL).astype(np.int8)
+    cell_kind = kind[indices].reshape(len(columns), n_rows)  # one row per column
+    unloaded: dict[str, str | None] = {}
+    for i in np.flatnonzero((cell_kind == _TEXT_CELL).any(axis=1)):  # rare: most files have none
+        if not (cell_kind[i] == _NUMBER_CELL).any():
+            unloaded[columns[i]] = None
+            continue
+        texts = text.take(np.unique(indices[i * n_rows : (i + 1) * n_rows][cell_kind[i] == _TEXT_CELL]))
+        unloaded[columns[i]] = (
+            f"{where}, column {columns[i]}: {sorted(texts.to_pylist())[0]!r} is neither a number nor a known marker "
+            f"({', '.join(MARKER_MEANINGS)})"
         )
+    loaded = np.array([c not in unloaded for c in columns])
+    # Empty cells (nothing published) and the columns not loaded are dropped.
+    keep = ((cell_kind != _EMPTY_CELL) & loaded[:, None]).ravel()
+    local = np.cumsum(loaded, dtype=np.int16) - 1  # a loaded column's position among those loaded
+    indices = pa.array(indices[keep])
     null = pa.scalar(None, pa.string())
     values = pc.cast(pc.if_else(is_number, pc.replace_substring(text, ",", ""), null), pa.float64())
-    kept = pc.or_(is_number, pc.not_equal(text, ""))
-    if not pc.all(kept).as_py():  # empty cells (nothing published) are dropped
-        keep = kept.take(indices)
-        indices, row_ids = indices.filter(keep), row_ids.filter(keep)
-    indices = indices.combine_chunks()
-    # Spread to the cells by index; a column of numbers only needs no marker buffer.
-    if pc.all(is_number).as_py():
-        markers = pa.nulls(len(indices), pa.string())
-    else:
-        markers = pc.if_else(is_number, null, text).take(indices)
+    # A file of numbers only needs no marker buffer.
+    has_marker = marker.any()
     return pa.table(
         {
-            "row_id": row_ids,
-            "measure_no": pa.array(np.full(len(indices), measure_no, np.int16)),
+            "row_id": pa.array(np.tile(np.arange(n_rows, dtype=np.int32), len(columns))[keep]),
+            "measure_no": pa.array(np.repeat(local[loaded], keep.reshape(len(columns), n_rows).sum(axis=1)[loaded])),
             "value": values.take(indices),
-            "marker": markers,
+            "marker": pc.if_else(is_number, null, text).take(indices)
+            if has_marker
+            else pa.nulls(len(indices), pa.string()),
         }
-    )
+    ), unloaded
 
+
+#: The kinds of cell :func:`_cells` tells apart.
+_NUMBER_CELL, _EMPTY_CELL, _MARKER_CELL, _TEXT_CELL = range(4)
 
 #: A published number: digits with optional thousands separators, sign and decimals.
 _NUMBER = r"^-?[0-9][0-9,]*(\.[0-9]+)?$"
@@ -827,7 +826,7 @@ def _held(tables: Breakdowns, withheld: pd.DataFrame) -> tuple[np.ndarray | None
 
 def _mark_held(cells: pa.Table, mask: np.ndarray) -> pa.Table:
     """``cells`` with those under ``mask`` withheld: value null, marker ``w``. Rewritten only in the few chunks
-    (one per published column) that hold such a cell."""
+    (one per data file) that hold such a cell."""
     batches, start = [], 0
     for batch in cells.to_batches():
         held, start = mask[start : start + batch.num_rows], start + batch.num_rows
@@ -927,5 +926,5 @@ def _frame(tables: Breakdowns, name: str) -> tuple[pd.DataFrame | pa.Table, list
     keep, column = (has_value, "value") if name == "breakdown_cell" else (pc.invert(has_value), "marker")
     cols = ["row_id", "measure_no", column]
     # Only the columns the table takes filtered, then one chunk per column: DuckDB scans thousands of small Arrow
-    # chunks (one per published column) far more slowly than one.
+    # chunks far more slowly than one.
     return tables.cells.select(cols).filter(keep).combine_chunks(), cols

@@ -124,15 +124,18 @@ CREATE TABLE breakdown_row (
     source_id        VARCHAR NOT NULL
 );
 
+-- The cell tables name the compression DuckDB would pick for their millions of rows (the cells come column by
+-- column: long runs of one measure_no, rising row ids): storing the same, it skips trying the others on every
+-- column segment (about an eighth of the time the numbers take to write).
 CREATE TABLE breakdown_cell (            -- cells holding a number
-    row_id     INTEGER NOT NULL,         -- breakdown_row.row_id
-    measure_no SMALLINT NOT NULL,        -- measure.measure_no
-    value      DOUBLE NOT NULL
+    row_id     INTEGER NOT NULL USING COMPRESSION bitpacking,  -- breakdown_row.row_id
+    measure_no SMALLINT NOT NULL USING COMPRESSION rle,        -- measure.measure_no
+    value      DOUBLE NOT NULL USING COMPRESSION alp
 );
 
 CREATE TABLE breakdown_marker (          -- cells holding a marker instead (one of each cell's two tables)
-    row_id     INTEGER NOT NULL,
-    measure_no SMALLINT NOT NULL,
+    row_id     INTEGER NOT NULL USING COMPRESSION bitpacking,
+    measure_no SMALLINT NOT NULL USING COMPRESSION rle,
     marker     VARCHAR NOT NULL          -- as in observation
 );
 
