@@ -102,8 +102,7 @@ def benchmarks_many(store: Store, measure_ids: tuple[str, ...], la_code: str) ->
 
 
 def _benchmarks_many(store: Store, measure_ids: tuple[str, ...], la_code: str) -> dict[str, pd.DataFrame]:
-    codes = [la_code, store.local_authorities.set_index("new_la_code").at[la_code, "region_code"], ENGLAND,
-             *store.neighbours(la_code).neighbour_code]  # fmt: skip
+    codes = [la_code, store.region_of(la_code)[0], ENGLAND, *store.neighbours(la_code).neighbour_code]
     rows = store.breakdown_rows(list(measure_ids), area_codes=codes, topic="Total")
     # breakdown_rows orders by measure, area and year; benchmark_frames wants each id's rows by year.
     rows = rows.rename(columns={"measure_id": "indicator_id"}).sort_values(["year", "time_period"], kind="stable")

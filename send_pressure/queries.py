@@ -262,6 +262,20 @@ class Store:
             return "England"
         return self._area_names.get(code, code)
 
+    def region_of(self, la_code: str) -> tuple[str, str]:
+        """(region_code, region_name) of an authority's region (``new_la_code``); KeyError for an unknown code."""
+        regions = self.memo(
+            ("regions of authorities",),
+            lambda: dict(
+                zip(
+                    self.local_authorities.new_la_code,
+                    zip(self.local_authorities.region_code, self.local_authorities.region_name, strict=True),
+                    strict=True,
+                )
+            ),
+        )
+        return regions[la_code]
+
     def neighbours(self, la_code: str) -> pd.DataFrame:
         """The LA's statistical neighbours: neighbour_code, la_name, rank (1-10), closeness, version."""
         sql = """SELECT s.neighbour_code, l.la_name, s.rank, s.closeness, s.version

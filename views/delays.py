@@ -42,9 +42,7 @@ st.caption(ind.definition)
 la_name = store.area_name(la)
 la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("Assessment delays", la_name, ind.label, period_label(period))
-region_name = ui.shared(
-    ("region name", la), lambda: store.local_authorities.set_index("new_la_code").at[la, "region_name"]
-)
+region_name = store.region_of(la)[1]
 bench = ui.benchmarks(ind.indicator_id, la)
 # One row per role (LA, region, England, neighbours' median) in the chosen year; each neighbour is listed below.
 at_period = ui.shared(

@@ -33,10 +33,7 @@ for notice in dsg:
 la_name = store.area_name(la_code)
 la_md = md(la_name)  # source text, shown in Markdown
 ui.page_title("High needs funding", la_name)
-region_code, region_name = ui.shared(
-    ("region of", la_code),
-    lambda: tuple(store.local_authorities.set_index("new_la_code").loc[la_code, ["region_code", "region_name"]]),
-)
+region_code, region_name = store.region_of(la_code)
 
 st.caption(
     "City of London and Isles of Scilly are not in the DSG tables, so they have no funding figures. "
@@ -163,7 +160,7 @@ growth = ui.shared(
     [la_code, ENGLAND],
     (hnb.indicator_id, plans.indicator_id),
 )
-if ui.shared(("funding growth years", la_code), lambda: growth.year.nunique()) < 2:
+if growth.year.nunique() < 2:
     st.info(f"{la_md} has fewer than two years with both a high needs block and an EHC plan count: no growth yet.")
 else:
     base = growth.base_period.iloc[0]

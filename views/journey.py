@@ -32,9 +32,7 @@ chosen = state.choice("step", keys, keys[0], "step", titles[keys[0]])  # read be
 ui.show_notices(state)
 la_name = store.area_name(la)
 la_md = md(la_name)  # source text, shown in Markdown
-region_name = ui.shared(
-    ("region name", la), lambda: store.local_authorities.set_index("new_la_code").at[la, "region_name"]
-)
+region_name = store.region_of(la)[1]
 ui.page_title("EHC plan journey", la_name, str(year))
 st.info(
     "Each step counts what happened in the calendar year (the caseload: the January after it). The steps do not "
