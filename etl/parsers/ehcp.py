@@ -619,15 +619,11 @@ def _read_member(
 _NON_FINITE = r"^\s*[+-]?(?i:nan|inf|infinity)\s*$"
 
 
-def _reject_non_finite(table: pa.Table, columns: list[str], where: str, distinct: dict | None = None) -> None:
-    """Raise SourceFormatError naming the row (line of the CSV) and column of the first NaN/inf cell.
-
-    ``distinct``: column -> its distinct texts, when the caller has them already.
-    """
+def _reject_non_finite(table: pa.Table, columns: list[str], where: str) -> None:
+    """Raise SourceFormatError naming the row (line of the CSV) and column of the first NaN/inf cell."""
     for col in columns:
         # Distinct values first: a column has few, and most files have no such cell at all.
-        texts = distinct[col] if distinct is not None else pc.unique(table[col])
-        if not pc.any(pc.match_substring_regex(texts, _NON_FINITE)).as_py():
+        if not pc.any(pc.match_substring_regex(pc.unique(table[col]), _NON_FINITE)).as_py():
             continue
         hits = pc.match_substring_regex(table[col], _NON_FINITE)
         if pc.any(hits).as_py():
