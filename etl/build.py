@@ -198,12 +198,6 @@ def _build(
 
     # Heavy imports only when there is work to do (keeps the no-change path fast).
     import pandas as pd
-    import pyarrow as pa
-
-    # Arrow's default allocator (mimalloc) hands freed memory back to the system at once, and a build allocates
-    # and frees about a gigabyte of Arrow buffers: faulting those pages in again cost a first build in a process
-    # 2.2 s of system CPU, against 0.8 s with the C library's allocator (which also peaks 100 MB lower).
-    pa.set_memory_pool(pa.system_memory_pool())
 
     from etl.load import BuildError, NewDatabase, assemble, previous_copies
     from etl.parsers import get_parser
