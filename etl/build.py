@@ -52,8 +52,8 @@ class BuildResult:
     fresh file; empty when every source was read. ``phases``: step -> (wall, CPU) seconds of a build that
     ran, in order: fetch (checksums, fingerprint, the first build's imports), parse (with the previous copies of
     sources that could not be fetched), assemble (with the source table; the every-cell tables are gathered and
-    written meanwhile), validate (the other tables are written meanwhile), write (what is left of the writes,
-    the checkpoint and the swap). CPU counts every thread of the process.
+    written meanwhile, and the others as each is complete), validate (the last tables are written meanwhile),
+    write (what is left of the writes, the checkpoint and the swap). CPU counts every thread of the process.
     """
 
     status: str
@@ -289,10 +289,9 @@ def _build(
     check_target(db_path)
     # The new file is written while the build runs: the every-cell tables as soon as they are gathered.
     with NewDatabase(db_path) as out:
-        tables = assemble(parsed, ranked, source_rows, out)
+        tables = assemble(parsed, ranked, source_rows, out)  # and writes them
         clock.lap("assemble")
-        out.write_tables(tables)  # while they are validated
-        failures, report = validate(tables)
+        failures, report = validate(tables)  # while the last of them are written
         clock.lap("validate")
         if failures:
             raise BuildError(
@@ -396,7 +395,8 @@ def _source_row(s: Source, f: FetchedFile) -> dict:
         "release": release_label(s, f),
         "file_name": Path(f.member or s.mirror_path).name,
         "sha256": f.sha256,
-        "retrieved_at": pd.to_datetime(f.retrieved_at, utc=True).tz_convert(None),
+        # ISO 8601 in UTC ('...Z'); pd.to_datetime would first guess the format, once per source.
+        "retrieved_at": pd.Timestamp(f.retrieved_at).tz_convert(None),
         "licence": s.licence,
         "publication": s.publication,
         "release_slug": f.release,

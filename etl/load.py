@@ -112,13 +112,14 @@ def assemble(
     ``out``: the database being written. The every-cell tables (:mod:`etl.breakdowns`) go straight to it, from
     another thread, before this returns: written (:meth:`NewDatabase.write_cells`) as soon as they are
     gathered, their withheld cells marked (:meth:`NewDatabase.withhold_cells`) once the headline figures are
-    known. The other tables are returned. Raises BuildError listing every unresolved code, name disagreement,
-    unknown marker or duplicate key.
+    known. The other tables are written too, each as soon as it is complete (:meth:`NewDatabase.write_tables`),
+    and returned for validation. Raises BuildError listing every unresolved code, name disagreement, unknown
+    marker or duplicate key (the new file is then discarded with what was written).
     """
     # The every-cell tables are gathered in a thread of their own while the headline figures are assembled here
     # (Arrow and DuckDB release the GIL); only their withholding waits for the headline figures.
     with _EveryCell(out) as every_cell:
-        return _assemble(parsed, sources, source_rows, every_cell)
+        return _assemble(parsed, sources, source_rows, every_cell, out)
 
 
 class _EveryCell:
@@ -161,7 +162,11 @@ class _EveryCell:
 
 
 def _assemble(
-    parsed: dict[str, Parsed], sources: dict[str, Source], source_rows: pd.DataFrame, every_cell: _EveryCell
+    parsed: dict[str, Parsed],
+    sources: dict[str, Source],
+    source_rows: pd.DataFrame,
+    every_cell: _EveryCell,
+    out: NewDatabase,
 ) -> Tables:
     problems = _Problems()
     ledger = corrections.Ledger(sources)
@@ -173,6 +178,15 @@ def _assemble(
     every_cell.start(
         {sid: p.tables[breakdowns.TABLE] for sid, p in parsed.items() if breakdowns.TABLE in p.tables}, sources, la
     )
+    # Written while the rest is assembled (so that only the last few tables are left to write at the end).
+    reference = {
+        "source": source_rows,
+        "region": pd.DataFrame(sorted(geography.REGIONS.items()), columns=["region_code", "region_name"]),
+        "local_authority": la,
+        "la_succession": geography.build_successions(la),
+        "indicator": _indicator_table(),
+    }
+    out.write_tables(reference)
     by_code = la.set_index("old_la_code")
     notes: list[dict] = []
     for sid, p in parsed.items():
@@ -230,27 +244,26 @@ def _assemble(
     obs = obs.sort_values(KEY).reset_index(drop=True)
     notes += flags.footnote_notes(la)
     every_cell.withhold(obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]])
+    figures = {
+        "observation": obs[KEY[:5] + ["time_period", "year", "value", "marker", "source_id"]].reset_index(drop=True),
+        "series_break": series_breaks,
+        "revision": revisions,
+        "new_period": new_periods,
+    }
+    out.write_tables(figures)  # while the flags are computed
 
     notes += every_cell.result()
-    tables = Tables(
-        local_authority=la,
-        la_succession=geography.build_successions(la),
-        region=pd.DataFrame(sorted(geography.REGIONS.items()), columns=["region_code", "region_name"]),
-        indicator=_indicator_table(),
-        observation=obs[KEY[:5] + ["time_period", "year", "value", "marker", "source_id"]].reset_index(drop=True),
-        source=source_rows,
-        statistical_neighbour=_neighbours(parsed, by_code, problems, notes, ledger),
-        constituency=_constituencies(parsed, by_code, problems, notes, ledger),
-        boundary=_boundaries(parsed, la, problems),
-        data_note=pd.DataFrame(notes, columns=["source_id", "area_code", "time_period", "indicator_id", "note"]),
-        series_break=series_breaks,
-        revision=revisions,
-        new_period=new_periods,
-        correction=ledger.table(),
-        data_flag=flags.compute_flags(obs),
-    )
+    rest = {
+        "statistical_neighbour": _neighbours(parsed, by_code, problems, notes, ledger),
+        "constituency": _constituencies(parsed, by_code, problems, notes, ledger),
+        "boundary": _boundaries(parsed, la, problems),
+        "correction": ledger.table(),
+        "data_flag": flags.compute_flags(obs),
+    }
+    rest["data_note"] = pd.DataFrame(notes, columns=["source_id", "area_code", "time_period", "indicator_id", "note"])
     problems.raise_if_any("Build stopped: reference tables do not match the local authority list")
-    return tables
+    out.write_tables(rest)
+    return Tables(**reference, **figures, **rest)
 
 
 def _new_periods(obs: pd.DataFrame, sources: dict[str, Source]) -> pd.DataFrame:
@@ -613,7 +626,7 @@ class NewDatabase:
     Entering creates the file (``<db>.tmp-<pid>``) and, in a worker thread, its schema. The tables are written
     by two worker threads, each on a connection of its own (DuckDB appends to different tables in parallel and
     releases the GIL), while the build goes on: :meth:`write_cells` (the every-cell tables, as soon as they are
-    gathered; then :meth:`withhold_cells`) and :meth:`write_tables` (the others, while they are validated).
+    gathered; then :meth:`withhold_cells`) and :meth:`write_tables` (the others, each as soon as it is complete).
     :meth:`commit` waits for both, checkpoints and replaces ``db_path``. The previous database stays in place
     (and readable) until the new file is complete; leaving the ``with`` block without a commit (any error) waits
     for the workers, removes the new file and keeps the old one.
@@ -662,13 +675,13 @@ class NewDatabase:
         after :meth:`write_cells`)."""
         self._pending.append(self._cells.submit(_on_cursor, self._con, lambda c: breakdowns.write_held(c, held)))
 
-    def write_tables(self, tables: Tables) -> None:
-        """Start writing every table but the every-cell ones (returns at once; :meth:`commit` raises what
-        :func:`_write_tables` raises)."""
+    def write_tables(self, frames: dict[str, pd.DataFrame]) -> None:
+        """Start writing tables other than the every-cell ones (table name -> rows), in order, after those asked for
+        before (returns at once; :meth:`commit` raises what :func:`_write_tables` raises)."""
 
         def write(cursor: duckdb.DuckDBPyConnection) -> None:
             self._schema.result()
-            _write_tables(cursor, tables)
+            _write_tables(cursor, frames)
 
         self._pending.append(self._tables.submit(_on_cursor, self._con, write))
 
@@ -698,27 +711,10 @@ def _on_cursor(con: duckdb.DuckDBPyConnection, work: Callable[[duckdb.DuckDBPyCo
         work(cursor)
 
 
-def _write_tables(con: duckdb.DuckDBPyConnection, tables: Tables) -> None:
-    """Insert every table but the every-cell ones; a duplicated key raises BuildError naming the table."""
-    order = [
-        "source",
-        "region",
-        "local_authority",
-        "la_succession",
-        "indicator",
-        "observation",
-        "statistical_neighbour",
-        "constituency",
-        "boundary",
-        "data_note",
-        "series_break",
-        "revision",
-        "new_period",
-        "correction",
-        "data_flag",
-    ]
-    for name in order:
-        frame = getattr(tables, name)
+def _write_tables(con: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame]) -> None:
+    """Insert tables other than the every-cell ones (name -> rows, in order: a table before those referring to
+    it); a duplicated key raises BuildError naming the table."""
+    for name, frame in frames.items():
         con.register("frame", frame)
         cols = ", ".join(frame.columns)
         try:
