@@ -52,8 +52,8 @@ class BuildResult:
     fresh file; empty when every source was read. ``phases``: step -> (wall, CPU) seconds of a build that
     ran, in order: fetch (checksums, fingerprint, the first build's imports), parse (with the previous copies of
     sources that could not be fetched), assemble (with the source table; the every-cell tables are gathered and
-    written meanwhile, and the others as each is complete), validate (the last tables are written meanwhile),
-    write (what is left of the writes, the checkpoint and the swap). CPU counts every thread of the process.
+    written meanwhile, and the others as each is complete), validate (the last tables are written and the file
+    checkpointed meanwhile), write (what is left of that, and the swap). CPU counts every thread of the process.
     """
 
     status: str
@@ -291,13 +291,14 @@ def _build(
     with NewDatabase(db_path) as out:
         tables = assemble(parsed, ranked, source_rows, out)  # and writes them
         clock.lap("assemble")
-        failures, report = validate(tables)  # while the last of them are written
+        out.finish(len(tables.observation), fp)  # the last writes and the checkpoint, while the tables are validated
+        failures, report = validate(tables)
         clock.lap("validate")
         if failures:
             raise BuildError(
                 "Validation failed; the database was not replaced:\n" + "\n".join(f"  - {f}" for f in failures)
             )
-        out.commit(tables, fp)
+        out.commit()
     clock.lap("write")
     stale.update({sid: f"cached copy used: {f.fallback}" for sid, f in fetched.items() if f.fallback})
     seconds = time.perf_counter() - start

@@ -627,9 +627,9 @@ class NewDatabase:
     by two worker threads, each on a connection of its own (DuckDB appends to different tables in parallel and
     releases the GIL), while the build goes on: :meth:`write_cells` (the every-cell tables, as soon as they are
     gathered; then :meth:`withhold_cells`) and :meth:`write_tables` (the others, each as soon as it is complete).
-    :meth:`commit` waits for both, checkpoints and replaces ``db_path``. The previous database stays in place
-    (and readable) until the new file is complete; leaving the ``with`` block without a commit (any error) waits
-    for the workers, removes the new file and keeps the old one.
+    :meth:`finish` checkpoints once both are done; :meth:`commit` waits for that and replaces ``db_path``. The
+    previous database stays in place (and readable) until the new file is complete; leaving the ``with`` block
+    without a commit (any error) waits for the workers, removes the new file and keeps the old one.
     """
 
     def __init__(self, db_path: Path) -> None:
@@ -685,22 +685,33 @@ class NewDatabase:
 
         self._pending.append(self._tables.submit(_on_cursor, self._con, write))
 
-    def commit(self, tables: Tables, fingerprint: str) -> None:
-        """Wait for every write asked for and swap the file in (``tables``: for the number of observations)."""
-        for written in self._pending:
-            written.result()
-        con = self._con
-        built_at = datetime.now(UTC).replace(tzinfo=None)
+    def finish(self, observations: int, fingerprint: str) -> None:
+        """Start completing the file (returns at once): once every write asked for is done, its ``build_info`` row
+        (``observations``: rows of the ``observation`` table) and the checkpoint that puts everything in the file
+        itself. The build validates meanwhile; a failed validation discards the file all the same."""
+
+        def finish(cursor: duckdb.DuckDBPyConnection) -> None:
+            for written in pending:
+                written.result()
+            built_at = datetime.now(UTC).replace(tzinfo=None)
+            cursor.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, observations])
+            cursor.execute("CHECKPOINT")
+
+        pending = list(self._pending)
+        self._pending.append(self._tables.submit(_on_cursor, self._con, finish))
+
+    def commit(self) -> None:
+        """Wait for :meth:`finish` (and every write) and swap the file in."""
         try:
-            con.execute("INSERT INTO build_info VALUES (?, ?, ?)", [fingerprint, built_at, len(tables.observation)])
-            con.execute("CHECKPOINT")
+            for written in self._pending:
+                written.result()
         except (duckdb.InterruptException, RuntimeError) as exc:
             # DuckDB turns a Ctrl-C during its own statement into this error (RuntimeError 'Query interrupted' at
             # the checkpoint): the reader's interrupt, not a bug in the build.
             if "interrupt" not in str(exc).lower():
                 raise
             raise KeyboardInterrupt from exc
-        con.close()
+        self._con.close()
         self._con = None
         os.replace(self._tmp, self.db_path)
 
