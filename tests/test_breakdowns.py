@@ -270,9 +270,14 @@ def _read(path):
         return breakdowns.read_release(zf, path, source_by_id("ehcp"), ehcp.data_guidance(zf))
 
 
+def _cells(tables) -> pd.DataFrame:
+    """The numbers and markers of a ReleaseCells or Breakdowns as one frame (row_id, measure_no, value, marker)."""
+    return pd.concat([tables.numbers.to_pandas(), tables.markers.to_pandas()], ignore_index=True)
+
+
 def _frame(cells: breakdowns.ReleaseCells) -> pd.DataFrame:
     rows = cells.rows.to_pandas()
-    out = cells.cells.to_pandas().merge(rows, on="row_id")
+    out = _cells(cells).merge(rows, on="row_id")
     out["measure_id"] = cells.columns.measure_id.to_numpy()[out.measure_no]
     return out
 
@@ -359,11 +364,12 @@ def test_newest_release_wins_where_both_publish(extract_2026):
     for r in both.values():
         keep = pc.is_null(r.rows["old_la_code"]).combine_chunks()
         r.rows = r.rows.filter(keep)
-        r.cells = r.cells.filter(keep.take(r.cells["row_id"]))
+        r.numbers = r.numbers.filter(keep.take(r.numbers["row_id"]))
+        r.markers = r.markers.filter(keep.take(r.markers["row_id"]))
     none = pd.DataFrame(columns=["indicator_id", "area_code", "time_period", "source_id"])
     tables, _ = breakdowns.combine(both, ranked, la, none)
     rows = tables.rows.to_pandas()
-    cells = tables.cells.to_pandas().merge(rows, on="row_id")
+    cells = _cells(tables).merge(rows, on="row_id")
     cells["measure_id"] = tables.measure.set_index("measure_no").measure_id.reindex(cells.measure_no).to_numpy()
     national = cells[(cells.area_code == ENGLAND) & (cells.breakdown == "Total")]
     # caseload.ehcplans January 2019: both releases print 353995; the 2026 release's row is the one kept.
@@ -378,11 +384,11 @@ def test_last_good_copy_of_the_cells(con):
     """A source whose file cannot be read keeps its cells from the previous database (etl/load.previous_copies)."""
     copy = breakdowns.previous_cells(con, "ehcp_2022")
     held = con.execute("SELECT count(*) FROM breakdown_value WHERE source_id = 'ehcp_2022'").fetchone()[0]
-    assert copy is not None and copy.cells.num_rows == held
+    assert copy is not None and len(copy) == held
     la = con.execute("SELECT * FROM local_authority").df()
     none = pd.DataFrame(columns=["indicator_id", "area_code", "time_period", "source_id"])
     tables, _ = breakdowns.combine({"ehcp_2022": copy}, {"ehcp_2022": source_by_id("ehcp_2022")}, la, none)
-    rows = tables.rows.to_pandas().merge(tables.cells.to_pandas(), on="row_id")
+    rows = tables.rows.to_pandas().merge(_cells(tables), on="row_id")
     number = tables.measure.set_index("measure_id").measure_no
     # 2022 zip data/sen2_mi.csv, Kent 2021: NewEHCTribunal 5 (as in test_release_2022_cells)
     kent = rows[(rows.measure_no == number["sen2_mi.newehctribunal"]) & (rows.area_code == KENT)]
@@ -423,5 +429,5 @@ def test_a_data_file_whose_header_is_not_utf8_is_a_note_not_a_failure(tmp_path):
         zf.writestr("data/extra.csv", "time_period,caf\xe9\n2024,1\n".encode("cp1252"))
     with ehcp._open_zip(path) as zf:
         cells = breakdowns.read_release(zf, path, None, {})
-    assert cells.cells.num_rows == 0
+    assert len(cells) == 0
     assert len(cells.notes) == 1 and cells.notes[0].startswith("data/extra.csv could not be read")
