@@ -590,9 +590,12 @@ def _dimensions(table: pa.Table, dims: list[str]) -> tuple[pa.Array, pa.Array]:
         )
         for old, new in TOPIC_ALIASES.items():
             topic = pc.if_else(pc.equal(topic, old), pa.scalar(new), topic)
+        # Rewritten once per distinct label (a file has a few hundred), then spread back to the rows.
+        labels = pc.dictionary_encode(label).combine_chunks()
+        distinct = labels.dictionary
         for pattern, replacement in BREAKDOWN_REWRITES.items():
-            label = pc.replace_substring_regex(label, pattern, replacement)
-        return pc.if_else(headline, total, topic), pc.if_else(headline, total, label)
+            distinct = pc.replace_substring_regex(distinct, pattern, replacement)
+        return pc.if_else(headline, total, topic), pc.if_else(headline, total, distinct.take(labels.indices))
     if "characteristic_age" in dims:
         age = table["characteristic_age"]
         is_total = pc.equal(age, total)

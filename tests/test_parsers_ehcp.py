@@ -428,6 +428,23 @@ def test_unknown_time_identifier_is_an_error(tmp_path):
         _parse(_zip(tmp_path / "r.zip", files))
 
 
+def test_periods_of_two_time_identifiers_in_one_file():
+    """A file mixing academic and calendar years gives each period its own year (test-only rows)."""
+    import pyarrow as pa
+
+    table = pa.table(
+        {
+            "time_period": ["202324", "2024", "202324"],
+            "time_identifier": ["Academic year", "Calendar year", "Academic year"],
+            "geographic_level": ["National"] * 3,
+        }
+    )
+    assert ehcp._add_year(table, "t.csv")["year"].to_pylist() == [2024, 2024, 2024]
+    clash = table.set_column(1, "time_identifier", pa.array(["Academic year", "Calendar year", "Calendar year"]))
+    with pytest.raises(SourceFormatError, match=r"t\.csv: unrecognised time_period '202324'"):
+        ehcp._add_year(clash, "t.csv")
+
+
 def test_ragged_csv_is_a_source_format_error(tmp_path):
     files = _files_2025()
     files["requests"] += "2024,Calendar year,National\r\n"

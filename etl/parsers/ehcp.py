@@ -661,9 +661,15 @@ def _add_year(table: pa.Table, where: str) -> pa.Table:
     levels = set(pc.unique(table["geographic_level"]).to_pylist())
     if levels - LEVELS:
         raise SourceFormatError(f"{where}: unknown geographic_level {sorted(levels - LEVELS)}")
-    pairs = table.select(["time_period", "time_identifier"]).group_by(["time_period", "time_identifier"]).aggregate([])
+    identifiers = pc.unique(table["time_identifier"]).to_pylist()
+    if len(identifiers) == 1:  # as in every file so far: each period has that identifier, no pairing needed
+        pairs = [(tp, identifiers[0]) for tp in pc.unique(table["time_period"]).to_pylist()]
+    else:
+        keys = ["time_period", "time_identifier"]
+        grouped = table.select(keys).group_by(keys).aggregate([])
+        pairs = zip(grouped["time_period"].to_pylist(), grouped["time_identifier"].to_pylist(), strict=True)
     years: dict[str, int] = {}
-    for tp, ti in zip(pairs["time_period"].to_pylist(), pairs["time_identifier"].to_pylist(), strict=True):
+    for tp, ti in pairs:
         year = _period_year(tp, ti, where)
         if years.setdefault(tp, year) != year:
             raise SourceFormatError(f"{where}: time_period {tp!r} has conflicting time_identifiers")
