@@ -299,12 +299,11 @@ def _newest_wins(
     break's source are never used for periods from the break on. The revision table lists every key two
     releases publish differently (newest vs the next older).
     """
-    obs = obs.sort_values("precedence", ascending=False, kind="stable")
-    kid = kid[obs.index]
     shared = kid.duplicated(keep=False)
     if not shared.any():
         return obs.drop(columns=["precedence"]), pd.DataFrame(columns=REVISION_COLUMNS)
-    multi = obs[shared].assign(kid=kid[shared])
+    # Only the rows of keys that several releases publish are ordered, newest release first (a quarter of them).
+    multi = obs[shared].assign(kid=kid[shared]).sort_values("precedence", ascending=False, kind="stable")
     multi["rank"] = multi.groupby("kid", sort=False).cumcount()
     # Across a break: which (indicator, year) rows of which releases belong to the old method.
     multi["old_method"] = False
