@@ -6,7 +6,7 @@ Usage::
 
 Reports, for a database in a temporary folder:
 
-* full build, in-process, ``force=True``: median of 3;
+* full build, in-process, ``force=True``: median of 5 (a shared machine's speed drifts within a run);
 * full build as a whole process (``python -m etl build --force``): wall time, including interpreter start-up
   and imports;
 * peak memory of a child process doing a full build (``ru_maxrss`` of the child);
@@ -192,7 +192,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = os.environ.get("SEND_SOURCE_DIR") or str(ROOT.parent / "shared" / "data" / "sources")
     p.add_argument("--mirror", type=Path, default=Path(default))
-    p.add_argument("--full-runs", type=int, default=3)
+    p.add_argument("--full-runs", type=int, default=5)
     p.add_argument("--nochange-runs", type=int, default=5)
     args = p.parse_args()
     if not args.mirror.is_dir():
