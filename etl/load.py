@@ -245,7 +245,10 @@ def _assemble(
     notes += flags.footnote_notes(la)
     every_cell.withhold(obs.loc[obs.marker == "w", ["indicator_id", "area_code", "time_period", "source_id"]])
     figures = {
-        "observation": obs[KEY[:5] + ["time_period", "year", "value", "marker", "source_id"]].reset_index(drop=True),
+        # Markers as text, as the other columns (not Python objects): half the CPU to write, without the GIL.
+        "observation": obs[KEY[:5] + ["time_period", "year", "value", "marker", "source_id"]]
+        .reset_index(drop=True)
+        .astype({"marker": "str"}),
         "series_break": series_breaks,
         "revision": revisions,
         "new_period": new_periods,
