@@ -12,6 +12,7 @@ holder first removes the temporary files killed builds and downloads left behind
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import gc
@@ -51,7 +52,7 @@ class BuildResult:
     ``stale``: source id -> why its last good copy (the previous database's rows) was used instead of a
     fresh file; empty when every source was read. ``phases``: step -> (wall, CPU) seconds of a build that
     ran, in order: fetch (checksums, fingerprint, the first build's imports), parse (with the previous copies of
-    sources that could not be fetched), assemble (with the source table; the every-cell tables are gathered and
+    sources that could not be fetched, and the new file opened), assemble (with the source table; the every-cell tables are gathered and
     written meanwhile, and the others as each is complete), validate (the last tables are written and the file
     checkpointed meanwhile), write (what is left of that, and the swap). CPU counts every thread of the process.
     """
@@ -242,53 +243,54 @@ def _build(
     clock.lap("fetch")
     # The largest files first, so that the small ones fill in at the end instead of one large file running alone.
     largest_first = sorted(readable, key=lambda s: -fetched[s.source_id].path.stat().st_size)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        futures = {s.source_id: pool.submit(parse, s) for s in largest_first}
-        # Meanwhile, the previous database's rows of the sources that could not be fetched (their last good copy).
-        asked = [s.source_id for s in sources if s.source_id in failed]
-        copies = previous_copies(db_path, asked)
-        results = [futures[s.source_id].result() for s in readable]
-    parsed = {}
-    for sid, result, seconds in results:
-        if isinstance(result, SourceFormatError):
-            failed[sid] = result
-            continue
-        parsed[sid] = result
-        rows = len(result.observations) + sum(len(t) for name, t in result.tables.items() if name != "ees_la")
-        log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
-    clock.lap("parse")
-
-    stale, old_sources, missing = {}, {}, {}
-    copies.update(
-        previous_copies(db_path, [s.source_id for s in sources if s.source_id in failed and s.source_id not in asked])
-    )
-    for s in [s for s in sources if s.source_id in failed]:
-        error = failed[s.source_id]
-        copy = copies.get(s.source_id)
-        if copy is None:
-            if not s.required:
-                log(f"  skipped {s.source_id}: {error} (optional; no earlier copy)")
-                missing[s.source_id] = str(error)
+    with contextlib.ExitStack() as stack:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {s.source_id: pool.submit(parse, s) for s in largest_first}
+            # Meanwhile, the previous database's rows of the sources that could not be fetched (their last good copy).
+            asked = [s.source_id for s in sources if s.source_id in failed]
+            copies = previous_copies(db_path, asked)
+            # And the new file, written while the build runs (opening a DuckDB file takes a few hundredths of a
+            # second): the every-cell tables as soon as they are gathered, the others as each is complete.
+            check_target(db_path)
+            out = stack.enter_context(NewDatabase(db_path))
+            results = [futures[s.source_id].result() for s in readable]
+        parsed = {}
+        for sid, result, seconds in results:
+            if isinstance(result, SourceFormatError):
+                failed[sid] = result
                 continue
-            raise error
-        parsed[s.source_id], old_sources[s.source_id] = copy
-        stale[s.source_id] = _stale_reason(s, error)
-        log(f"  {s.source_id}: {stale[s.source_id]}")
-    all_sources = sources
-    sources = [s for s in sources if s.source_id in parsed or (s.source_id in fetched and s.parser == "none")]
+            parsed[sid] = result
+            rows = len(result.observations) + sum(len(t) for name, t in result.tables.items() if name != "ees_la")
+            log(f"  parsed {sid:<24} {rows:>8,} rows  {seconds:.2f}s")
+        clock.lap("parse")
 
-    rows = [_not_loaded_row(s, missing[s.source_id]) for s in all_sources if s.source_id in missing]
-    rows += [
-        _previous_row(s, old_sources[s.source_id], stale[s.source_id])
-        if s.source_id in old_sources
-        else _source_row(s, fetched[s.source_id])
-        for s in sources
-    ]
-    source_rows = _newest_known(pd.DataFrame(rows), fetched)
-    ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
-    check_target(db_path)
-    # The new file is written while the build runs: the every-cell tables as soon as they are gathered.
-    with NewDatabase(db_path) as out:
+        stale, old_sources, missing = {}, {}, {}
+        unreadable = [s.source_id for s in sources if s.source_id in failed and s.source_id not in asked]
+        copies.update(previous_copies(db_path, unreadable))
+        for s in [s for s in sources if s.source_id in failed]:
+            error = failed[s.source_id]
+            copy = copies.get(s.source_id)
+            if copy is None:
+                if not s.required:
+                    log(f"  skipped {s.source_id}: {error} (optional; no earlier copy)")
+                    missing[s.source_id] = str(error)
+                    continue
+                raise error
+            parsed[s.source_id], old_sources[s.source_id] = copy
+            stale[s.source_id] = _stale_reason(s, error)
+            log(f"  {s.source_id}: {stale[s.source_id]}")
+        all_sources = sources
+        sources = [s for s in sources if s.source_id in parsed or (s.source_id in fetched and s.parser == "none")]
+
+        rows = [_not_loaded_row(s, missing[s.source_id]) for s in all_sources if s.source_id in missing]
+        rows += [
+            _previous_row(s, old_sources[s.source_id], stale[s.source_id])
+            if s.source_id in old_sources
+            else _source_row(s, fetched[s.source_id])
+            for s in sources
+        ]
+        source_rows = _newest_known(pd.DataFrame(rows), fetched)
+        ranked = {s.source_id: _ranked(s, source_rows) for s in sources}
         tables = assemble(parsed, ranked, source_rows, out)  # and writes them
         clock.lap("assemble")
         out.finish(len(tables.observation), fp)  # the last writes and the checkpoint, while the tables are validated

@@ -440,13 +440,15 @@ def test_header_only_member_fails_and_keeps_the_database(tmp_path, mirror):
     with pytest.raises(SourceFormatError, match="caseload.csv: has a header but no data rows"):
         ehcp.parse_release(damaged, source, None)
     db = tmp_path / "send.duckdb"
-    db.write_bytes(b"previous database")
+    with duckdb.connect(str(db)) as con:  # a previous database (an empty one does: only its bytes are compared)
+        con.execute("CREATE TABLE kept (x INTEGER)")
+    before = db.read_bytes()
     copy = tmp_path / "mirror"
     shutil.copytree(mirror, copy)
     (copy / source.mirror_path).write_bytes(damaged.read_bytes())
     with pytest.raises(SourceFormatError):
         build(db, Fetcher(cache_dir=tmp_path / "cache", source_dir=copy), force=True, log=lambda _: None)
-    assert db.read_bytes() == b"previous database"
+    assert db.read_bytes() == before
 
 
 def test_validation_rejects_an_observation_of_an_unknown_indicator_or_source(db_path):
