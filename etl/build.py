@@ -52,9 +52,10 @@ class BuildResult:
     ``stale``: source id -> why its last good copy (the previous database's rows) was used instead of a
     fresh file; empty when every source was read. ``phases``: step -> (wall, CPU) seconds of a build that
     ran, in order: fetch (checksums, fingerprint, the first build's imports), parse (with the previous copies of
-    sources that could not be fetched, and the new file opened), assemble (with the source table; the every-cell tables are gathered and
-    written meanwhile, and the others as each is complete), validate (the last tables are written and the file
-    checkpointed meanwhile), write (what is left of that, and the swap). CPU counts every thread of the process.
+    sources that could not be fetched, and the new file opened), assemble (with the source table; the every-cell
+    tables are gathered and written meanwhile, and the others as each is complete), validate (the last tables are
+    written and the file checkpointed meanwhile), write (what is left of that, and the swap). CPU counts every
+    thread of the process.
     """
 
     status: str
