@@ -244,6 +244,7 @@ def _build(
     clock.lap("fetch")
     # The largest files first, so that the small ones fill in at the end instead of one large file running alone.
     largest_first = sorted(readable, key=lambda s: -fetched[s.source_id].path.stat().st_size)
+    check_target(db_path)  # before any work: a path that must not be overwritten is reported at once
     with contextlib.ExitStack() as stack:
         with ThreadPoolExecutor(max_workers=2) as pool:
             futures = {s.source_id: pool.submit(parse, s) for s in largest_first}
@@ -252,7 +253,6 @@ def _build(
             copies = previous_copies(db_path, asked)
             # And the new file, written while the build runs (opening a DuckDB file takes a few hundredths of a
             # second): the every-cell tables as soon as they are gathered, the others as each is complete.
-            check_target(db_path)
             out = stack.enter_context(NewDatabase(db_path))
             results = [futures[s.source_id].result() for s in readable]
         parsed = {}
@@ -388,8 +388,6 @@ def _ranked(source: Source, source_rows) -> Source:
 
 def _source_row(s: Source, f: FetchedFile) -> dict:
     """The ``source`` row of a file read in this build."""
-    import pandas as pd
-
     return {
         "source_id": s.source_id,
         "title": s.title,
@@ -399,8 +397,7 @@ def _source_row(s: Source, f: FetchedFile) -> dict:
         "release": release_label(s, f),
         "file_name": Path(f.member or s.mirror_path).name,
         "sha256": f.sha256,
-        # ISO 8601 in UTC ('...Z'); pd.to_datetime would first guess the format, once per source.
-        "retrieved_at": pd.Timestamp(f.retrieved_at).tz_convert(None),
+        "retrieved_at": _utc_naive(f.retrieved_at),
         "licence": s.licence,
         "publication": s.publication,
         "release_slug": f.release,
@@ -409,6 +406,15 @@ def _source_row(s: Source, f: FetchedFile) -> dict:
         "status": "cached copy" if f.fallback else "current",
         "status_note": f.fallback,
     }
+
+
+def _utc_naive(stamp: str):
+    """An ISO 8601 time (the fetcher writes UTC, '...Z') as a naive UTC ``pd.Timestamp``; one without a zone is
+    taken as UTC. (``pd.to_datetime`` would first guess the format, once per source.)"""
+    import pandas as pd
+
+    when = pd.Timestamp(stamp)
+    return when.tz_convert(None) if when.tzinfo is not None else when
 
 
 def _previous_row(s: Source, old: dict, why: str) -> dict:

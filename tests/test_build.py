@@ -467,3 +467,12 @@ def test_validation_rejects_an_observation_of_an_unknown_indicator_or_source(db_
     failures, _ = validate(Tables(**{**frames, "observation": obs}))
     assert "observations of indicator no_such_indicator, which is not in the indicator table" in failures
     assert "observations from unknown source no_such_source" in failures
+
+
+def test_retrieval_times_are_stored_as_naive_utc():
+    """The fetcher writes UTC ('...Z'); a time with another offset is converted, one without a zone taken as UTC."""
+    from etl.build import _utc_naive
+
+    assert str(_utc_naive("2026-12-02T02:30:00Z")) == "2026-12-02 02:30:00"
+    assert str(_utc_naive("2026-12-02T03:30:00+01:00")) == "2026-12-02 02:30:00"
+    assert str(_utc_naive("2026-12-02T02:30:00")) == "2026-12-02 02:30:00"
