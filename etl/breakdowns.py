@@ -741,7 +741,7 @@ def withhold(tables: Breakdowns, withheld: pd.DataFrame, notes: list[dict]) -> t
     masks, held_notes = _held(tables, withheld)
     numbers, markers = tables.numbers, tables.markers
     if masks is not None:
-        held = pa.concat_tables([cells.select(["row_id", "measure_no"]).filter(mask) for cells, mask in masks])
+        held = _held_keys(masks)
         numbers, markers = (cells.filter(pc.invert(mask)) for cells, mask in masks)
         markers = pa.concat_tables([markers, held.append_column("marker", pa.repeat(pa.scalar("w"), held.num_rows))])
     return Breakdowns(tables.measure, tables.rows.select(ROW_TABLE_COLUMNS), numbers, markers), notes + held_notes
@@ -751,11 +751,13 @@ def held_cells(tables: Breakdowns, withheld: pd.DataFrame) -> tuple[pa.Table, li
     """The cells :func:`withhold` marks ``w`` (``row_id``, ``measure_no``; numbers or markers as published; none
     when nothing is withheld), and its notes: also for a build that writes the cells of :func:`gather` first and
     withholds in the database (:func:`write_held`)."""
-    keys = ["row_id", "measure_no"]
     masks, notes = _held(tables, withheld)
-    if masks is None:
-        return _empty(keys), notes
-    return pa.concat_tables([cells.select(keys).filter(mask) for cells, mask in masks]), notes
+    return (_empty(["row_id", "measure_no"]) if masks is None else _held_keys(masks)), notes
+
+
+def _held_keys(masks: list[tuple[pa.Table, pa.Array]]) -> pa.Table:
+    """``row_id``, ``measure_no`` of the cells under the masks :func:`_held` returns."""
+    return pa.concat_tables([cells.select(["row_id", "measure_no"]).filter(mask) for cells, mask in masks])
 
 
 def _resolve(rows: pa.Table, local_authorities: pd.DataFrame) -> tuple[pa.Table, list[tuple[str, str]]]:
